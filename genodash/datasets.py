@@ -1,0 +1,677 @@
+"""Built-in examples: generated teaching tasks and real data shipped inside installed packages.
+
+Everything here works offline and loads in seconds. Each example has a paragraph on
+what it teaches and a list of :class:`Control` specs from which the app builds widgets.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from genodash.data import MatrixSet, SequenceSet
+from genodash.errors import ConfigError
+from genodash.io.sequences import IUPAC_AMBIGUOUS
+
+BASES = "ACGT"
+ZOU_MOTIF = "CGACCGAACTCC"
+_IUPAC_CHOICES = {
+    "A": "A",
+    "C": "C",
+    "G": "G",
+    "T": "T",
+    "R": "AG",
+    "Y": "CT",
+    "S": "CG",
+    "W": "AT",
+    "K": "GT",
+    "M": "AC",
+    "B": "CGT",
+    "D": "AGT",
+    "H": "ACT",
+    "V": "ACG",
+    "N": "ACGT",
+}
+_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One parameter of an example, described so that a UI can build a widget for it."""
+
+    name: str
+    label: str
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    options: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A built-in data set: how to make it and what it teaches."""
+
+    key: str
+    title: str
+    kind: Literal["sequences", "matrix"]
+    teaches: str
+    loader: Callable[..., SequenceSet | MatrixSet]
+    controls: tuple[Control, ...] = field(default_factory=tuple)
+
+    def defaults(self) -> dict[str, Any]:
+        return {control.name: control.default for control in self.controls}
+
+
+# --- small sequence helpers ---------------------------------------------------------------
+
+
+def random_sequences(
+    n: int, length: int, *, gc: float = 0.5, seed: int | np.random.Generator = 0
+) -> np.ndarray:
+    """``n`` random sequences as a ``(n, length)`` array of base indices (A=0, C=1, G=2, T=3)."""
+    rng = np.random.default_rng(seed)
+    probs = [(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2]
+    return rng.choice(4, size=(n, length), p=probs).astype(np.uint8)
+
+
+def codes_to_strings(codes: np.ndarray) -> list[str]:
+    """Rows of base indices to strings."""
+    letters = np.frombuffer(BASES.encode(), dtype=np.uint8)[codes]
+    return [row.tobytes().decode("ascii") for row in letters]
+
+
+def reverse_complement(sequence: str) -> str:
+    return sequence.translate(_COMPLEMENT)[::-1]
+
+
+def dinucleotide_shuffle(sequence: str, rng: np.random.Generator) -> str:
+    """Shuffle a sequence while keeping its dinucleotide counts (Altschul & Erickson 1985).
+
+    A random Eulerian path through the graph of adjacent-base transitions: choose a
+    random last exit edge per base so that they form a tree towards the final base,
+    then walk the remaining edges in shuffled order.
+    """
+    if len(sequence) < 3:
+        return sequence
+    edges: dict[str, list[str]] = {}
+    for a, b in itertools.pairwise(sequence):
+        edges.setdefault(a, []).append(b)
+    last = sequence[-1]
+    while True:
+        last_edges = {v: edges[v][rng.integers(len(edges[v]))] for v in edges if v != last}
+        if _reaches(last_edges, last):
+            break
+    order = {}
+    for v, outs in edges.items():
+        rest = list(outs)
+        if v in last_edges:
+            rest.remove(last_edges[v])
+        rng.shuffle(rest)
+        order[v] = [*rest, last_edges[v]] if v in last_edges else rest
+    result, current = [sequence[0]], sequence[0]
+    for _ in range(len(sequence) - 1):
+        current = order[current].pop(0)
+        result.append(current)
+    return "".join(result)
+
+
+def _reaches(last_edges: dict[str, str], target: str) -> bool:
+    for start in last_edges:
+        seen, node = set(), start
+        while node != target:
+            if node in seen or node not in last_edges:
+                return False
+            seen.add(node)
+            node = last_edges[node]
+    return True
+
+
+def _check_motif(motif: str, length: int) -> str:
+    motif = motif.strip().upper()
+    if not motif or any(base not in _IUPAC_CHOICES for base in motif):
+        raise ConfigError(
+            f"motif {motif!r} must use A, C, G, T or IUPAC codes ({IUPAC_AMBIGUOUS}, N)"
+        )
+    if len(motif) > length:
+        raise ConfigError(f"motif of {len(motif)} bp does not fit in sequences of {length} bp")
+    return motif
+
+
+def _sample_motif(motif: str, rng: np.random.Generator, mutation_rate: float) -> str:
+    bases = [_IUPAC_CHOICES[b][rng.integers(len(_IUPAC_CHOICES[b]))] for b in motif]
+    for i in np.flatnonzero(rng.random(len(bases)) < mutation_rate):
+        bases[i] = rng.choice([b for b in BASES if b != bases[i]])
+    return "".join(bases)
+
+
+# --- generated sequence tasks -------------------------------------------------------------
+
+
+def planted_motif(
+    *,
+    n: int = 2000,
+    length: int = 50,
+    motif: str = ZOU_MOTIF,
+    mutation_rate: float = 0.0,
+    positive_fraction: float = 0.5,
+    gc: float = 0.5,
+    seed: int = 0,
+) -> SequenceSet:
+    """Random sequences with a motif planted at a random place in the positive class.
+
+    The design of Zou et al., "A primer on deep learning in genomics" (Nat Genet 2018).
+    Labels are ``"1"`` (motif planted) and ``"0"``; ``meta["motif_starts"]`` gives the
+    0-based start of each planted motif (−1 where none was planted).
+    """
+    motif = _check_motif(motif, length)
+    if not 0 < positive_fraction < 1:
+        raise ConfigError(f"positive_fraction must lie between 0 and 1, got {positive_fraction}")
+    if n < 4:
+        raise ConfigError(f"n must be at least 4, got {n}")
+    rng = np.random.default_rng(seed)
+    sequences = codes_to_strings(random_sequences(n, length, gc=gc, seed=rng))
+    n_positive = round(n * positive_fraction)
+    starts = np.full(n, -1, dtype=np.int64)
+    starts[:n_positive] = rng.integers(0, length - len(motif) + 1, size=n_positive)
+    for i in range(n_positive):
+        s = int(starts[i])
+        instance = _sample_motif(motif, rng, mutation_rate)
+        sequences[i] = sequences[i][:s] + instance + sequences[i][s + len(motif) :]
+    labels = ["1"] * n_positive + ["0"] * (n - n_positive)
+    order = rng.permutation(n)
+    params = {
+        "n": n,
+        "length": length,
+        "motif": motif,
+        "mutation_rate": mutation_rate,
+        "positive_fraction": positive_fraction,
+        "gc": gc,
+        "seed": seed,
+    }
+    return SequenceSet(
+        ids=tuple(f"seq{i + 1}" for i in range(n)),
+        sequences=tuple(sequences[i] for i in order),
+        labels=tuple(labels[i] for i in order),
+        name="Planted motif",
+        format="example",
+        notes=(
+            f"generated: motif {motif} planted in {n_positive:,} of {n:,} sequences "
+            f"(label 1), mutation rate {mutation_rate}",
+        ),
+        meta={
+            "motif": motif,
+            "motif_starts": tuple(int(starts[i]) for i in order),
+            "positive_class": "1",
+            "params": params,
+        },
+    )
+
+
+def metagenomic_reads(
+    *,
+    n: int = 3000,
+    n_sources: int = 3,
+    min_length: int = 60,
+    max_length: int = 150,
+    seed: int = 0,
+) -> SequenceSet:
+    """Short reads of variable length from several synthetic genomes of different composition.
+
+    Each genome is a first-order Markov chain with its own GC content and dinucleotide
+    preferences; reads come from random positions on either strand.
+    """
+    if not 2 <= n_sources <= len(_SOURCE_GC):
+        raise ConfigError(f"n_sources must lie between 2 and {len(_SOURCE_GC)}, got {n_sources}")
+    if not 10 <= min_length <= max_length:
+        raise ConfigError(f"need 10 ≤ min_length ≤ max_length, got {min_length}, {max_length}")
+    rng = np.random.default_rng(seed)
+    names = [f"genome_{chr(65 + i)}" for i in range(n_sources)]
+    genomes = [_markov_genome(gc, 50_000 + max_length, rng) for gc in _SOURCE_GC[:n_sources]]
+    source = rng.integers(0, n_sources, size=n)
+    lengths = rng.integers(min_length, max_length + 1, size=n)
+    reads = []
+    for s, read_length in zip(source, lengths, strict=True):
+        start = rng.integers(0, len(genomes[s]) - read_length)
+        read = genomes[s][start : start + read_length]
+        reads.append(reverse_complement(read) if rng.random() < 0.5 else read)
+    described = ", ".join(
+        f"{name} (GC {gc:.0%})" for name, gc in zip(names, _SOURCE_GC, strict=False)
+    )
+    return SequenceSet(
+        ids=tuple(f"read{i + 1}" for i in range(n)),
+        sequences=tuple(reads),
+        labels=tuple(names[s] for s in source),
+        name="Metagenomic reads",
+        format="example",
+        notes=(f"generated: {n:,} reads of {min_length}–{max_length} bp from {described}",),
+        meta={
+            "params": {
+                "n": n,
+                "n_sources": n_sources,
+                "min_length": min_length,
+                "max_length": max_length,
+                "seed": seed,
+            }
+        },
+    )
+
+
+_SOURCE_GC = (0.35, 0.50, 0.65, 0.42, 0.58, 0.46)
+
+
+def _markov_genome(gc: float, length: int, rng: np.random.Generator) -> str:
+    base = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
+    transitions = np.stack([rng.dirichlet(base * 30) for _ in range(4)])
+    cumulative = np.cumsum(transitions, axis=1)
+    draws = rng.random(length)
+    codes = np.empty(length, dtype=np.uint8)
+    codes[0] = rng.choice(4, p=base)
+    for i in range(1, length):
+        codes[i] = min(3, np.searchsorted(cumulative[codes[i - 1]], draws[i]))
+    return codes_to_strings(codes[None, :])[0]
+
+
+def ancient_dna(
+    *,
+    n: int = 2000,
+    damage: float = 0.35,
+    same_length: bool = False,
+    seed: int = 0,
+) -> SequenceSet:
+    """Modern vs ancient reads; ancient ones shorter, with deamination damage at the ends.
+
+    Damage turns C into T near the 5′ end and G into A near the 3′ end, with probability
+    ``damage`` at the terminal base halving with each base inwards (plus 1 % throughout).
+    With ``same_length`` both classes share one length distribution, so only the damage
+    tells them apart.
+    """
+    if not 0 <= damage <= 1:
+        raise ConfigError(f"damage must lie between 0 and 1, got {damage}")
+    rng = np.random.default_rng(seed)
+    is_ancient = rng.random(n) < 0.5
+    modern_lengths = np.clip(rng.normal(110, 20, size=n), 60, 160).astype(int)
+    ancient_lengths = np.clip(rng.lognormal(np.log(52), 0.25, size=n), 30, 120).astype(int)
+    lengths = np.where(is_ancient & (not same_length), ancient_lengths, modern_lengths)
+    reads = []
+    for ancient, read_length in zip(is_ancient, lengths, strict=True):
+        read = codes_to_strings(random_sequences(1, int(read_length), gc=0.41, seed=rng))[0]
+        reads.append(_deaminate(read, damage, rng) if ancient else read)
+    labels = ["ancient" if a else "modern" for a in is_ancient]
+    return SequenceSet(
+        ids=tuple(f"read{i + 1}" for i in range(n)),
+        sequences=tuple(reads),
+        labels=tuple(labels),
+        name="Ancient vs modern DNA",
+        format="example",
+        notes=(
+            f"generated: {int(is_ancient.sum()):,} ancient reads with terminal damage "
+            f"{damage:.0%} (C→T at 5′, G→A at 3′), {int((~is_ancient).sum()):,} modern reads"
+            + ("; both classes share one length distribution" if same_length else ""),
+        ),
+        meta={"params": {"n": n, "damage": damage, "same_length": same_length, "seed": seed}},
+    )
+
+
+def _deaminate(read: str, damage: float, rng: np.random.Generator) -> str:
+    bases = list(read)
+    distance_5 = np.arange(len(bases))
+    p_5 = damage * 0.5**distance_5 + 0.01
+    p_3 = damage * 0.5 ** distance_5[::-1] + 0.01
+    draws_5, draws_3 = rng.random(len(bases)), rng.random(len(bases))
+    for i, base in enumerate(bases):
+        if base == "C" and draws_5[i] < p_5[i]:
+            bases[i] = "T"
+        elif base == "G" and draws_3[i] < p_3[i]:
+            bases[i] = "A"
+    return "".join(bases)
+
+
+# --- real sequences shipped in logomaker ------------------------------------------------------
+
+
+def _logomaker_file(name: str) -> Path:
+    import logomaker
+
+    return Path(logomaker.__file__).parent / "examples" / "datafiles" / name
+
+
+def splice_sites(
+    *,
+    n: int = 4000,
+    negatives: Literal["decoy", "shuffled"] = "decoy",
+    seed: int = 0,
+) -> SequenceSet:
+    """Human 5′ splice sites (hg38/GENCODE 9-mers, from logomaker) against negatives.
+
+    ``decoy`` negatives are random 9-mers that keep the invariant GT/GC at positions 4-5,
+    so a model must learn the rest of the consensus; ``shuffled`` negatives are
+    dinucleotide shuffles of real sites.
+    """
+    from genodash.io import read_sequences
+
+    if negatives not in ("decoy", "shuffled"):
+        raise ConfigError(f"negatives must be 'decoy' or 'shuffled', got {negatives!r}")
+    sites = read_sequences(_logomaker_file("ss_sequences.txt"), sequence_column="sequence")
+    rng = np.random.default_rng(seed)
+    n_positive = min(n // 2, sites.n)
+    chosen = rng.choice(sites.n, size=n_positive, replace=False)
+    positives = [sites.sequences[i] for i in chosen]
+    if negatives == "decoy":
+        background = codes_to_strings(random_sequences(n_positive, 9, gc=0.45, seed=rng))
+        negs = [b[:3] + p[3:5] + b[5:] for b, p in zip(background, positives, strict=True)]
+    else:
+        negs = [dinucleotide_shuffle(p, rng) for p in positives]
+    return _two_class_set(
+        positives,
+        negs,
+        ("splice_site", "background"),
+        rng,
+        name="Human 5′ splice sites",
+        note=f"{n_positive:,} real 5′ splice sites (of {sites.n:,}; RNA read as DNA) and "
+        f"{n_positive:,} {negatives} negatives",
+        params={"n": n, "negatives": negatives, "seed": seed},
+    )
+
+
+def crp_sites(*, seed: int = 0) -> SequenceSet:
+    """358 E. coli CRP binding sites (RegulonDB, from logomaker) against dinucleotide shuffles."""
+    from genodash.io import read_sequences
+
+    sites = read_sequences(_logomaker_file("crp_sites.fa"))
+    rng = np.random.default_rng(seed)
+    negs = [dinucleotide_shuffle(s, rng) for s in sites.sequences]
+    return _two_class_set(
+        list(sites.sequences),
+        negs,
+        ("crp_site", "shuffled"),
+        rng,
+        name="E. coli CRP sites",
+        note=f"{sites.n} real CRP sites (26 bp) and as many dinucleotide-shuffled controls",
+        params={"seed": seed},
+    )
+
+
+def _two_class_set(
+    positives: list[str],
+    negatives: list[str],
+    names: tuple[str, str],
+    rng: np.random.Generator,
+    *,
+    name: str,
+    note: str,
+    params: dict[str, Any],
+) -> SequenceSet:
+    sequences = positives + negatives
+    labels = [names[0]] * len(positives) + [names[1]] * len(negatives)
+    order = rng.permutation(len(sequences))
+    return SequenceSet(
+        ids=tuple(f"seq{i + 1}" for i in range(len(sequences))),
+        sequences=tuple(sequences[i] for i in order),
+        labels=tuple(labels[i] for i in order),
+        name=name,
+        format="example",
+        notes=(note,),
+        meta={"positive_class": names[0], "params": params},
+    )
+
+
+# --- expression matrices ------------------------------------------------------------------
+
+
+def pbmc68k() -> MatrixSet:
+    """scanpy's ``pbmc68k_reduced``: 700 real PBMCs × 765 genes, 10 FACS-sorted cell types."""
+    import scanpy as sc
+
+    adata = sc.datasets.pbmc68k_reduced()
+    return MatrixSet(
+        adata=adata,
+        name="PBMC 68k (reduced)",
+        format="example",
+        notes=(
+            "scanpy's pbmc68k_reduced: X is already log-normalized and scaled (values "
+            "from −2 to 28), so count-based steps are skipped; .raw holds log-normalized "
+            "values",
+        ),
+        value_type="signed",
+        label_column="bulk_labels",
+    )
+
+
+def simulated_counts(
+    *,
+    n_cells: int = 2000,
+    n_genes: int = 1000,
+    n_types: int = 6,
+    n_batches: int = 2,
+    batch_strength: float = 0.5,
+    dispersion: float = 5.0,
+    seed: int = 0,
+) -> MatrixSet:
+    """Negative-binomial counts with cell-type programs, library-size variation and batches.
+
+    Each gene has a log-normal base mean; each cell type raises 40 marker genes by about
+    4×; each batch after the first multiplies every gene by a log-normal factor
+    (sd ``batch_strength``) and scales library sizes by 1.5; counts are NB with
+    dispersion θ = ``dispersion`` (variance μ + μ²/θ). Thirteen ``MT-`` genes allow a
+    mitochondrial-fraction QC.
+    """
+    import anndata
+    import pandas as pd
+    import scipy.sparse
+
+    if not 2 <= n_types <= 20 or not 1 <= n_batches <= 6:
+        raise ConfigError("need 2-20 cell types and 1-6 batches")
+    if n_genes < n_types * 40 + 13:
+        raise ConfigError(f"need at least {n_types * 40 + 13} genes for {n_types} types")
+    rng = np.random.default_rng(seed)
+    base = rng.lognormal(mean=-1.0, sigma=1.2, size=n_genes)
+    programs = np.ones((n_types, n_genes))
+    markers = rng.permutation(np.arange(13, n_genes))[: n_types * 40].reshape(n_types, 40)
+    for t in range(n_types):
+        programs[t, markers[t]] = rng.lognormal(np.log(4), 0.3, size=40)
+    batch_genes = np.ones((n_batches, n_genes))
+    batch_genes[1:] = rng.lognormal(0.0, batch_strength, size=(n_batches - 1, n_genes))
+    cell_type = rng.integers(0, n_types, size=n_cells)
+    batch = rng.integers(0, n_batches, size=n_cells)
+    library = rng.lognormal(0.0, 0.3, size=n_cells) * np.where(batch > 0, 1.5, 1.0)
+    mean = base[None, :] * programs[cell_type] * batch_genes[batch] * library[:, None]
+    counts = rng.poisson(rng.gamma(dispersion, mean / dispersion)).astype(np.float32)
+    genes = [f"MT-{i + 1}" for i in range(13)] + [f"gene_{i:04d}" for i in range(13, n_genes)]
+    obs = pd.DataFrame(
+        {
+            "cell_type": pd.Categorical([f"type_{t + 1}" for t in cell_type]),
+            "batch": pd.Categorical([f"batch_{b + 1}" for b in batch]),
+        },
+        index=[f"cell_{i:05d}" for i in range(n_cells)],
+    )
+    params = {
+        "n_cells": n_cells,
+        "n_genes": n_genes,
+        "n_types": n_types,
+        "n_batches": n_batches,
+        "batch_strength": batch_strength,
+        "dispersion": dispersion,
+        "seed": seed,
+    }
+    adata = anndata.AnnData(
+        X=scipy.sparse.csr_matrix(counts),
+        obs=obs,
+        var=pd.DataFrame(index=genes),
+        uns={"generator": params},
+    )
+    return MatrixSet(
+        adata=adata,
+        name="Simulated counts with batches",
+        format="example",
+        notes=(
+            f"generated: negative-binomial counts (θ = {dispersion}), {n_types} cell types "
+            f"× 40 marker genes raised ~4×, {n_batches} batches (gene shift sd "
+            f"{batch_strength}, library ×1.5 after the first), library sd 0.3 (log)",
+        ),
+        value_type="counts",
+        label_column="cell_type",
+        batch_column="batch",
+    )
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+_SEED = Control("seed", "Random seed", 0, 0, 10_000, 1, help="Same seed, same data")
+
+EXAMPLES: dict[str, Example] = {
+    example.key: example
+    for example in (
+        Example(
+            "planted-motif",
+            "Planted motif (Zou et al. 2018)",
+            "sequences",
+            "Random DNA in which half the sequences carry a transcription-factor-like motif at "
+            "a random position: the teaching task of Zou et al.'s primer on deep learning in "
+            "genomics. A convolutional filter is a motif detector, so a small CNN should reach "
+            "about 98 % accuracy, and its saliency map should light up exactly where the motif "
+            "was planted — which genodash knows, so you can check the explanation against the "
+            "truth. Make it harder with mutation noise, longer sequences or a rarer class.",
+            planted_motif,
+            (
+                Control("n", "Number of sequences", 2000, 100, 50_000, 100),
+                Control("length", "Sequence length (bp)", 50, 20, 1000, 10),
+                Control(
+                    "motif",
+                    "Motif (IUPAC letters allowed)",
+                    ZOU_MOTIF,
+                    help="The primer's motif is CGACCGAACTCC; try TGASTCA (AP-1)",
+                ),
+                Control(
+                    "mutation_rate",
+                    "Mutation noise in the motif",
+                    0.0,
+                    0.0,
+                    0.5,
+                    0.05,
+                    help="Chance that each planted motif base is changed",
+                ),
+                Control("positive_fraction", "Share with the motif", 0.5, 0.05, 0.95, 0.05),
+                _SEED,
+            ),
+        ),
+        Example(
+            "metagenomic-reads",
+            "Which genome is this read from?",
+            "sequences",
+            "Short reads of varying length drawn from several synthetic genomes that differ in "
+            "GC content and dinucleotide preferences, from both strands — a toy version of "
+            "metagenomic binning. There is no single motif to find: the model must learn "
+            "composition, which k-mer models and CNNs do well. A multi-class task with "
+            "variable lengths, so padding matters.",
+            metagenomic_reads,
+            (
+                Control("n", "Number of reads", 3000, 300, 50_000, 100),
+                Control("n_sources", "Number of genomes", 3, 2, 6, 1),
+                Control("min_length", "Shortest read (bp)", 60, 20, 300, 10),
+                Control("max_length", "Longest read (bp)", 150, 30, 500, 10),
+                _SEED,
+            ),
+        ),
+        Example(
+            "ancient-dna",
+            "Ancient vs modern DNA",
+            "sequences",
+            "Ancient DNA is short and damaged: cytosines lose an amino group over time and read "
+            "as T, mostly at the very ends of a molecule (C→T at the 5′ end, G→A at the 3′ "
+            "end). A model trained to tell ancient from modern reads should therefore look at "
+            "read ends — saliency maps show it. Tick 'same length' to remove the easy length "
+            "clue and make the damage the only signal.",
+            ancient_dna,
+            (
+                Control("n", "Number of reads", 2000, 200, 50_000, 100),
+                Control("damage", "Damage at the terminal base", 0.35, 0.0, 1.0, 0.05),
+                Control("same_length", "Same length distribution for both classes", False),
+                _SEED,
+            ),
+        ),
+        Example(
+            "splice-sites",
+            "Human 5′ splice sites (real)",
+            "sequences",
+            "Real 9-base 5′ splice sites of the human genome (hg38, GENCODE) from logomaker's "
+            "example data, against negatives. Every real site has GT (or GC) at the exon-intron "
+            "boundary; decoy negatives keep that pair, so the model must learn the weaker "
+            "consensus around it (CAG|GTAAGT), as the spliceosome does. Compare a CNN with a "
+            "simple k-mer baseline.",
+            splice_sites,
+            (
+                Control("n", "Number of sequences", 4000, 200, 20_000, 200),
+                Control("negatives", "Negatives", "decoy", options=("decoy", "shuffled")),
+                _SEED,
+            ),
+        ),
+        Example(
+            "crp-sites",
+            "E. coli CRP binding sites (real)",
+            "sequences",
+            "358 real binding sites of the bacterial transcription factor CRP (RegulonDB, via "
+            "logomaker) against shuffled copies with the same dinucleotide content. A small "
+            "data set: watch how quickly a large model overfits it, and whether the CNN's "
+            "filters recover the palindromic TGTGA…TCACA motif.",
+            crp_sites,
+            (_SEED,),
+        ),
+        Example(
+            "pbmc68k",
+            "PBMC 68k reduced (real single cells)",
+            "matrix",
+            "700 real human blood cells (10x Genomics) × 765 genes, with 10 FACS-sorted cell "
+            "types, shipped in scanpy. Already normalized and scaled, so it goes straight to "
+            "PCA, tSNE, UMAP and autoencoders: do the cell types separate, and does a learned "
+            "latent space keep them apart as well as PCA?",
+            pbmc68k,
+        ),
+        Example(
+            "simulated-counts",
+            "Simulated counts with batches",
+            "matrix",
+            "Raw counts simulated from a negative-binomial model with cell-type gene programs, "
+            "varying library sizes and batch effects — parameters on screen. Use it to see a "
+            "batch effect split one cell type in two, and to test whether a count VAE with a "
+            "batch covariate removes it without blurring the cell types.",
+            simulated_counts,
+            (
+                Control("n_cells", "Cells", 2000, 200, 100_000, 100),
+                Control("n_genes", "Genes", 1000, 300, 5000, 100),
+                Control("n_types", "Cell types", 6, 2, 12, 1),
+                Control("n_batches", "Batches", 2, 1, 6, 1),
+                Control("batch_strength", "Batch effect strength", 0.5, 0.0, 2.0, 0.1),
+                _SEED,
+            ),
+        ),
+    )
+}
+
+DEFAULT_EXAMPLE = "planted-motif"
+
+
+def load_example(key: str, **params: Any) -> SequenceSet | MatrixSet:
+    """Make or load the built-in example ``key`` with ``params`` overriding its defaults.
+
+    Raises
+    ------
+    ConfigError
+        Unknown example or parameter.
+    """
+    if key not in EXAMPLES:
+        raise ConfigError(f"unknown example {key!r}; choose one of {', '.join(EXAMPLES)}")
+    example = EXAMPLES[key]
+    unknown = set(params) - set(example.defaults())
+    if unknown:
+        raise ConfigError(
+            f"example {key!r} has no parameter {', '.join(sorted(unknown))}; "
+            f"it takes {', '.join(example.defaults()) or 'none'}"
+        )
+    return example.loader(**{**example.defaults(), **params})

@@ -1,0 +1,199 @@
+"""Figure builders: pure functions from computed results to plotly figures.
+
+They compute nothing beyond what drawing needs; every figure shares one look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from genodash.summaries import MatrixQC, SequenceProfile
+
+BASE_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
+CLASS_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#999999",
+    "#332288",
+    "#117733",
+    "#AA4499",
+    "#88CCEE",
+)
+TEMPLATE = "plotly_white"
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
+
+
+def class_color(index: int) -> str:
+    return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+
+def _style(
+    fig: go.Figure, *, title: str, x: str | None = None, y: str | None = None, height: int = 360
+) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        font=FONT,
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+    )
+    if x is not None:
+        fig.update_xaxes(title_text=x)
+    if y is not None:
+        fig.update_yaxes(title_text=y)
+    return fig
+
+
+def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:
+    """Bar chart of how many sequences or cells each class has."""
+    labels = list(class_counts)
+    counts = [class_counts[label] for label in labels]
+    total = max(1, sum(counts))
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=counts,
+            marker_color=[class_color(i) for i in range(len(labels))],
+            text=[f"{c:,} ({c / total:.0%})" for c in counts],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category")
+    return _style(fig, title="Class balance", x="class", y="count")
+
+
+def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
+    """Overlaid histograms of sequence length, one per class."""
+    fig = go.Figure()
+    for i, label in enumerate(profile.composition):
+        fig.add_trace(
+            go.Histogram(
+                x=profile.lengths[profile.labels == label],
+                name=str(label),
+                opacity=0.65,
+                marker_color=class_color(i),
+                nbinsx=min(60, int(np.ptp(profile.lengths)) + 1),
+            )
+        )
+    fig.update_layout(barmode="overlay")
+    return _style(fig, title="Sequence length", x="length (bp)", y="sequences")
+
+
+def gc_content_figure(profile: SequenceProfile) -> go.Figure:
+    """GC content per sequence, as a box per class."""
+    fig = go.Figure()
+    for i, label in enumerate(profile.composition):
+        fig.add_trace(
+            go.Box(
+                y=profile.gc[profile.labels == label],
+                name=str(label),
+                marker_color=class_color(i),
+                boxmean=True,
+            )
+        )
+    fig.update_yaxes(tickformat=".0%")
+    return _style(fig, title="GC content per sequence", x="class", y="GC content")
+
+
+def base_composition_figure(profile: SequenceProfile) -> go.Figure:
+    """Share of each base along the sequence (from the 5′ end), one panel per class."""
+    classes = list(profile.composition)[:6]
+    fig = make_subplots(
+        rows=len(classes),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[str(c) for c in classes],
+    )
+    for row, label in enumerate(classes, start=1):
+        shares = profile.composition[label]
+        positions = np.arange(1, shares.shape[0] + 1)
+        for b, (base, color) in enumerate(BASE_COLORS.items()):
+            fig.add_trace(
+                go.Scatter(
+                    x=positions,
+                    y=shares[:, b],
+                    name=base,
+                    mode="lines",
+                    legendgroup=base,
+                    line={"color": color, "width": 2},
+                    showlegend=row == 1,
+                    hovertemplate=f"{base} at %{{x}}: %{{y:.1%}}<extra>{label}</extra>",
+                ),
+                row=row,
+                col=1,
+            )
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=row, col=1)
+    fig.update_xaxes(title_text="position from 5′ end", row=len(classes), col=1)
+    return _style(
+        fig, title="Base composition along the sequence", height=max(320, 220 * len(classes))
+    )
+
+
+def motif_position_figure(
+    starts: Sequence[int], motif_length: int, sequence_length: int
+) -> go.Figure:
+    """Where the generator planted the motif (start positions), for the positive class."""
+    planted = np.asarray([s for s in starts if s >= 0])
+    fig = go.Figure(
+        go.Histogram(x=planted + 1, xbins={"start": 0.5, "size": 1}, marker_color=CLASS_COLORS[0])
+    )
+    fig.update_xaxes(range=[0.5, sequence_length - motif_length + 1.5])
+    return _style(
+        fig,
+        title=f"Where the {motif_length}-bp motif was planted",
+        x="motif start position (1-based)",
+        y="sequences",
+    )
+
+
+def distribution_figure(
+    values: np.ndarray, *, title: str, x: str, log_x: bool = False
+) -> go.Figure:
+    """A histogram of one number per cell, with its median marked."""
+    shown = np.log10(np.clip(values, 1, None)) if log_x else values
+    fig = go.Figure(go.Histogram(x=shown, nbinsx=60, marker_color=CLASS_COLORS[0]))
+    median = float(np.median(values))
+    fig.add_vline(
+        x=np.log10(max(median, 1)) if log_x else median,
+        line_dash="dash",
+        line_color="#444",
+        annotation_text=f"median {median:,.4g}",
+    )
+    return _style(fig, title=title, x=f"log10 {x}" if log_x else x, y="cells")
+
+
+def top_genes_figure(qc: MatrixQC) -> go.Figure:
+    """Horizontal bars of the genes with the largest share of all values."""
+    fig = go.Figure(
+        go.Bar(
+            x=qc.top_shares[::-1],
+            y=qc.top_genes[::-1],
+            orientation="h",
+            marker_color=CLASS_COLORS[0],
+            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickformat=".1%")
+    return _style(
+        fig,
+        title=f"Top {len(qc.top_genes)} genes by share of all values",
+        x="share",
+        height=max(360, 22 * len(qc.top_genes) + 100),
+    )
+
+
+def category_counts_figure(counts: Mapping[str, int], *, title: str) -> go.Figure:
+    """Bar chart of the number of cells per value of a metadata column."""
+    return _style(class_balance_figure(counts), title=title, x="value", y="cells")

@@ -1,0 +1,1 @@
+"""Turning loaded data into model inputs: sequence encodings and expression steps."""

@@ -1,0 +1,85 @@
+"""Sequence encodings, vectorized (no per-base Python loop).
+
+Conventions, used everywhere in genodash:
+
+- base codes: ``uint8 (N, L)`` with A=0, C=1, G=2, T=3, N=4 and padding=5;
+- one-hot: ``float32 (N, 4, L)``, channels in the order A, C, G, T; N and padding are
+  all-zero columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+ALPHABET = "ACGT"
+N_CODE = 4
+PAD_CODE = 5
+_LOOKUP = np.full(256, N_CODE, dtype=np.uint8)
+for _code, _base in enumerate(ALPHABET):
+    _LOOKUP[ord(_base)] = _code
+    _LOOKUP[ord(_base.lower())] = _code
+
+Align = Literal["left", "right", "center"]
+
+
+def encode_codes(
+    sequences: Sequence[str],
+    length: int | None = None,
+    *,
+    align: Align = "left",
+) -> np.ndarray:
+    """Base codes of ``sequences`` in an ``(N, length)`` uint8 array.
+
+    Shorter sequences are padded with :data:`PAD_CODE`; longer ones are trimmed.
+    ``align="left"`` keeps the 5′ start (pad and trim at the 3′ end), ``"right"`` keeps
+    the 3′ end, ``"center"`` keeps the middle. ``length`` defaults to the longest sequence.
+    """
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    length = int(lengths.max(initial=0)) if length is None else length
+    flat = _LOOKUP[np.frombuffer("".join(sequences).encode("ascii"), dtype=np.uint8)]
+    if len(sequences) and (lengths == length).all():
+        return flat.reshape(len(sequences), length)
+    out = np.full((len(sequences), length), PAD_CODE, dtype=np.uint8)
+    keep = np.minimum(lengths, length)
+    source_skip, target_skip = _offsets(lengths, keep, length, align)
+    row = np.repeat(np.arange(len(sequences)), keep)
+    within = np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep)
+    starts = np.cumsum(lengths) - lengths
+    out[row, within + np.repeat(target_skip, keep)] = flat[
+        np.repeat(starts + source_skip, keep) + within
+    ]
+    return out
+
+
+def _offsets(
+    lengths: np.ndarray, keep: np.ndarray, length: int, align: Align
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each kept stretch starts in its source sequence and in the output row."""
+    excess = lengths - keep
+    room = length - keep
+    if align == "left":
+        return np.zeros_like(keep), np.zeros_like(keep)
+    if align == "right":
+        return excess, room
+    return excess // 2, room // 2
+
+
+def one_hot(
+    sequences: Sequence[str] | np.ndarray,
+    length: int | None = None,
+    *,
+    align: Align = "left",
+) -> np.ndarray:
+    """One-hot encoding, ``float32 (N, 4, L)``; N and padding are all-zero columns."""
+    codes = (
+        sequences
+        if isinstance(sequences, np.ndarray)
+        else encode_codes(sequences, length, align=align)
+    )
+    out = np.empty((codes.shape[0], 4, codes.shape[1]), dtype=np.float32)
+    for code in range(4):
+        np.equal(codes, code, out=out[:, code, :])
+    return out

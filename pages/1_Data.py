@@ -1,0 +1,377 @@
+"""Data: load a built-in example or an uploaded file, and see what was read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+import ui
+from genodash import plotting
+from genodash.data import MatrixSet, SequenceSet
+from genodash.datasets import EXAMPLES
+from genodash.errors import GenodashError, OrientationError
+from genodash.io import RawFile, ReadOptions, read_dataset
+from genodash.io.writers import fasta_text, h5ad_bytes, sequences_csv_text
+from genodash.summaries import matrix_qc, sequence_profile
+
+ABOUT = """
+Everything in genodash starts from one **data set**, chosen here and kept while you move
+between pages.
+
+- **Built-in examples** are ready in seconds and each says what it teaches.
+- **Your own file**: DNA sequences (FASTA, FASTQ, a CSV/TSV table with `SEQ` and `LAB`
+  columns, or plain text with one sequence per line) or an expression matrix (CSV/TSV with
+  cells as rows, `.h5ad`, 10x `.h5`, a 10x folder as `.zip`, or its three files together).
+  Gzipped files are fine. Upload several FASTA files at once to use **one class per file**.
+
+Below the loader, the **summary** shows what was read — and the *notes* list everything
+the loader changed (RNA read as DNA, ambiguous bases turned into N, duplicate names made
+unique…). Nothing is changed silently. A file that cannot be read gives a message saying
+where and why, and your previous data stays loaded.
+"""
+
+ORIENTATIONS = {"Detect": None, "Genes are rows: transpose": True, "Cells are rows: keep": False}
+
+
+def examples_tab() -> None:
+    keys = list(EXAMPLES)
+    current = ui.current_dataset()
+    default_key = st.session_state.get("loaded_example", keys[0])
+    key = st.selectbox(
+        "Example",
+        keys,
+        index=keys.index(default_key),
+        format_func=lambda k: f"{EXAMPLES[k].title}  ·  {EXAMPLES[k].kind}",
+    )
+    example = EXAMPLES[key]
+    st.markdown(example.teaches)
+    with st.form(f"example-form-{key}", border=True):
+        columns = st.columns(3)
+        params = {}
+        for i, control in enumerate(example.controls):
+            with columns[i % 3]:
+                params[control.name] = ui.control_widget(control, key=f"ex-{key}-{control.name}")
+        submitted = st.form_submit_button(
+            "Load this example", type="primary", icon=":material/download:"
+        )
+    if submitted:
+        try:
+            dataset = ui.cached_example(key, tuple(sorted(params.items())))
+        except GenodashError as error:
+            ui.show_error(error, context="The example could not be made")
+            return
+        ui.set_dataset(dataset, origin="example")
+        st.session_state["loaded_example"] = key
+        st.toast(f"Loaded {ui.escape_markdown(dataset.name)}", icon=":material/check_circle:")
+        st.rerun()
+    elif current.format == "example":
+        st.caption(
+            "The loaded data set is an example; change the controls and press the button "
+            "to make a new one."
+        )
+
+
+def upload_tab() -> None:
+    st.markdown(
+        f"Up to **{ui.upload_limit_mb():,} MB** per file. Sequences: `.fa` `.fasta` `.fq` "
+        "`.fastq` `.csv` `.tsv` `.txt` (also `.gz`). Matrices: `.csv` `.tsv` `.h5ad` `.h5` "
+        "`.zip` (10x folder), or `matrix.mtx` + `barcodes.tsv` + `features.tsv` together."
+    )
+    files = st.file_uploader("Data files", accept_multiple_files=True, key="upload")
+    options, labels_file = reading_options()
+    if not files:
+        return
+    raws = [RawFile(name=f.name, data=f.getvalue()) for f in files]
+    if labels_file is not None:
+        options = ReadOptions(
+            **{**options.__dict__, "labels_file": RawFile(labels_file.name, labels_file.getvalue())}
+        )
+    key = (
+        tuple(f.file_id for f in files),
+        labels_file.file_id if labels_file else None,
+        repr(options),
+    )
+    if st.session_state.get("upload_key") == key:
+        show_upload_outcome()
+        return
+    with st.spinner(f"Reading {', '.join(raw.display_name for raw in raws)}…"):
+        try:
+            dataset = read_dataset(raws if len(raws) > 1 else raws[0], options)
+            outcome: tuple[str, Any] = ("ok", dataset.name)
+            ui.set_dataset(dataset, origin="upload")
+        except GenodashError as error:
+            outcome = ("error", error)
+    st.session_state["upload_key"] = key
+    st.session_state["upload_outcome"] = outcome
+    if outcome[0] == "ok":
+        st.rerun()  # so that the sidebar and every section show the new data
+    show_upload_outcome()
+
+
+def show_upload_outcome() -> None:
+    status, value = st.session_state["upload_outcome"]
+    if status == "ok":
+        st.success(
+            f"Loaded {ui.escape_markdown(value)}. Its summary is below.",
+            icon=":material/check_circle:",
+        )
+        return
+    ui.show_error(value, context="This file was not loaded; your previous data is still in use")
+    if isinstance(value, OrientationError):
+        st.markdown("Which way round is this matrix?")
+        left, right = st.columns(2)
+        left.button(
+            "Genes are rows: transpose",
+            on_click=_set_orientation,
+            args=("Genes are rows: transpose",),
+            type="primary",
+        )
+        right.button(
+            "Cells are rows: keep as is", on_click=_set_orientation, args=("Cells are rows: keep",)
+        )
+
+
+def _set_orientation(choice: str) -> None:
+    st.session_state["read-orientation"] = choice
+
+
+def reading_options() -> tuple[ReadOptions, Any]:
+    with st.expander("Reading options (column names, orientation, labels file)"):
+        left, middle, right = st.columns(3)
+        kind = left.radio(
+            "The file holds",
+            ["auto", "sequences", "matrix"],
+            horizontal=True,
+            key="read-kind",
+            format_func={
+                "auto": "decide for me",
+                "sequences": "sequences",
+                "matrix": "a matrix",
+            }.get,
+        )
+        sequence_column = middle.text_input("Sequence column (tables)", "SEQ", key="read-seq")
+        label_column = right.text_input(
+            "Label column (blank: LAB or a guess)", "", key="read-label"
+        )
+        batch_column = left.text_input("Batch column (matrices)", "", key="read-batch")
+        metadata = middle.text_input("Extra metadata columns, comma-separated", "", key="read-meta")
+        orientation = right.radio("Matrix orientation", list(ORIENTATIONS), key="read-orientation")
+        labels_file = st.file_uploader(
+            "Labels file for plain one-sequence-per-line text", key="labels-upload"
+        )
+    options = ReadOptions(
+        kind=kind,
+        sequence_column=sequence_column.strip() or "SEQ",
+        label_column=label_column.strip() or None,
+        batch_column=batch_column.strip() or None,
+        metadata_columns=tuple(c.strip() for c in metadata.split(",") if c.strip()),
+        transpose=ORIENTATIONS[orientation],
+    )
+    return options, labels_file
+
+
+def sequence_summary(dataset: SequenceSet) -> None:
+    summary = dataset.summary()
+    cols = st.columns(5)
+    cols[0].metric("Sequences", f"{dataset.n:,}")
+    cols[1].metric("Classes", len(dataset.classes) or "unlabelled")
+    cols[2].metric("Length range", f"{summary['min_length']}–{summary['max_length']} bp")
+    cols[3].metric("Mean length", f"{summary['mean_length']:.1f} bp")
+    cols[4].metric("Ambiguous bases → N", f"{summary['n_ambiguous_bases']:,}")
+    loader_notes(dataset.notes)
+    profile = ui.session_cached("profile", dataset, lambda: sequence_profile(dataset))
+    if profile.n_profiled < profile.n_total:
+        st.caption(f"Plots use a random {profile.n_profiled:,} of {profile.n_total:,} sequences.")
+    names = ["Classes", "Lengths", "GC content", "Base composition"]
+    has_motif = "motif_starts" in dataset.meta
+    tabs = st.tabs([*names, *(["Planted motif"] if has_motif else []), "Sequences"])
+    with tabs[0]:
+        if dataset.labels is None:
+            st.info(
+                "This data set has no labels. Add `label=X` to FASTA headers, a `LAB` "
+                "column, or upload one file per class."
+            )
+        else:
+            chart(plotting.class_balance_figure(dataset.class_counts()), "classes")
+    with tabs[1]:
+        chart(plotting.length_histogram_figure(profile), "lengths")
+    with tabs[2]:
+        chart(plotting.gc_content_figure(profile), "gc")
+    with tabs[3]:
+        chart(plotting.base_composition_figure(profile), "composition")
+    if has_motif:
+        with tabs[4]:
+            st.markdown(
+                f"Motif **{dataset.meta['motif']}**, planted in the class "
+                f"`{dataset.meta['positive_class']}` sequences at these positions:"
+            )
+            chart(
+                plotting.motif_position_figure(
+                    dataset.meta["motif_starts"],
+                    len(dataset.meta["motif"]),
+                    int(dataset.lengths.max()),
+                ),
+                "motif",
+            )
+    with tabs[-1]:
+        preview = {"ID": dataset.ids[:200], "sequence": dataset.sequences[:200]}
+        if dataset.labels is not None:
+            preview["label"] = dataset.labels[:200]
+        st.dataframe(preview, hide_index=True, width="stretch")
+        st.caption(f"First {min(200, dataset.n)} of {dataset.n:,} sequences.")
+    downloads(
+        [
+            (
+                "FASTA",
+                ui.session_cached("fasta", dataset, lambda: fasta_text(dataset)),
+                "sequences.fa",
+            ),
+            (
+                "CSV",
+                ui.session_cached("csv", dataset, lambda: sequences_csv_text(dataset)),
+                "sequences.csv",
+            ),
+        ],
+        summary,
+    )
+
+
+def matrix_summary(dataset: MatrixSet) -> None:
+    summary = dataset.summary()
+    cols = st.columns(5)
+    cols[0].metric("Cells", f"{dataset.n_obs:,}")
+    cols[1].metric("Genes", f"{dataset.n_vars:,}")
+    cols[2].metric("Zeros", f"{summary['sparsity']:.1%}")
+    cols[3].metric(
+        "Values",
+        {"counts": "raw counts", "non-negative": "normalized", "signed": "scaled"}[
+            dataset.value_type
+        ],
+    )
+    cols[4].metric("Stored as", "sparse" if summary["stored_sparse"] else "dense")
+    loader_notes(dataset.notes)
+    qc = ui.session_cached("qc", dataset, lambda: matrix_qc(dataset))
+    counts = dataset.value_type == "counts"
+    tabs = st.tabs(["Per-cell totals", "Genes per cell", "Top genes", "Metadata", "Preview"])
+    with tabs[0]:
+        chart(
+            plotting.distribution_figure(
+                qc.totals,
+                title="Counts per cell" if counts else "Sum of values per cell",
+                x="counts per cell" if counts else "sum of values",
+                log_x=counts,
+            ),
+            "totals",
+        )
+        if not counts:
+            st.caption("The values are normalized, so these sums are not read counts.")
+    with tabs[1]:
+        chart(
+            plotting.distribution_figure(
+                qc.detected.astype(float),
+                title="Genes detected per cell" if counts else "Non-zero genes per cell",
+                x="genes",
+            ),
+            "detected",
+        )
+    with tabs[2]:
+        chart(plotting.top_genes_figure(qc), "top-genes")
+    with tabs[3]:
+        metadata_view(dataset)
+    with tabs[4]:
+        import pandas as pd
+
+        block = dataset.adata[:20, :20].X
+        dense = block.toarray() if hasattr(block, "toarray") else block
+        st.dataframe(
+            pd.DataFrame(
+                dense, index=dataset.adata.obs_names[:20], columns=dataset.adata.var_names[:20]
+            ),
+            width="stretch",
+        )
+        st.caption("The first 20 cells × 20 genes.")
+    downloads(
+        [
+            (
+                "AnnData (.h5ad)",
+                ui.session_cached("h5ad", dataset, lambda: h5ad_bytes(dataset)),
+                "matrix.h5ad",
+            )
+        ],
+        summary,
+    )
+
+
+def metadata_view(dataset: MatrixSet) -> None:
+    obs = dataset.adata.obs
+    if obs.shape[1] == 0:
+        st.info("This matrix has no cell metadata (labels, batches…).")
+        return
+    columns = [str(c) for c in obs.columns]
+    default = columns.index(dataset.label_column) if dataset.label_column in columns else 0
+    column = st.selectbox("Metadata column", columns, index=default)
+    values = obs[column]
+    if values.dtype.kind in "fi" and values.nunique() > 30:
+        chart(
+            plotting.distribution_figure(values.to_numpy(dtype=float), title=column, x=column),
+            "meta",
+        )
+    else:
+        counts = values.astype(str).value_counts().sort_index()
+        chart(
+            plotting.category_counts_figure(counts.to_dict(), title=f"Cells per {column}"), "meta"
+        )
+    roles = [
+        f"labels: `{dataset.label_column}`" if dataset.label_column else None,
+        f"batches: `{dataset.batch_column}`" if dataset.batch_column else None,
+    ]
+    if any(roles):
+        st.caption("Columns in use — " + ", ".join(r for r in roles if r))
+
+
+def loader_notes(notes: tuple[str, ...]) -> None:
+    if notes:
+        st.info(
+            "**What the loader did**\n\n" + ui.notes_markdown(notes), icon=":material/fact_check:"
+        )
+    else:
+        st.caption("Read as is: nothing was converted, renamed or skipped.")
+
+
+def chart(figure: Any, key: str) -> None:
+    st.plotly_chart(figure, key=f"chart-{key}", config={"displaylogo": False})
+
+
+def downloads(files: list[tuple[str, Any, str]], summary: dict[str, Any]) -> None:
+    columns = st.columns(len(files) + 1)
+    for column, (label, data, name) in zip(columns, files, strict=False):
+        column.download_button(
+            f"Download {label}", data, file_name=name, on_click="ignore", icon=":material/download:"
+        )
+    columns[-1].download_button(
+        "Download summary (JSON)",
+        json.dumps(summary, indent=2),
+        file_name="summary.json",
+        mime="application/json",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+with ui.page("Data", ":material/folder_open:", ABOUT):
+    examples, upload = st.tabs(
+        [":material/menu_book: Built-in examples", ":material/upload: Upload your file"]
+    )
+    with examples:
+        examples_tab()
+    with upload:
+        upload_tab()
+    st.divider()
+    dataset = ui.current_dataset()
+    st.subheader(f"Summary: {ui.escape_markdown(dataset.name)}")
+    if isinstance(dataset, SequenceSet):
+        sequence_summary(dataset)
+    else:
+        matrix_summary(dataset)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from genodash import plotting
+from genodash.data import SequenceSet
+from genodash.datasets import load_example
+from genodash.io import read_matrix
+from genodash.summaries import matrix_qc, sequence_profile
+
+
+def _set(sequences, labels=None):
+    return SequenceSet(
+        ids=tuple(map(str, range(len(sequences)))),
+        sequences=tuple(sequences),
+        labels=tuple(labels) if labels else None,
+        name="t",
+        format="example",
+    )
+
+
+def test_profile_gc_and_composition_by_hand():
+    profile = sequence_profile(_set(["GGCC", "AATT", "GANN"], ["x", "y", "x"]))
+    assert profile.gc.tolist() == [1.0, 0.0, 0.5]
+    x = profile.composition["x"]
+    assert x[0].tolist() == [0.0, 0.0, 1.0, 0.0]  # G, G
+    assert x[1].tolist() == [0.5, 0.0, 0.5, 0.0]  # G, A
+    assert x[2].tolist() == [0.0, 1.0, 0.0, 0.0]  # C (the N does not count)
+    assert profile.composition["y"][3].tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_profile_subsamples_large_sets():
+    data = load_example("planted-motif", n=3000)
+    profile = sequence_profile(data, max_sequences=1000)
+    assert (profile.n_profiled, profile.n_total) == (1000, 3000)
+    assert profile.lengths.shape == (1000,)
+
+
+def test_matrix_qc_by_hand(data_dir):
+    qc = matrix_qc(read_matrix(data_dir / "matrix.csv"), top=2)
+    assert qc.totals[0] == 11  # 2 + 0 + 7 + 1 + 1
+    assert qc.detected[0] == 4
+    assert len(qc.top_genes) == 2 and qc.top_shares[0] >= qc.top_shares[1]
+
+
+def test_sequence_figures_have_one_trace_per_class():
+    data = load_example("metagenomic-reads", n=300)
+    profile = sequence_profile(data)
+    assert len(plotting.length_histogram_figure(profile).data) == 3
+    assert len(plotting.gc_content_figure(profile).data) == 3
+    composition = plotting.base_composition_figure(profile)
+    assert len(composition.data) == 3 * 4
+    balance = plotting.class_balance_figure(data.class_counts())
+    assert list(balance.data[0].x) == data.classes
+
+
+def test_motif_position_figure_counts_only_planted():
+    fig = plotting.motif_position_figure([-1, 0, 5, 5], 12, 50)
+    assert sorted(fig.data[0].x.tolist()) == [1, 6, 6]
+
+
+@pytest.mark.parametrize("log_x", [False, True])
+def test_matrix_figures(data_dir, log_x):
+    qc = matrix_qc(read_matrix(data_dir / "matrix.csv"))
+    assert isinstance(
+        plotting.distribution_figure(qc.totals, title="t", x="x", log_x=log_x), go.Figure
+    )
+    assert list(plotting.top_genes_figure(qc).data[0].y)[-1] == qc.top_genes[0]
