@@ -1,7 +1,4 @@
-"""Figure builders: pure functions from computed results to plotly figures.
-
-They compute nothing beyond what drawing needs; every figure shares one look.
-"""
+"""Figures of the data page: class balance, lengths, GC, composition, matrix QC."""
 
 from __future__ import annotations
 
@@ -11,47 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, style
 from genodash.summaries import MatrixQC, SequenceProfile
-
-BASE_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
-CLASS_COLORS = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#999999",
-    "#332288",
-    "#117733",
-    "#AA4499",
-    "#88CCEE",
-)
-TEMPLATE = "plotly_white"
-FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
-
-
-def class_color(index: int) -> str:
-    return CLASS_COLORS[index % len(CLASS_COLORS)]
-
-
-def _style(
-    fig: go.Figure, *, title: str, x: str | None = None, y: str | None = None, height: int = 360
-) -> go.Figure:
-    fig.update_layout(
-        template=TEMPLATE,
-        title={"text": title, "x": 0.0, "xanchor": "left"},
-        font=FONT,
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
-    )
-    if x is not None:
-        fig.update_xaxes(title_text=x)
-    if y is not None:
-        fig.update_yaxes(title_text=y)
-    return fig
 
 
 def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:
@@ -70,7 +28,7 @@ def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:
         )
     )
     fig.update_xaxes(type="category")
-    return _style(fig, title="Class balance", x="class", y="count")
+    return style(fig, title="Class balance", x="class", y="count")
 
 
 def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
@@ -87,7 +45,7 @@ def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
             )
         )
     fig.update_layout(barmode="overlay")
-    return _style(fig, title="Sequence length", x="length (bp)", y="sequences")
+    return style(fig, title="Sequence length", x="length (bp)", y="sequences")
 
 
 def gc_content_figure(profile: SequenceProfile) -> go.Figure:
@@ -103,7 +61,7 @@ def gc_content_figure(profile: SequenceProfile) -> go.Figure:
             )
         )
     fig.update_yaxes(tickformat=".0%")
-    return _style(fig, title="GC content per sequence", x="class", y="GC content")
+    return style(fig, title="GC content per sequence", x="class", y="GC content")
 
 
 def base_composition_figure(profile: SequenceProfile) -> go.Figure:
@@ -136,7 +94,7 @@ def base_composition_figure(profile: SequenceProfile) -> go.Figure:
             )
         fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=row, col=1)
     fig.update_xaxes(title_text="position from 5′ end", row=len(classes), col=1)
-    return _style(
+    return style(
         fig, title="Base composition along the sequence", height=max(320, 220 * len(classes))
     )
 
@@ -150,7 +108,7 @@ def motif_position_figure(
         go.Histogram(x=planted + 1, xbins={"start": 0.5, "size": 1}, marker_color=CLASS_COLORS[0])
     )
     fig.update_xaxes(range=[0.5, sequence_length - motif_length + 1.5])
-    return _style(
+    return style(
         fig,
         title=f"Where the {motif_length}-bp motif was planted",
         x="motif start position (1-based)",
@@ -171,7 +129,7 @@ def distribution_figure(
         line_color="#444",
         annotation_text=f"median {median:,.4g}",
     )
-    return _style(fig, title=title, x=f"log10 {x}" if log_x else x, y="cells")
+    return style(fig, title=title, x=f"log10 {x}" if log_x else x, y="cells")
 
 
 def top_genes_figure(qc: MatrixQC) -> go.Figure:
@@ -186,7 +144,7 @@ def top_genes_figure(qc: MatrixQC) -> go.Figure:
         )
     )
     fig.update_xaxes(tickformat=".1%")
-    return _style(
+    return style(
         fig,
         title=f"Top {len(qc.top_genes)} genes by share of all values",
         x="share",
@@ -196,4 +154,4 @@ def top_genes_figure(qc: MatrixQC) -> go.Figure:
 
 def category_counts_figure(counts: Mapping[str, int], *, title: str) -> go.Figure:
     """Bar chart of the number of cells per value of a metadata column."""
-    return _style(class_balance_figure(counts), title=title, x="value", y="cells")
+    return style(class_balance_figure(counts), title=title, x="value", y="cells")

@@ -1,0 +1,38 @@
+"""``python -m genodash``: the command line over the same functions as the app.
+
+Results go to stdout as JSON (one object per line); progress and errors go to stderr.
+Bad input exits with status 2 and a single ``error:`` line. Each command lives in its own
+module with a ``register(subparsers)`` function, listed in :data:`COMMAND_MODULES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from genodash.errors import GenodashError
+
+COMMAND_MODULES = ("genodash.cli.data", "genodash.cli.device")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except GenodashError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m genodash",
+        description="genodash: deep learning for genomics, from the command line.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser

@@ -1,0 +1,34 @@
+"""Figure builders: pure functions from computed results to plotly figures.
+
+They compute nothing beyond what drawing needs, and every figure shares one look
+(:mod:`genodash.plotting._style`). One module per part of the app.
+"""
+
+from __future__ import annotations
+
+from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, style
+from genodash.plotting.data import (
+    base_composition_figure,
+    category_counts_figure,
+    class_balance_figure,
+    distribution_figure,
+    gc_content_figure,
+    length_histogram_figure,
+    motif_position_figure,
+    top_genes_figure,
+)
+
+__all__ = [
+    "BASE_COLORS",
+    "CLASS_COLORS",
+    "base_composition_figure",
+    "category_counts_figure",
+    "class_balance_figure",
+    "class_color",
+    "distribution_figure",
+    "gc_content_figure",
+    "length_histogram_figure",
+    "motif_position_figure",
+    "style",
+    "top_genes_figure",
+]
