@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -440,6 +441,9 @@ def _read_10x_zip(raw: RawFile, limits: Limits) -> tuple[object, str, str, list[
         EOFError,
         OSError,
         NotImplementedError,
+        IndexError,
+        RuntimeError,
+        zlib.error,
         ValueError,
     ) as err:
         if isinstance(err, GenodashError):
