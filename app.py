@@ -22,12 +22,14 @@ with ui.page("genodash", ":material/genetics:", ABOUT):
     )
 
     st.subheader("Course map")
-    columns = st.columns(len(ui.PAGES) - 1)
-    for column, info in zip(columns, ui.PAGES[1:], strict=True):
-        with column.container(border=True):
-            st.markdown(f"### {info.icon} {info.label}")
-            st.markdown(info.teaches)
-            st.page_link(info.path, label=f"Open {info.label}", icon=":material/arrow_forward:")
+    pages = ui.PAGES[1:]
+    for row in range(0, len(pages), 3):
+        columns = st.columns(3)
+        for column, info in zip(columns, pages[row : row + 3], strict=False):
+            with column.container(border=True, height="stretch"):
+                st.markdown(f"#### {info.icon} {info.label}")
+                st.markdown(info.teaches)
+                st.page_link(info.path, label=f"Open {info.label}", icon=":material/arrow_forward:")
 
     st.subheader("Right now")
     dataset = ui.current_dataset()

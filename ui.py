@@ -8,18 +8,23 @@ holds widgets and session state and calls into ``genodash``.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-import threading
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import streamlit as st
 
 from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError
+from genodash.jobs import Job, JobQueue, JobSnapshot
 
 Dataset = SequenceSet | MatrixSet
+RUNS_ROOT = Path(os.environ.get("GENODASH_RUNS_DIR", Path(__file__).resolve().parent / "runs"))
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,34 @@ PAGES = (
         ":material/folder_open:",
         "Load DNA sequences or an expression matrix — your own file or a built-in "
         "example — and check what was read: classes, lengths, composition, QC.",
+    ),
+    PageInfo(
+        "pages/3_Train.py",
+        "Train a model",
+        ":material/model_training:",
+        "Train a CNN, LSTM or Transformer on your sequences and watch it learn: live "
+        "learning curves, early stopping, test scores.",
+    ),
+    PageInfo(
+        "pages/4_Compare.py",
+        "Compare architectures",
+        ":material/leaderboard:",
+        "CNN vs LSTM vs Transformer on the same split, in one click: a leaderboard of "
+        "accuracy, size and speed, and their learning curves overlaid.",
+    ),
+    PageInfo(
+        "pages/5_Interpret.py",
+        "Interpret a model",
+        ":material/insights:",
+        "See what a model learned: saliency and mutagenesis maps, filters as motif logos "
+        "matched to JASPAR, Transformer attention.",
+    ),
+    PageInfo(
+        "pages/6_Runs.py",
+        "Runs",
+        ":material/inventory_2:",
+        "Every trained model, saved: reload its results, download it, delete it, or "
+        "predict the classes of new sequences.",
     ),
 )
 
@@ -58,13 +91,17 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
         layout="wide",
         initial_sidebar_state="expanded",
     )
-    _start_warmup()
     _ensure_dataset()
+    workspace_dir()
     badge = _sidebar()
     st.title(f"{icon} {title}")
     with st.expander("What this page teaches and how to read it", icon=":material/lightbulb:"):
         st.markdown(about)
     yield
+    # Slow work must come before the last element: a click during it then interrupts this
+    # run at that element instead of letting a stale run finish after the new one (which
+    # would drop the new run's live fragments).
+    _warm_imports()
     _device_badge(badge)
 
 
@@ -114,16 +151,17 @@ def device_info() -> Any:
 
 
 @st.cache_resource(show_spinner=False)
-def _start_warmup() -> threading.Thread:
-    """Import the heavy libraries in the background once per server, so first clicks are fast."""
+def _warm_imports() -> bool:
+    """Import the heavy libraries once per server, after the first page has been drawn.
 
-    def warm() -> None:
-        import scanpy  # noqa: F401
-        import torch  # noqa: F401
+    Done in the script thread on purpose: importing scikit-learn or torch from a background
+    thread while a page imports them too can fail on their circular imports.
+    """
+    import scanpy  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import torch  # noqa: F401
 
-    thread = threading.Thread(target=warm, name="genodash-warmup", daemon=True)
-    thread.start()
-    return thread
+    return True
 
 
 # --- the current dataset ------------------------------------------------------------------
@@ -210,12 +248,229 @@ def control_widget(control: Any, *, key: str) -> Any:
     return st.text_input(control.label, value=str(default), key=key, help=control.help or None)
 
 
-def session_cached(name: str, owner: object, compute: Any) -> Any:
-    """Compute once per session for ``owner`` (e.g. the current dataset), then reuse."""
+def session_cached(name: str, owner: object, compute: Any, key: object = None) -> Any:
+    """Compute once per session for ``owner`` (e.g. the current dataset) and ``key``
+    (e.g. the settings), then reuse until either changes."""
     slot = f"_cache_{name}"
     cached = st.session_state.get(slot)
-    if cached is not None and cached[0] is owner:
-        return cached[1]
+    if cached is not None and cached[0] is owner and cached[1] == key:
+        return cached[2]
     value = compute()
-    st.session_state[slot] = (owner, value)
+    st.session_state[slot] = (owner, key, value)
     return value
+
+
+# --- workspace, runs and background jobs -------------------------------------------------
+
+_WORKSPACE = re.compile(r"^[0-9a-f]{12}$")
+
+
+def workspace_dir() -> Path:
+    """This browser's runs folder. Its token sits in the URL (``?ws=…``): bookmark or share
+    the link to come back to the same runs; other users never see them otherwise."""
+    token = st.session_state.get("workspace")
+    if token is None:
+        given = st.query_params.get("ws", "")
+        token = given if _WORKSPACE.match(given) else secrets.token_hex(6)
+        st.session_state["workspace"] = token
+    if st.query_params.get("ws") != token:
+        st.query_params["ws"] = token
+    return RUNS_ROOT / token
+
+
+@st.cache_resource(show_spinner=False)
+def job_queue() -> JobQueue:
+    """The server's one training queue (a scheduler shared by all sessions)."""
+    return JobQueue()
+
+
+def current_job() -> Job | None:
+    return st.session_state.get("job")
+
+
+def start_job(job: Job) -> None:
+    """Queue ``job`` as this session's job (one at a time)."""
+    st.session_state["job"] = job
+    job_queue().submit(job)
+
+
+@st.fragment(run_every=1.0)
+def job_panel() -> None:
+    """Live view of this session's job: queue position, progress, curves, Stop."""
+    job = current_job()
+    if job is None:
+        return
+    snapshot = job.snapshot()
+    if not snapshot.active:
+        st.rerun(scope="app")
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(snapshot.title)}**")
+        if snapshot.status == "queued":
+            running, waiting = job_queue().counts()
+            st.info(
+                f"Waiting for a free slot: number {snapshot.queue_position} in the queue "
+                f"({running} running, {waiting} waiting). It starts by itself.",
+                icon=":material/hourglass_top:",
+            )
+        else:
+            _progress(snapshot)
+        st.button(
+            "Stop" if snapshot.status == "running" else "Cancel",
+            icon=":material/stop:",
+            on_click=job.stop,
+            key=f"stop-{job.id}",
+            type="secondary",
+        )
+        if snapshot.history:
+            from genodash.plotting.training import training_curves_figure
+
+            st.plotly_chart(training_curves_figure(snapshot.history), key=f"live-{job.id}")
+
+
+def _progress(snapshot: JobSnapshot) -> None:
+    progress = snapshot.progress
+    if progress is None:
+        st.progress(0.0, text="Starting…")
+        return
+    eta = progress["eta"]
+    eta_text = f" · about {eta:.0f} s left" if eta == eta else ""
+    st.progress(
+        min(1.0, progress["fraction"]),
+        text=f"{escape_markdown(progress['label'])} · epoch {progress['epoch']}/"
+        f"{progress['epochs']} · batch {progress['batch']}/{progress['batches']} · "
+        f"{snapshot.seconds:.0f} s{eta_text}",
+    )
+    for message in snapshot.messages[-3:]:
+        st.caption(escape_markdown(message))
+
+
+def job_outcome(job: Job) -> None:
+    """How the finished job ended, as a message."""
+    snapshot = job.snapshot()
+    for message in snapshot.messages:
+        st.caption(escape_markdown(message))
+    if snapshot.status == "failed":
+        st.error(
+            f"Training failed: {escape_markdown(snapshot.error or '')}", icon=":material/error:"
+        )
+    elif snapshot.status == "stopped":
+        st.warning(
+            "Stopped. The best model so far was kept and saved.", icon=":material/stop_circle:"
+        )
+
+
+def config_widgets(spec: Any, *, key: str, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Widgets for a model's settings (from its config dataclass fields)."""
+    values: dict[str, Any] = {}
+    fields = [f for f in spec.fields() if f.name not in exclude]
+    columns = st.columns(3)
+    for i, field in enumerate(fields):
+        meta = field.metadata
+        control = SimpleNamespace(
+            label=meta.get("label", field.name),
+            default=field.default,
+            minimum=meta.get("min"),
+            maximum=meta.get("max"),
+            step=None,
+            options=meta.get("options", ()),
+            help=meta.get("help", ""),
+        )
+        with columns[i % 3]:
+            values[field.name] = control_widget(control, key=f"{key}-{field.name}")
+    return values
+
+
+def device_choice(*, key: str) -> str:
+    """A device picker: 'auto' plus the devices this machine has."""
+    from genodash.device import available_devices, resolve_device
+
+    options = ["auto", *available_devices()]
+    choice = st.selectbox(
+        "Device", options, key=key, help="auto picks a CUDA GPU, then Apple MPS, then the CPU"
+    )
+    st.caption(f"Trains on **{resolve_device(choice)}**")
+    return choice
+
+
+# --- results of a trained sequence model --------------------------------------------------
+
+
+def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
+    """Scores, curves, confusion matrix, ROC/PR, per-class table and downloads of a run."""
+    from genodash.plotting import training as plots
+
+    metrics, test = run.metrics, run.metrics["test"]
+    columns = st.columns(5)
+    columns[0].metric("Test accuracy", f"{test['accuracy']:.1%}")
+    columns[1].metric(f"AUROC ({test['average']})", f"{test['auroc']:.3f}")
+    columns[2].metric(f"AUPRC ({test['average']})", f"{test['auprc']:.3f}")
+    columns[3].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
+    columns[4].metric(
+        "Time",
+        f"{metrics['train_seconds']:.1f} s",
+        help=f"{metrics['samples_per_second']:,.0f} training samples/s on {metrics['device']}",
+    )
+    st.caption(
+        f"{escape_markdown(metrics['message'])}. Test set: {test['n']:,} sequences"
+        + (
+            f"; positive class for AUROC/AUPRC: {escape_markdown(test['positive_class'])}"
+            if test.get("positive_class")
+            else ""
+        )
+    )
+    tabs = st.tabs(
+        ["Learning curves", "Confusion matrix", "ROC", "Precision–recall", "Per class", "Settings"]
+    )
+    with tabs[0]:
+        st.plotly_chart(
+            plots.training_curves_figure({run.model_name: run.history}), key=f"{key}-curves"
+        )
+    with tabs[1]:
+        st.plotly_chart(
+            plots.confusion_matrix_figure(test["confusion"], test["classes"]),
+            key=f"{key}-confusion",
+        )
+    with tabs[2]:
+        st.plotly_chart(plots.roc_figure(test["roc"]), key=f"{key}-roc")
+    with tabs[3]:
+        st.plotly_chart(plots.pr_figure(test["pr"]), key=f"{key}-pr")
+    with tabs[4]:
+        st.dataframe(per_class_table(test), width="stretch")
+    with tabs[5]:
+        st.json(
+            {
+                k: run.config[k]
+                for k in ("model", "model_config", "train_config", "encoding", "split", "classes")
+            },
+            expanded=False,
+        )
+    if path is not None:
+        run_downloads(path, key=key)
+
+
+def per_class_table(test: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    table = pd.DataFrame(test["per_class"]).T
+    table.index.name = "class"
+    return table.style.format(
+        {"precision": "{:.3f}", "recall": "{:.3f}", "f1": "{:.3f}", "support": "{:,.0f}"}
+    )
+
+
+def run_downloads(path: Path, *, key: str) -> None:
+    from genodash.train.runs import zip_run
+
+    st.download_button(
+        f"Download run {path.name} (.zip)",
+        zip_run(path),
+        file_name=f"{path.name}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"{key}-zip",
+    )
+    st.caption(
+        f"Saved as run **{escape_markdown(path.name)}**: settings, metrics, learning "
+        "curves, weights (safetensors) and the split."
+    )

@@ -133,19 +133,45 @@ def _reaches(last_edges: dict[str, str], target: str) -> bool:
     return True
 
 
-def _check_motif(motif: str, length: int) -> str:
-    motif = motif.strip().upper()
-    if not motif or any(base not in _IUPAC_CHOICES for base in motif):
-        raise ConfigError(
-            f"motif {motif!r} must use A, C, G, T or IUPAC codes ({IUPAC_AMBIGUOUS}, N)"
+@dataclass(frozen=True)
+class _MotifSource:
+    """A typed (IUPAC) motif or a JASPAR matrix, and how to draw one instance of it."""
+
+    label: str
+    width: int
+    draw: Callable[[np.random.Generator], str]
+
+
+def _motif_source(motif: str, length: int) -> _MotifSource:
+    from genodash.motifs import JASPAR_ID, jaspar_motif, sample_motif
+
+    motif = motif.strip()
+    if JASPAR_ID.match(motif):
+        known = jaspar_motif(motif)
+        source = _MotifSource(
+            f"{known.matrix_id} {known.name} (JASPAR)",
+            len(known.probabilities),
+            lambda rng: sample_motif(known, rng),
         )
-    if len(motif) > length:
-        raise ConfigError(f"motif of {len(motif)} bp does not fit in sequences of {length} bp")
-    return motif
+    else:
+        motif = motif.upper()
+        if not motif or any(base not in _IUPAC_CHOICES for base in motif):
+            raise ConfigError(
+                f"motif {motif!r} must use A, C, G, T or IUPAC codes ({IUPAC_AMBIGUOUS}, N), "
+                "or be a JASPAR ID such as MA0139"
+            )
+        source = _MotifSource(motif, len(motif), lambda rng: _sample_iupac(motif, rng))
+    if source.width > length:
+        raise ConfigError(f"motif of {source.width} bp does not fit in sequences of {length} bp")
+    return source
 
 
-def _sample_motif(motif: str, rng: np.random.Generator, mutation_rate: float) -> str:
-    bases = [_IUPAC_CHOICES[b][rng.integers(len(_IUPAC_CHOICES[b]))] for b in motif]
+def _sample_iupac(motif: str, rng: np.random.Generator) -> str:
+    return "".join(_IUPAC_CHOICES[b][rng.integers(len(_IUPAC_CHOICES[b]))] for b in motif)
+
+
+def _mutate(instance: str, rng: np.random.Generator, mutation_rate: float) -> str:
+    bases = list(instance)
     for i in np.flatnonzero(rng.random(len(bases)) < mutation_rate):
         bases[i] = rng.choice([b for b in BASES if b != bases[i]])
     return "".join(bases)
@@ -170,7 +196,7 @@ def planted_motif(
     Labels are ``"1"`` (motif planted) and ``"0"``; ``meta["motif_starts"]`` gives the
     0-based start of each planted motif (−1 where none was planted).
     """
-    motif = _check_motif(motif, length)
+    source = _motif_source(motif, length)
     if not 0 < positive_fraction < 1:
         raise ConfigError(f"positive_fraction must lie between 0 and 1, got {positive_fraction}")
     if n < 4:
@@ -179,17 +205,17 @@ def planted_motif(
     sequences = codes_to_strings(random_sequences(n, length, gc=gc, seed=rng))
     n_positive = round(n * positive_fraction)
     starts = np.full(n, -1, dtype=np.int64)
-    starts[:n_positive] = rng.integers(0, length - len(motif) + 1, size=n_positive)
+    starts[:n_positive] = rng.integers(0, length - source.width + 1, size=n_positive)
     for i in range(n_positive):
         s = int(starts[i])
-        instance = _sample_motif(motif, rng, mutation_rate)
-        sequences[i] = sequences[i][:s] + instance + sequences[i][s + len(motif) :]
+        instance = _mutate(source.draw(rng), rng, mutation_rate)
+        sequences[i] = sequences[i][:s] + instance + sequences[i][s + source.width :]
     labels = ["1"] * n_positive + ["0"] * (n - n_positive)
     order = rng.permutation(n)
     params = {
         "n": n,
         "length": length,
-        "motif": motif,
+        "motif": motif.strip(),
         "mutation_rate": mutation_rate,
         "positive_fraction": positive_fraction,
         "gc": gc,
@@ -202,11 +228,12 @@ def planted_motif(
         name="Planted motif",
         format="example",
         notes=(
-            f"generated: motif {motif} planted in {n_positive:,} of {n:,} sequences "
+            f"generated: motif {source.label} planted in {n_positive:,} of {n:,} sequences "
             f"(label 1), mutation rate {mutation_rate}",
         ),
         meta={
-            "motif": motif,
+            "motif": source.label,
+            "motif_width": source.width,
             "motif_starts": tuple(int(starts[i]) for i in order),
             "positive_class": "1",
             "params": params,
@@ -544,9 +571,11 @@ EXAMPLES: dict[str, Example] = {
                 Control("length", "Sequence length (bp)", 50, 20, 1000, 10),
                 Control(
                     "motif",
-                    "Motif (IUPAC letters allowed)",
+                    "Motif: letters (IUPAC allowed) or a JASPAR ID",
                     ZOU_MOTIF,
-                    help="The primer's motif is CGACCGAACTCC; try TGASTCA (AP-1)",
+                    help="The primer's motif is CGACCGAACTCC; try TGASTCA (AP-1), or a real "
+                    "transcription-factor matrix such as MA0139 (CTCF) or MA0035 (GATA1), "
+                    "sampled base by base",
                 ),
                 Control(
                     "mutation_rate",

@@ -71,5 +71,13 @@ class OrientationError(InputError):
     """A matrix looks transposed (genes as rows); the user must confirm a transpose."""
 
 
+class RunError(InputError):
+    """A saved run is incomplete, altered, or does not match its model."""
+
+
+class TrainingError(GenodashError, RuntimeError):
+    """Training could not run (e.g. no memory on any device)."""
+
+
 class ConfigError(GenodashError, ValueError):
     """An option or parameter has an invalid value (unknown name, out of range)."""

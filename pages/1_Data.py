@@ -210,7 +210,7 @@ def sequence_summary(dataset: SequenceSet) -> None:
             chart(
                 plotting.motif_position_figure(
                     dataset.meta["motif_starts"],
-                    len(dataset.meta["motif"]),
+                    dataset.meta["motif_width"],
                     int(dataset.lengths.max()),
                 ),
                 "motif",

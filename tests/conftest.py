@@ -30,3 +30,32 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def small_motif_data():
+    """300 planted-motif sequences of 30 bp (motif ACGTACGT): quick to train on."""
+    from genodash.datasets import planted_motif
+
+    return planted_motif(n=300, length=30, motif="ACGTACGT", seed=1)
+
+
+@pytest.fixture(scope="session")
+def small_prepared(small_motif_data):
+    from genodash.train.sequence import prepare_sequences
+
+    return prepare_sequences(small_motif_data, seed=0)
+
+
+@pytest.fixture(scope="session")
+def trained_cnn(small_prepared):
+    """A CNN trained for a few epochs on ``small_prepared`` (shared by several tests)."""
+    from genodash.train.loop import TrainConfig
+    from genodash.train.sequence import train_sequence_model
+
+    return train_sequence_model(
+        small_prepared,
+        "cnn",
+        model_config={"filters": 16},
+        train_config=TrainConfig(epochs=25, patience=0, seed=0),
+    )

@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ui
 from conftest import ROOT
 
-PAGES = ["app.py", "pages/1_Data.py"]
+PAGES = [
+    "app.py",
+    "pages/1_Data.py",
+    "pages/3_Train.py",
+    "pages/4_Compare.py",
+    "pages/5_Interpret.py",
+    "pages/6_Runs.py",
+]
 
 
 def open_page(path: str) -> AppTest:
@@ -27,7 +35,8 @@ def summary_metrics(at: AppTest) -> dict[str, str]:
 def test_every_page_runs_without_exceptions(path):
     at = open_page(path)
     assert not at.exception
-    assert at.title[0].value.endswith(("genodash", "Data"))
+    titles = {info.path: info.label for info in ui.PAGES}
+    assert at.title[0].value.endswith("genodash" if path == "app.py" else titles[path])
     assert any("What this page teaches" in e.label for e in at.expander)
 
 

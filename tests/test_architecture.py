@@ -9,7 +9,7 @@ import sys
 from conftest import ROOT
 
 UNSAFE = re.compile(
-    r"pickle\.loads?\(|joblib\.load\(|allow_pickle\s*=\s*True|\beval\(|torch\.load\((?![^)]*weights_only=True)"
+    r"pickle\.loads?\(|joblib\.load\(|allow_pickle\s*=\s*True|(?<![.\w])eval\(|torch\.load\((?![^)]*weights_only=True)"
 )
 
 
@@ -49,6 +49,8 @@ def test_unsafe_pattern_catches_what_it_should():
     assert UNSAFE.search("torch.load(path)")
     assert not UNSAFE.search("torch.load(path, weights_only=True)")
     assert UNSAFE.search("np.load(p, allow_pickle=True)")
+    assert UNSAFE.search("x = eval(text)")
+    assert not UNSAFE.search("model.eval()")
 
 
 def test_omp_wait_policy_is_passive_before_torch():

@@ -67,6 +67,14 @@ def _offsets(
     return excess // 2, room // 2
 
 
+def kept_window(sequence_length: int, length: int, align: Align) -> tuple[int, int, int]:
+    """For one sequence: where the kept stretch starts in the sequence and in the encoded row,
+    and how many bases it has (the inverse map of :func:`encode_codes`)."""
+    keep = min(sequence_length, length)
+    source, target = _offsets(np.array([sequence_length]), np.array([keep]), length, align)
+    return int(source[0]), int(target[0]), keep
+
+
 def one_hot(
     sequences: Sequence[str] | np.ndarray,
     length: int | None = None,

@@ -1,0 +1,258 @@
+"""Model commands: ``train``, ``predict`` and ``explain`` (sequence models)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from genodash.cli._common import add_read_options, print_json, read_options
+from genodash.errors import ConfigError
+
+SEQUENCE_MODELS = ("cnn", "lstm", "transformer")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    _add_train(commands)
+    _add_predict(commands)
+    _add_explain(commands)
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train a model on a data file and save the run",
+        description="Train a model; progress goes to stderr, and the last line of stdout is "
+        "one JSON object with the results. The run folder holds config.json, metrics.json, "
+        "history.csv, weights.safetensors and data.json.",
+    )
+    parser.add_argument("path", metavar="PATH", help="data file (as for `validate`)")
+    parser.add_argument(
+        "--model", required=True, choices=SEQUENCE_MODELS, help="architecture to train"
+    )
+    parser.add_argument("--epochs", type=int, default=30, help="at most this many (default 30)")
+    parser.add_argument("--batch-size", type=int, default=64, help="default 64")
+    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=5,
+        help="early-stopping patience in epochs; 0 turns it off (default 5)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="split and training seed")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument(
+        "--length",
+        type=int,
+        help="encode sequences at this length (default: the longest, at most 1000)",
+    )
+    parser.add_argument(
+        "--align",
+        default="left",
+        choices=("left", "right", "center"),
+        help="which end to keep when padding or trimming (default: left = 5′)",
+    )
+    parser.add_argument(
+        "--augment-rc", action="store_true", help="add reverse complements to the training set"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model setting, e.g. --set filters=32 (repeatable)",
+    )
+    parser.add_argument(
+        "--out", metavar="RUN_DIR", help="run folder to create (default: runs/<model>-<time>)"
+    )
+    add_read_options(parser)
+    parser.set_defaults(handler=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from genodash.cli._common import parse_assignments
+    from genodash.data import SequenceSet
+    from genodash.device import resolve_device
+    from genodash.io import read_dataset
+    from genodash.models import MODELS
+    from genodash.train.loop import TrainConfig
+    from genodash.train.runs import new_run_dir, save_run
+    from genodash.train.sequence import (
+        EncodingConfig,
+        prepare_sequences,
+        train_sequence_model,
+    )
+
+    out = Path(args.out) if args.out else new_run_dir("runs", args.model)
+    if out.exists():
+        raise ConfigError(f"--out {out} already exists; choose a new run folder")
+    dataset = read_dataset(args.path, read_options(args))
+    if not isinstance(dataset, SequenceSet):
+        raise ConfigError(f"{args.model} trains on sequences, but {dataset.name} is a matrix")
+    defaults = {f.name: f.default for f in MODELS[args.model].fields()}
+    settings = parse_assignments(args.set, defaults)
+    prepared = prepare_sequences(
+        dataset,
+        encoding=EncodingConfig(length=args.length, align=args.align, augment_rc=args.augment_rc),
+        seed=args.seed,
+    )
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        patience=args.patience,
+        seed=args.seed,
+    )
+    device = resolve_device(args.device)
+    sizes = prepared.split.sizes()
+    _log(
+        f"{dataset.name}: {dataset.n:,} sequences, {len(prepared.classes)} classes; split "
+        f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
+        f"{device}"
+    )
+    run = train_sequence_model(
+        prepared,
+        args.model,
+        model_config=settings,
+        train_config=config,
+        device=device,
+        callbacks=_progress_callbacks(),
+    )
+    path = save_run(run, out)
+    _log(f"{run.metrics['message']}; saved to {path}")
+    metrics = run.metrics
+    print_json(
+        {
+            "model": args.model,
+            "test_accuracy": metrics["test_accuracy"],
+            "test_auroc": metrics["test_auroc"],
+            "test_auprc": metrics["test_auprc"],
+            "n_train": sizes["train"],
+            "n_val": sizes["val"],
+            "n_test": sizes["test"],
+            "epochs_run": metrics["epochs_run"],
+            "best_epoch": metrics["best_epoch"],
+            "train_seconds": round(metrics["train_seconds"], 3),
+            "device": metrics["device"],
+            "parameters": metrics["parameters"],
+            "stop_reason": metrics["stop_reason"],
+            "run_dir": str(path),
+        }
+    )
+    return 0
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _progress_callbacks() -> Any:
+    from genodash.train.callbacks import Callbacks
+
+    started = time.perf_counter()
+
+    def on_epoch(record: dict[str, float]) -> None:
+        accuracy = record.get("val_accuracy")
+        extra = f" val_accuracy {accuracy:.4f}" if accuracy is not None else ""
+        _log(
+            f"epoch {int(record['epoch'])}: train_loss {record['train_loss']:.4f} val_loss "
+            f"{record['val_loss']:.4f}{extra} ({time.perf_counter() - started:.1f} s)"
+        )
+
+    return Callbacks(on_epoch_end=on_epoch)
+
+
+def _load(run_dir: str) -> Any:
+    from genodash.train.runs import load_run
+
+    return load_run(run_dir)
+
+
+def _read_sequences(args: argparse.Namespace) -> Any:
+    from genodash.io import ReadOptions, read_dataset
+
+    options = read_options(args)
+    return read_dataset(args.path, ReadOptions(**{**options.__dict__, "kind": "sequences"}))
+
+
+def _add_predict(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "predict",
+        help="predict classes of sequences with a saved run",
+        description="Write one row per sequence: seq_id, predicted class, and p_<class> "
+        "probabilities (plus the file's label when it has one).",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR")
+    parser.add_argument("path", metavar="PATH", help="sequence file")
+    parser.add_argument("--out", required=True, metavar="FILE.csv")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    add_read_options(parser)
+    parser.set_defaults(handler=_predict)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from genodash.device import resolve_device
+    from genodash.io.writers import write_text_atomic
+    from genodash.train.sequence import predict_sequences
+
+    run = _load(args.run_dir)
+    sequences = _read_sequences(args)
+    table = predict_sequences(run, sequences, device=resolve_device(args.device))
+    write_text_atomic(args.out, table.to_csv(index=False))
+    print_json(
+        {
+            "run_dir": args.run_dir,
+            "n": len(table),
+            "out": args.out,
+            "predicted": table["predicted"].value_counts().to_dict(),
+        }
+    )
+    return 0
+
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "explain",
+        help="per-position importance scores of sequences under a saved run",
+        description="Write one row per sequence position: seq_id, position (0-based), base, "
+        "score (the attribution of the base present, for the target class).",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR")
+    parser.add_argument("path", metavar="PATH", help="sequence file")
+    parser.add_argument("--method", default="saliency", choices=("saliency", "ism"))
+    parser.add_argument(
+        "--target",
+        metavar="CLASS",
+        help="class to explain (default: each sequence's predicted class)",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE.csv")
+    add_read_options(parser)
+    parser.set_defaults(handler=_explain)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from genodash.interpret import explain_table
+    from genodash.io.writers import write_text_atomic
+
+    run = _load(args.run_dir)
+    sequences = _read_sequences(args)
+    classes = run.config["classes"]
+    if args.target is not None and args.target not in classes:
+        raise ConfigError(
+            f"--target {args.target!r} is not a class of this run; classes: {', '.join(classes)}"
+        )
+    target = classes.index(args.target) if args.target is not None else None
+    table = explain_table(run, sequences, method=args.method, target=target)
+    write_text_atomic(args.out, table.to_csv(index=False))
+    print_json(
+        {
+            "run_dir": args.run_dir,
+            "method": args.method,
+            "n_sequences": sequences.n,
+            "rows": len(table),
+            "out": args.out,
+        }
+    )
+    return 0

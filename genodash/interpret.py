@@ -1,0 +1,278 @@
+"""What a sequence model learned: attributions, filter motifs, attention.
+
+Every attribution method has the same signature, ``f(model, x, target=None) -> array``
+with ``x`` one-hot ``float32 (N, 4, L)`` and a result of the same shape, so saliency and
+in-silico mutagenesis are interchangeable. ``target`` is a class index (default: each
+sequence's predicted class). :func:`importance` reduces any attribution to one score per
+position: the attribution of the base actually present.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from genodash.errors import ConfigError
+
+Method = Literal["saliency", "ism"]
+ALPHABET = "ACGT"
+
+
+def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(x, dtype=np.float32))
+
+
+def _targets(model: nn.Module, x: torch.Tensor, target: int | None) -> torch.Tensor:
+    if target is not None:
+        return torch.full((x.shape[0],), int(target), dtype=torch.long)
+    with torch.no_grad():
+        return model(x).argmax(dim=1)
+
+
+def saliency(
+    model: nn.Module, x: np.ndarray | torch.Tensor, target: int | None = None
+) -> np.ndarray:
+    """Gradient × input of the target class's log-probability (Simonyan et al. 2014).
+
+    Non-zero only at the bases present; positive where a base raises the target class.
+    """
+    model = model.cpu().eval()
+    inputs = _as_tensor(x).requires_grad_(True)
+    targets = _targets(model, inputs.detach(), target)
+    log_probs = torch.log_softmax(model(inputs), dim=1)
+    log_probs.gather(1, targets[:, None]).sum().backward()
+    return (inputs.grad * inputs).detach().numpy()
+
+
+@torch.no_grad()
+def ism(
+    model: nn.Module,
+    x: np.ndarray | torch.Tensor,
+    target: int | None = None,
+    *,
+    batch_size: int = 1024,
+) -> np.ndarray:
+    """In-silico mutagenesis: the target class's log-odds with each base at each position.
+
+    Centred per position (minus the mean over the four bases), so the value at the base
+    present is how much better it does than an average base there. Positions without a
+    base (padding, N) get zeros.
+    """
+    model = model.cpu().eval()
+    inputs = _as_tensor(x)
+    targets = _targets(model, inputs, target)
+    n, _, length = inputs.shape
+    result = np.zeros((n, 4, length), dtype=np.float32)
+    for i in range(n):
+        result[i] = _ism_one(model, inputs[i], int(targets[i]), batch_size)
+    return result
+
+
+def _ism_one(model: nn.Module, one_hot: torch.Tensor, target: int, batch_size: int) -> np.ndarray:
+    positions = torch.nonzero(one_hot.sum(dim=0) > 0).flatten()
+    variants = one_hot.repeat(len(positions) * 4, 1, 1)  # (P*4, 4, L)
+    rows = torch.arange(len(variants))
+    position_of_row = positions.repeat_interleave(4)
+    base_of_row = torch.arange(4).repeat(len(positions))
+    variants[rows, :, position_of_row] = 0.0
+    variants[rows, base_of_row, position_of_row] = 1.0
+    scores = torch.cat(
+        [
+            torch.log_softmax(model(variants[s : s + batch_size]), dim=1)[:, target]
+            for s in range(0, len(variants), batch_size)
+        ]
+    )
+    table = np.zeros((4, one_hot.shape[1]), dtype=np.float32)
+    by_position = scores.reshape(len(positions), 4).numpy()
+    table[:, positions.numpy()] = (by_position - by_position.mean(axis=1, keepdims=True)).T
+    return table
+
+
+METHODS: dict[str, Callable[..., np.ndarray]] = {"saliency": saliency, "ism": ism}
+
+
+def attribute(
+    model: nn.Module, x: np.ndarray, method: Method = "saliency", target: int | None = None
+) -> np.ndarray:
+    """Dispatch to :func:`saliency` or :func:`ism` by name."""
+    if method not in METHODS:
+        raise ConfigError(f"unknown attribution method {method!r}; choose saliency or ism")
+    return METHODS[method](model, x, target)
+
+
+def importance(attribution: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """One score per position ``(N, L)``: the attribution of the base present."""
+    return (np.asarray(attribution) * np.asarray(x)).sum(axis=1)
+
+
+def top_window_starts(scores: np.ndarray, window: int) -> np.ndarray:
+    """Start of the ``window``-bp stretch with the highest summed score, per sequence."""
+    window = min(window, scores.shape[1])
+    cumulative = np.concatenate([np.zeros((scores.shape[0], 1)), np.cumsum(scores, axis=1)], axis=1)
+    sums = cumulative[:, window:] - cumulative[:, :-window]
+    return sums.argmax(axis=1)
+
+
+def motif_recovery(
+    scores: np.ndarray, motif_starts: np.ndarray, motif_length: int, window: int | None = None
+) -> float:
+    """Share of sequences whose top-scoring window overlaps the planted motif.
+
+    ``motif_starts`` holds each sequence's planted start (−1: none; those are skipped).
+    """
+    window = window or motif_length
+    planted = np.asarray(motif_starts) >= 0
+    if not planted.any():
+        return float("nan")
+    starts = top_window_starts(np.asarray(scores)[planted], window)
+    truth = np.asarray(motif_starts)[planted]
+    overlaps = (starts < truth + motif_length) & (truth < starts + window)
+    return float(overlaps.mean())
+
+
+# --- CNN filters as motifs ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterMotif:
+    """What one first-layer filter responds to, learned from the sequences it fires on."""
+
+    index: int
+    frequencies: np.ndarray  # (width, 4): base frequencies of activating windows
+    n_sites: int
+    top_kmers: list[tuple[str, int]]
+    max_activation: float
+
+    @property
+    def information(self) -> float:
+        """Total information content (bits) of the frequency matrix."""
+        p = np.clip(self.frequencies, 1e-9, 1)
+        return float((2 + (p * np.log2(p)).sum(axis=1)).sum())
+
+    @property
+    def consensus(self) -> str:
+        return "".join(ALPHABET[i] for i in self.frequencies.argmax(axis=1))
+
+
+def first_conv(model: nn.Module) -> nn.Conv1d:
+    """The first convolution over the one-hot input (CNN, or an LSTM's front-end)."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv1d) and module.in_channels == 4:
+            return module
+    raise ConfigError(
+        "this model has no convolution over the DNA (filters exist only for the "
+        "CNN and the LSTM with a convolution front-end)"
+    )
+
+
+@torch.no_grad()
+def filter_motifs(
+    model: nn.Module, x: np.ndarray, *, threshold: float = 0.5, top_kmers: int = 5
+) -> list[FilterMotif]:
+    """Turn each first-layer filter into a motif (Kelley et al., Basset, 2016).
+
+    For each filter, every window of the input whose activation reaches ``threshold`` × the
+    filter's maximum over ``x`` is collected; their base frequencies form the motif, and the
+    most common of those windows are its top k-mers.
+    """
+    conv = first_conv(model.cpu().eval())
+    inputs = _as_tensor(x)
+    width = conv.kernel_size[0]
+    activations = nn.functional.conv1d(inputs, conv.weight, conv.bias)  # (N, F, L - w + 1)
+    windows = inputs.unfold(2, width, 1).permute(0, 2, 3, 1)  # (N, L - w + 1, w, 4)
+    motifs = []
+    for f in range(activations.shape[1]):
+        act = activations[:, f, :]
+        peak = float(act.max())
+        hits = (act >= threshold * peak) & (act > 0)
+        sites = windows[hits]  # (n_sites, w, 4)
+        complete = sites.sum(dim=(1, 2)) == width  # windows without N or padding
+        sites = sites[complete]
+        frequencies = (
+            sites.mean(dim=0).numpy() if len(sites) else np.full((width, 4), 0.25, dtype=np.float32)
+        )
+        motifs.append(
+            FilterMotif(f, frequencies, len(sites), _common_kmers(sites, top_kmers), peak)
+        )
+    return sorted(motifs, key=lambda m: (m.n_sites > 0, m.information), reverse=True)
+
+
+def _common_kmers(sites: torch.Tensor, top: int) -> list[tuple[str, int]]:
+    if not len(sites):
+        return []
+    letters = np.array(list(ALPHABET))[sites.argmax(dim=2).numpy()]
+    return Counter("".join(row) for row in letters).most_common(top)
+
+
+# --- Transformer attention -----------------------------------------------------------------
+
+
+@torch.no_grad()
+def attention_maps(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
+    """Attention weights for one sequence ``x`` (1, 4, L): per layer, ``(heads, T, T)``."""
+    if not hasattr(model, "record_attention"):
+        raise ConfigError("attention maps exist only for the Transformer")
+    model = model.cpu().eval()
+    model.record_attention(True)
+    try:
+        model(_as_tensor(x)[:1])
+        maps = [weights[0].numpy() for weights in model.attention()]
+    finally:
+        model.record_attention(False)
+    return maps
+
+
+def token_spans(model: nn.Module, n_tokens: int) -> list[tuple[int, int]]:
+    """The (start, end) bases each Transformer token covers, 0-based, end exclusive."""
+    return [(t * model.stride, t * model.stride + model.k) for t in range(n_tokens)]
+
+
+# --- a table of scores for many sequences (the CLI's `explain`) ----------------------------
+
+
+def explain_table(
+    run: object,
+    sequences: object,
+    *,
+    method: Method = "saliency",
+    target: int | None = None,
+    batch_size: int = 256,
+) -> object:
+    """One row per scored base: ``seq_id``, ``position`` (0-based in the original sequence),
+    ``base`` and ``score`` (the attribution of the base present)."""
+    import pandas as pd
+
+    from genodash.preprocessing.encoding import kept_window, one_hot
+    from genodash.train.sequence import encode_for_run
+
+    codes = encode_for_run(run, sequences)
+    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
+    frames = []
+    for start in range(0, sequences.n, batch_size):
+        x = one_hot(codes[start : start + batch_size])
+        scores = importance(attribute(run.model, x, method, target), x)
+        for offset, row_scores in enumerate(scores):
+            i = start + offset
+            sequence = sequences.sequences[i]
+            source, target_start, count = kept_window(len(sequence), length, align)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "seq_id": sequences.ids[i],
+                        "position": np.arange(source, source + count),
+                        "base": list(sequence[source : source + count]),
+                        "score": row_scores[target_start : target_start + count].round(6),
+                    }
+                )
+            )
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["seq_id", "position", "base", "score"])
+    )

@@ -1,0 +1,218 @@
+"""Background jobs: long work (training) in a thread, with progress, a stop signal and a queue.
+
+The app starts a job and polls :meth:`Job.snapshot`; the job never touches the UI. At most
+:func:`default_max_jobs` jobs run at once per process; later ones wait in a first-in,
+first-out queue and can be cancelled while they wait.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from genodash.errors import GenodashError
+from genodash.train.callbacks import Callbacks, Progress
+
+Status = Literal["queued", "running", "done", "stopped", "failed"]
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A consistent copy of a job's state, safe to read from another thread."""
+
+    id: int
+    title: str
+    status: Status
+    queue_position: int
+    progress: dict[str, Any] | None
+    history: dict[str, list[dict[str, float]]]
+    messages: list[str]
+    error: str | None
+    seconds: float
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+
+@dataclass
+class JobContext:
+    """What the work function receives: the stop signal and ways to report progress."""
+
+    job: Job
+
+    def should_stop(self) -> bool:
+        return self.job._stop.is_set()
+
+    def message(self, text: str) -> None:
+        with self.job._lock:
+            self.job._messages.append(text)
+
+    def callbacks(self, label: str) -> Callbacks:
+        """Training callbacks that record progress and history under ``label``."""
+
+        def on_batch(progress: Progress) -> None:
+            self.job._set_progress(label, progress)
+
+        def on_epoch(record: dict[str, float]) -> None:
+            with self.job._lock:
+                self.job._history.setdefault(label, []).append(dict(record))
+
+        return Callbacks(on_batch_end=on_batch, on_epoch_end=on_epoch, should_stop=self.should_stop)
+
+
+@dataclass
+class Job:
+    """One unit of background work: ``work(context)`` runs in its own thread."""
+
+    title: str
+    work: Callable[[JobContext], Any]
+    id: int = field(default_factory=lambda: next(_ids))
+    result: Any = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._status: Status = "queued"
+        self._progress: dict[str, Any] | None = None
+        self._history: dict[str, list[dict[str, float]]] = {}
+        self._messages: list[str] = []
+        self._error: str | None = None
+        self._started: float | None = None
+        self._finished: float | None = None
+        self._queue: JobQueue | None = None
+        self.thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        """Ask the job to stop: within one batch when running; at once when still queued."""
+        self._stop.set()
+
+    def snapshot(self) -> JobSnapshot:
+        with self._lock:
+            end = self._finished or time.perf_counter()
+            return JobSnapshot(
+                id=self.id,
+                title=self.title,
+                status=self._status,
+                queue_position=self._queue.position(self) if self._queue else 0,
+                progress=dict(self._progress) if self._progress else None,
+                history={k: list(v) for k, v in self._history.items()},
+                messages=list(self._messages),
+                error=self._error,
+                seconds=end - self._started if self._started else 0.0,
+            )
+
+    def _set_progress(self, label: str, progress: Progress) -> None:
+        with self._lock:
+            self._progress = {
+                "label": label,
+                "epoch": progress.epoch,
+                "epochs": progress.epochs,
+                "batch": progress.batch,
+                "batches": progress.batches,
+                "fraction": progress.fraction,
+                "eta": progress.eta_seconds,
+            }
+
+    def _run(self) -> None:
+        with self._lock:
+            self._status = "running"
+            self._started = time.perf_counter()
+        status: Status = "done"
+        try:
+            self.result = self.work(JobContext(self))
+            if self._stop.is_set():
+                status = "stopped"
+        except GenodashError as error:
+            status, self._error = "failed", str(error)
+        except Exception as error:  # a bug: keep the app alive, record it for the log
+            status = "failed"
+            self._error = f"unexpected error: {type(error).__name__}: {error}"
+            traceback.print_exc()
+        with self._lock:
+            self._status = status
+            self._finished = time.perf_counter()
+
+    def wait(self, timeout: float | None = None) -> JobSnapshot:
+        """Block until the job ends (for scripts and tests)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.snapshot()
+
+
+def default_max_jobs() -> int:
+    """Concurrent training jobs: ``GENODASH_MAX_JOBS``, else one per GPU, else cores // 2."""
+    configured = os.environ.get("GENODASH_MAX_JOBS")
+    if configured:
+        return max(1, int(configured))
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.device_count()
+    except ImportError:
+        pass
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class JobQueue:
+    """Runs at most ``max_running`` jobs at once; the rest wait, first in, first out."""
+
+    def __init__(self, max_running: int | None = None) -> None:
+        self.max_running = max_running or default_max_jobs()
+        self._lock = threading.Lock()
+        self._waiting: list[Job] = []
+        self._running = 0
+
+    def submit(self, job: Job) -> Job:
+        job._queue = self
+        with self._lock:
+            self._waiting.append(job)
+        job.thread = threading.Thread(
+            target=self._wait_then_run, args=(job,), name=f"genodash-job-{job.id}", daemon=True
+        )
+        job.thread.start()
+        return job
+
+    def position(self, job: Job) -> int:
+        """1 for the next job to start, 0 once running or finished."""
+        with self._lock:
+            return self._waiting.index(job) + 1 if job in self._waiting else 0
+
+    def counts(self) -> tuple[int, int]:
+        """Jobs running and jobs waiting."""
+        with self._lock:
+            return self._running, len(self._waiting)
+
+    def _wait_then_run(self, job: Job) -> None:
+        while not self._take_slot(job):
+            if job._stop.is_set():
+                with self._lock:
+                    self._waiting.remove(job)
+                with job._lock:
+                    job._status = "stopped"
+                    job._messages.append("cancelled while waiting in the queue")
+                return
+            time.sleep(0.1)
+        try:
+            job._run()
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def _take_slot(self, job: Job) -> bool:
+        with self._lock:
+            if job._stop.is_set() or self._waiting[0] is not job:
+                return False
+            if self._running >= self.max_running:
+                return False
+            self._waiting.pop(0)
+            self._running += 1
+            return True

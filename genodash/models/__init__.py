@@ -1,0 +1,47 @@
+"""Torch modules and the one registry (``MODELS`` and :func:`build_model`).
+
+Models import only torch. Input conventions: sequence models take one-hot DNA
+``float32 (N, 4, L)`` (channels A, C, G, T; padding = trailing all-zero columns).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import torch
+from torch import nn
+
+from genodash.models.registry import MODELS, ModelSpec
+from genodash.models.summary import count_parameters, layer_table
+
+_SEED_LOCK = threading.Lock()
+
+
+class UnknownModelError(KeyError):
+    """Raised for names not in the registry (callers turn it into a user message)."""
+
+
+def build_model(name: str, *, n_outputs: int, seed: int = 0, **config: Any) -> nn.Module:
+    """Build model ``name`` with ``config`` over its defaults; weights drawn from ``seed``.
+
+    The seed is applied to a private copy of torch's random state, so building a model
+    never disturbs (or depends on) other runs in the same process.
+
+    Raises
+    ------
+    KeyError
+        Unknown model name or setting (the message lists the valid ones).
+    ValueError
+        Inconsistent settings.
+    """
+    if name not in MODELS:
+        raise UnknownModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    spec = MODELS[name]
+    settings = spec.config(**config)
+    with _SEED_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return spec.module_class(settings, n_outputs)
+
+
+__all__ = ["MODELS", "ModelSpec", "build_model", "count_parameters", "layer_table"]

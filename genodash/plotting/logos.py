@@ -1,0 +1,58 @@
+"""Sequence logos drawn by logomaker (matplotlib figures, the one exception to plotly here:
+logomaker is the well-kept library for logos)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from genodash.plotting._style import BASE_COLORS
+
+
+def logo_figure(
+    matrix: np.ndarray,
+    *,
+    title: str = "",
+    kind: str = "information",
+    width: float = 4.0,
+    height: float = 1.6,
+) -> object:
+    """A logo of a ``(width, 4)`` matrix (A, C, G, T columns).
+
+    ``kind="information"`` draws base probabilities scaled to bits; ``"weight"`` draws
+    signed values as they are (e.g. importance scores: up raises the class, down lowers it).
+    """
+    import logomaker
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    frame = pd.DataFrame(np.asarray(matrix, dtype=float), columns=list("ACGT"))
+    if kind == "information":
+        frame = logomaker.transform_matrix(
+            frame.clip(lower=1e-6), from_type="probability", to_type="information"
+        )
+    figure, axes = plt.subplots(figsize=(width, height), dpi=110)
+    logomaker.Logo(frame, ax=axes, color_scheme=BASE_COLORS, font_name="DejaVu Sans")
+    axes.set_title(title, fontsize=9, loc="left")
+    axes.set_ylabel("bits" if kind == "information" else "score", fontsize=8)
+    axes.tick_params(labelsize=7)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    if kind == "information":
+        axes.set_ylim(0, 2)
+    figure.tight_layout()
+    return figure
+
+
+def figure_bytes(figure: object, fmt: str = "png") -> bytes:
+    """Render a matplotlib figure to PNG or SVG bytes, then close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()

@@ -1,0 +1,36 @@
+"""Progress reports and hooks of the training loop (no torch import, so the UI loads fast)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where training is, reported after every batch."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    seconds: float
+
+    @property
+    def fraction(self) -> float:
+        return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
+
+    @property
+    def eta_seconds(self) -> float:
+        done = self.fraction
+        return self.seconds * (1 - done) / done if done > 0 else math.nan
+
+
+@dataclass
+class Callbacks:
+    """Hooks for a UI or a command line; all optional."""
+
+    on_batch_end: Callable[[Progress], None] | None = None
+    on_epoch_end: Callable[[dict[str, float]], None] | None = None
+    should_stop: Callable[[], bool] | None = None

@@ -1,0 +1,59 @@
+"""Training work as a background job: train one or several models, save each run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genodash.device import resolve_device
+from genodash.jobs import JobContext
+from genodash.train.loop import TrainConfig
+from genodash.train.runs import Run, new_run_dir, save_run
+from genodash.train.sequence import PreparedSequences, train_sequence_model
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A trained run and the folder it was saved to."""
+
+    run: Run
+    path: Path
+
+
+def sequence_training(
+    prepared: PreparedSequences,
+    models: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    train_config: TrainConfig,
+    device: str,
+    runs_root: Path,
+) -> Callable[[JobContext], list[SavedRun]]:
+    """Work for :class:`genodash.jobs.Job`: train each (name, settings) on the same split.
+
+    Each finished model is saved under ``runs_root`` at once; a stop request ends the
+    current model (its best weights are saved, marked stopped) and skips the rest.
+    """
+
+    def work(context: JobContext) -> list[SavedRun]:
+        resolved = resolve_device(device)
+        saved = []
+        for name, settings in models:
+            if context.should_stop():
+                break
+            context.message(f"training {name} on {resolved}")
+            run = train_sequence_model(
+                prepared,
+                name,
+                model_config=settings,
+                train_config=train_config,
+                device=resolved,
+                callbacks=context.callbacks(name),
+            )
+            path = save_run(run, new_run_dir(runs_root, name))
+            context.message(f"{name}: {run.metrics['message']}; saved as {path.name}")
+            saved.append(SavedRun(run, path))
+        return saved
+
+    return work

@@ -1,0 +1,209 @@
+"""Train a model: pick an architecture for the loaded sequences, watch it learn, see its scores."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from genodash.data import SequenceSet
+from genodash.errors import GenodashError
+from genodash.jobs import Job
+from genodash.models import MODELS, count_parameters, layer_table
+from genodash.preprocessing.encoding import one_hot
+from genodash.train.loop import TrainConfig
+from genodash.train.sequence import EncodingConfig, build_sequence_model, prepare_sequences
+from genodash.train.workflows import sequence_training
+
+ABOUT = """
+Here a neural network **learns to tell your classes apart** from the DNA alone.
+
+1. **Data and split**: sequences are turned into a one-hot matrix (A, C, G, T rows) of one
+   length; the data is split into a *training* set (the model learns from it), a *validation*
+   set (checked after each epoch, to stop before the model memorises the training set) and a
+   *test* set (kept aside for the final, honest score).
+2. **Model**: a CNN finds motifs, an LSTM reads order, a Transformer relates distant parts.
+3. **Training**: watch the *learning curves*. Training loss should fall; if validation loss
+   rises while training loss keeps falling, the model is overfitting — early stopping keeps
+   the best epoch. Press **Stop** at any time: the best model so far is kept.
+
+Every trained model is saved as a **run** (see *Runs*) and can be explained on *Interpret*.
+"""
+
+ALIGNMENTS = {
+    "left": "keep the 5′ start (pad or trim at the 3′ end)",
+    "right": "keep the 3′ end (pad or trim at the 5′ end)",
+    "center": "keep the middle",
+}
+
+
+def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, float]]:
+    longest = int(dataset.lengths.max())
+    columns = st.columns(3)
+    length = columns[0].number_input(
+        "Length (bp)",
+        1,
+        100_000,
+        min(longest, 1000),
+        key="train-length",
+        help=f"Longest sequence: {longest} bp",
+    )
+    align = columns[1].selectbox(
+        "Alignment", list(ALIGNMENTS), format_func=ALIGNMENTS.get, key="train-align"
+    )
+    augment = columns[2].checkbox(
+        "Add reverse complements to training",
+        key="train-rc",
+        help="Doubles the training set with each sequence's other "
+        "strand — useful when the signal can sit on either strand",
+    )
+    test = columns[0].slider("Test share", 0.1, 0.4, 0.25, 0.05, key="train-test")
+    val = columns[1].slider("Validation share", 0.05, 0.3, 0.15, 0.05, key="train-val")
+    seed = columns[2].number_input("Split seed", 0, 10_000, 0, key="train-split-seed")
+    st.caption(
+        f"Every sequence becomes {int(length)} positions: {ALIGNMENTS[align]}. Empty "
+        "positions are all-zero columns that the models ignore (masked); N is all-zero too."
+    )
+    return (
+        EncodingConfig(length=int(length), align=align, augment_rc=augment),
+        {"val_fraction": val, "test_fraction": test, "seed": int(seed)},
+    )
+
+
+def split_table(prepared: object) -> pd.DataFrame:
+    sizes = prepared.split_sizes()
+    table = pd.DataFrame(sizes)
+    table.loc["all classes"] = table.sum()
+    return table.rename(columns={"train": "training", "val": "validation", "test": "test"})
+
+
+def model_choice(prepared: object) -> tuple[str, dict]:
+    names = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
+    name = st.selectbox(
+        "Architecture", names, format_func=lambda n: MODELS[n].title, key="train-model"
+    )
+    spec = MODELS[name]
+    st.markdown(spec.description)
+    with st.expander("Model settings"):
+        settings = ui.config_widgets(spec, key=f"train-{name}")
+    try:
+        model = build_sequence_model(name, len(prepared.classes), settings, seed=0)
+    except GenodashError as error:
+        ui.show_error(error, context="These settings do not make a valid model")
+        return name, {}
+    example = one_hot(prepared.source.sequences[:1], prepared.length)
+    import torch
+
+    rows = layer_table(model, torch.from_numpy(example))
+    with st.expander(f"Layers: {count_parameters(model):,} parameters"):
+        st.dataframe(
+            pd.DataFrame([vars(r) for r in rows]).rename(
+                columns={"name": "layer", "kind": "type", "output_shape": "output shape"}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    return name, settings
+
+
+def training_settings() -> tuple[TrainConfig, str]:
+    columns = st.columns(3)
+    epochs = columns[0].number_input("Epochs (at most)", 1, 500, 30, key="train-epochs")
+    batch = columns[1].number_input("Batch size", 8, 4096, 64, key="train-batch")
+    rate = columns[2].number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.4f", key="train-lr")
+    patience = columns[0].number_input(
+        "Early-stopping patience (epochs)",
+        0,
+        100,
+        5,
+        key="train-patience",
+        help="0 turns early stopping off",
+    )
+    seed = columns[1].number_input(
+        "Training seed",
+        0,
+        10_000,
+        0,
+        key="train-seed",
+        help="Same seed, data and settings: same model (on the CPU)",
+    )
+    with columns[2]:
+        device = ui.device_choice(key="train-device")
+    config = TrainConfig(
+        epochs=int(epochs),
+        batch_size=int(batch),
+        learning_rate=float(rate),
+        patience=int(patience),
+        seed=int(seed),
+    )
+    return config, device
+
+
+def start_training(
+    prepared: object, name: str, settings: dict, config: TrainConfig, device: str
+) -> None:
+    work = sequence_training(
+        prepared,
+        [(name, settings)],
+        train_config=config,
+        device=device,
+        runs_root=ui.workspace_dir(),
+    )
+    ui.start_job(Job(f"Training {MODELS[name].title} on {prepared.source.name}", work))
+
+
+def results() -> None:
+    job = ui.current_job()
+    if job is None:
+        return
+    snapshot = job.snapshot()
+    if snapshot.active:
+        ui.job_panel()
+        return
+    st.subheader("Results")
+    ui.job_outcome(job)
+    for saved in job.result or []:
+        st.markdown(f"#### {MODELS[saved.run.model_name].title}")
+        ui.show_sequence_run(saved.run, saved.path, key=f"result-{saved.path.name}")
+
+
+with ui.page("Train a model", ":material/model_training:", ABOUT):
+    dataset = ui.current_dataset()
+    if not isinstance(dataset, SequenceSet):
+        st.info(
+            "The loaded data is an expression matrix; this page trains sequence models. "
+            "Load sequences on the Data page.",
+            icon=":material/info:",
+        )
+        st.page_link("pages/1_Data.py", label="Go to Data", icon=":material/folder_open:")
+    else:
+        st.subheader("1 · Data and split")
+        encoding, split = data_and_split(dataset)
+        try:
+            prepared = ui.session_cached(
+                "prepared",
+                dataset,
+                lambda: prepare_sequences(dataset, encoding=encoding, **split),
+                key=(encoding, tuple(split.items())),
+            )
+        except GenodashError as error:
+            ui.show_error(error, context="This data cannot be used for training yet")
+            prepared = None
+        if prepared is not None:
+            st.dataframe(split_table(prepared), width="stretch")
+            st.subheader("2 · Model")
+            name, settings = model_choice(prepared)
+            st.subheader("3 · Training")
+            config, device = training_settings()
+            busy = ui.current_job() is not None and ui.current_job().snapshot().active
+            if st.button(
+                "Train",
+                type="primary",
+                icon=":material/play_arrow:",
+                disabled=busy,
+                key="train-start",
+                help="One training at a time per session" if busy else None,
+            ):
+                start_training(prepared, name, settings, config, device)
+                st.rerun()
+        results()

@@ -1,0 +1,191 @@
+"""Compare architectures: CNN, LSTM and Transformer trained on the same split, side by side."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from genodash.data import SequenceSet
+from genodash.errors import GenodashError
+from genodash.jobs import Job
+from genodash.models import MODELS
+from genodash.plotting import training as plots
+from genodash.train.loop import TrainConfig
+from genodash.train.sequence import EncodingConfig, prepare_sequences
+from genodash.train.workflows import sequence_training
+
+ABOUT = """
+Which architecture suits your data? One click trains each model on **exactly the same
+training, validation and test sequences** with the same settings, so differences come from
+the architectures, not from luck in the split.
+
+Read the **leaderboard** (test scores, size, speed) together with the **learning curves**:
+a model that reaches the same accuracy with fewer parameters or in fewer seconds is the
+better tool; a model whose validation loss climbs while its training loss falls is
+overfitting. Each model uses its default settings (change them on *Train a model*).
+"""
+
+SEQUENCE_MODELS = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
+
+
+def settings() -> tuple[list[str], TrainConfig, str, int]:
+    chosen = st.multiselect(
+        "Models",
+        SEQUENCE_MODELS,
+        default=SEQUENCE_MODELS,
+        format_func=lambda n: MODELS[n].title,
+        key="compare-models",
+    )
+    columns = st.columns(4)
+    epochs = columns[0].number_input("Epochs (at most)", 1, 500, 30, key="compare-epochs")
+    patience = columns[1].number_input("Early-stopping patience", 0, 100, 5, key="compare-patience")
+    seed = columns[2].number_input("Seed (split and training)", 0, 10_000, 0, key="compare-seed")
+    with columns[3]:
+        device = ui.device_choice(key="compare-device")
+    config = TrainConfig(epochs=int(epochs), patience=int(patience), seed=int(seed))
+    return chosen, config, device, int(seed)
+
+
+def leaderboard(saved: list) -> pd.DataFrame:
+    rows = []
+    for item in saved:
+        metrics = item.run.metrics
+        rows.append(
+            {
+                "model": item.run.model_name,
+                "test_accuracy": metrics["test_accuracy"],
+                "test_auroc": metrics["test_auroc"],
+                "test_auprc": metrics["test_auprc"],
+                "parameters": metrics["parameters"],
+                "seconds_per_epoch": metrics["seconds_per_epoch"],
+                "epochs": metrics["epochs_run"],
+                "device": metrics["device"],
+                "run": item.path.name,
+            }
+        )
+    return pd.DataFrame(rows).sort_values("test_accuracy", ascending=False)
+
+
+def show_comparison(saved: list) -> None:
+    table = leaderboard(saved)
+    st.dataframe(
+        table.style.format(
+            {
+                "test_accuracy": "{:.1%}",
+                "test_auroc": "{:.3f}",
+                "test_auprc": "{:.3f}",
+                "parameters": "{:,}",
+                "seconds_per_epoch": "{:.2f}",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        "Download leaderboard (CSV)",
+        table.to_csv(index=False),
+        file_name="leaderboard.csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    tabs = st.tabs(["Scores", "Learning curves", "ROC", "Precision–recall"])
+    with tabs[0]:
+        st.plotly_chart(plots.leaderboard_figure(table.to_dict("records")), key="cmp-scores")
+    with tabs[1]:
+        st.plotly_chart(
+            plots.training_curves_figure({item.run.model_name: item.run.history for item in saved}),
+            key="cmp-curves",
+        )
+    binary = len(saved[0].run.config["classes"]) == 2
+    if binary:
+        with tabs[2]:
+            st.plotly_chart(
+                plots.roc_figure(
+                    {
+                        i.run.model_name: next(iter(i.run.metrics["test"]["roc"].values()))
+                        for i in saved
+                    },
+                    title="ROC curves by model",
+                ),
+                key="cmp-roc",
+            )
+        with tabs[3]:
+            st.plotly_chart(
+                plots.pr_figure(
+                    {
+                        i.run.model_name: next(iter(i.run.metrics["test"]["pr"].values()))
+                        for i in saved
+                    },
+                    title="Precision–recall by model",
+                ),
+                key="cmp-pr",
+            )
+    else:
+        for tab in tabs[2:]:
+            tab.info(
+                "Per-model curves are drawn for two-class tasks; for several classes see "
+                "each run's own curves on the Runs page."
+            )
+
+
+with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
+    dataset = ui.current_dataset()
+    if not isinstance(dataset, SequenceSet):
+        st.info(
+            "The loaded data is an expression matrix; comparisons here are for sequence "
+            "models. Load sequences on the Data page.",
+            icon=":material/info:",
+        )
+    else:
+        chosen, config, device, seed = settings()
+        try:
+            prepared = ui.session_cached(
+                "compare-prepared",
+                dataset,
+                lambda: prepare_sequences(dataset, encoding=EncodingConfig(), seed=seed),
+                key=seed,
+            )
+        except GenodashError as error:
+            ui.show_error(error, context="This data cannot be used for training yet")
+            prepared = None
+        if prepared is not None:
+            sizes = prepared.split.sizes()
+            st.caption(
+                f"Same split for every model: {sizes['train']:,} training, "
+                f"{sizes['val']:,} validation, {sizes['test']:,} test sequences "
+                f"(stratified, seed {seed}); length {prepared.length} bp."
+            )
+            job = ui.current_job()
+            busy = job is not None and job.snapshot().active
+            if st.button(
+                "Train and compare",
+                type="primary",
+                icon=":material/play_arrow:",
+                disabled=busy or not chosen,
+                key="compare-start",
+            ):
+                work = sequence_training(
+                    prepared,
+                    [(name, {}) for name in chosen],
+                    train_config=config,
+                    device=device,
+                    runs_root=ui.workspace_dir(),
+                )
+                ui.start_job(Job(f"Comparing {', '.join(chosen)} on {dataset.name}", work))
+                st.rerun()
+        job = ui.current_job()
+        if job is not None:
+            if job.snapshot().active:
+                ui.job_panel()
+            else:
+                ui.job_outcome(job)
+                if job.result and len(job.result) > 1:
+                    st.subheader("Leaderboard")
+                    show_comparison(job.result)
+                elif job.result:
+                    st.info(
+                        "The last job trained a single model; its results are on "
+                        "*Train a model* and *Runs*.",
+                        icon=":material/info:",
+                    )

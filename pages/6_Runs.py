@@ -1,0 +1,130 @@
+"""Runs: every trained model, saved; reload, download, delete, or predict on new sequences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from genodash.data import SequenceSet
+from genodash.errors import GenodashError
+from genodash.io import RawFile, ReadOptions, read_dataset
+from genodash.models import MODELS
+from genodash.train.runs import delete_run, list_runs, load_run
+from genodash.train.sequence import predict_sequences
+
+ABOUT = """
+Every model you train is saved as a **run**: its settings, scores, learning curves, the
+split it was trained on and its weights (in the safe *safetensors* format). Runs are kept
+in your own workspace: the `?ws=…` part of this page's address. Bookmark the address to come
+back to your runs later, or share it to let someone else see them.
+
+Pick a run to see its results again, download it as a .zip, delete it, or **predict** the
+classes of new sequences: upload a file and download the predictions as a table.
+"""
+
+
+def runs_table(runs: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "run": r.name,
+                "model": MODELS[r.model].title if r.model in MODELS else r.model,
+                "data": r.data_name,
+                "test accuracy": r.metrics.get("test_accuracy"),
+                "test AUROC": r.metrics.get("test_auroc"),
+                "status": r.status,
+                "created (UTC)": r.created.replace("T", " ").removesuffix("Z"),
+            }
+            for r in runs
+        ]
+    )
+
+
+def predict_section(run: object, key: str) -> None:
+    st.markdown("**Predict new sequences with this model**")
+    upload = st.file_uploader(
+        "Sequence file (FASTA, FASTQ, CSV/TSV, text; optionally .gz)", key=f"predict-{key}"
+    )
+    if upload is None:
+        return
+    try:
+        sequences = read_dataset(
+            RawFile(upload.name, upload.getvalue()), ReadOptions(kind="sequences")
+        )
+        table = predict_sequences(run, sequences)
+    except GenodashError as error:
+        ui.show_error(error, context="No predictions were made")
+        return
+    st.success(
+        f"Predicted {len(table):,} sequences from {ui.escape_markdown(upload.name)}.",
+        icon=":material/check_circle:",
+    )
+    counts = table["predicted"].value_counts().to_dict()
+    st.caption(
+        "Predicted classes: "
+        + ", ".join(f"{ui.escape_markdown(str(c))}: {n:,}" for c, n in counts.items())
+    )
+    if "label" in table:
+        agreement = (table["predicted"] == table["label"]).mean()
+        st.caption(f"Agreement with the file's labels: {agreement:.1%}")
+    st.dataframe(table.head(500), hide_index=True, width="stretch")
+    st.download_button(
+        "Download predictions (CSV)",
+        table.to_csv(index=False),
+        file_name="predictions.csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"predict-dl-{key}",
+    )
+
+
+def delete_section(path: object, key: str) -> None:
+    with st.popover("Delete this run", icon=":material/delete:"):
+        st.markdown("The run's folder, weights and results will be removed for good.")
+        if st.button("Delete", type="primary", key=f"delete-{key}"):
+            try:
+                delete_run(path)
+            except GenodashError as error:
+                ui.show_error(error)
+                return
+            st.session_state.pop("runs-selected", None)
+            st.toast(f"Deleted {ui.escape_markdown(path.name)}", icon=":material/delete:")
+            st.rerun()
+
+
+with ui.page("Runs", ":material/inventory_2:", ABOUT):
+    runs = list_runs(ui.workspace_dir())
+    if not runs:
+        st.info("No runs yet: train a model and it appears here.", icon=":material/info:")
+        st.page_link("pages/3_Train.py", label="Train a model", icon=":material/model_training:")
+    else:
+        table = runs_table(runs)
+        st.dataframe(
+            table.style.format({"test accuracy": "{:.1%}", "test AUROC": "{:.3f}"}, na_rep="—"),
+            hide_index=True,
+            width="stretch",
+        )
+        names = [r.name for r in runs]
+        name = st.selectbox("Run", names, key="runs-selected")
+        listing = next(r for r in runs if r.name == name)
+        try:
+            run = ui.session_cached(
+                "runs-loaded", None, lambda: load_run(listing.path), key=str(listing.path)
+            )
+        except GenodashError as error:
+            ui.show_error(error, context="This run cannot be loaded")
+            run = None
+        if run is not None and run.kind == "sequence":
+            st.subheader(f"{MODELS[run.model_name].title} · {ui.escape_markdown(name)}")
+            st.caption(
+                f"Trained on {ui.escape_markdown(run.data['name'])}: "
+                f"{run.data['n_train']:,} training, {run.data['n_val']:,} validation, "
+                f"{run.data['n_test']:,} test sequences."
+            )
+            ui.show_sequence_run(run, listing.path, key=f"run-{name}")
+            delete_section(listing.path, name)
+            st.divider()
+            if not isinstance(ui.current_dataset(), SequenceSet):
+                st.caption("Tip: predictions work on uploaded sequence files below.")
+            predict_section(run, name)

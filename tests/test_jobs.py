@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from genodash.errors import ConfigError
+from genodash.jobs import Job, JobQueue
+from genodash.train.loop import TrainConfig
+from genodash.train.workflows import sequence_training
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_job_runs_and_keeps_its_result():
+    job = JobQueue(1).submit(Job("sum", lambda context: 1 + 2))
+    assert job.wait(10).status == "done"
+    assert job.result == 3
+
+
+def test_errors_are_reported_not_raised():
+    def fails(context):
+        raise ConfigError("bad setting")
+
+    job = JobQueue(1).submit(Job("x", fails))
+    snapshot = job.wait(10)
+    assert snapshot.status == "failed" and snapshot.error == "bad setting"
+
+
+def test_queue_caps_running_jobs_and_keeps_order():
+    release = threading.Event()
+    queue = JobQueue(1)
+    first = queue.submit(Job("first", lambda c: release.wait(10)))
+    second = queue.submit(Job("second", lambda c: "ok"))
+    third = queue.submit(Job("third", lambda c: "ok"))
+    wait_for(lambda: first.snapshot().status == "running")
+    assert (second.snapshot().status, second.snapshot().queue_position) == ("queued", 1)
+    assert third.snapshot().queue_position == 2
+    assert queue.counts() == (1, 2)
+    third.stop()
+    wait_for(lambda: third.snapshot().status == "stopped")
+    assert "cancelled while waiting" in third.snapshot().messages[0]
+    release.set()
+    assert second.wait(10).status == "done"
+    assert queue.counts() == (0, 0)
+
+
+def test_stop_ends_training_and_keeps_the_best_model(small_prepared, tmp_path):
+    work = sequence_training(
+        small_prepared,
+        [("cnn", {}), ("lstm", {})],
+        train_config=TrainConfig(epochs=200, patience=0, batch_size=8),
+        device="cpu",
+        runs_root=tmp_path,
+    )
+    job = JobQueue(1).submit(Job("train", work))
+    wait_for(lambda: len(job.snapshot().history.get("cnn", [])) >= 2)
+    job.stop()
+    snapshot = job.wait(30)
+    assert snapshot.status == "stopped"
+    saved = job.result
+    assert [s.run.model_name for s in saved] == ["cnn"]  # the LSTM never started
+    assert saved[0].run.config["status"] == "stopped"
+    assert saved[0].path.exists()
+    assert snapshot.progress["label"] == "cnn"
+
+
+@pytest.mark.parametrize("models", [[("cnn", {"filters": 8})]])
+def test_history_and_messages_are_recorded(small_prepared, tmp_path, models):
+    work = sequence_training(
+        small_prepared,
+        models,
+        train_config=TrainConfig(epochs=2),
+        device="auto",
+        runs_root=tmp_path,
+    )
+    job = JobQueue(1).submit(Job("train", work))
+    snapshot = job.wait(60)
+    assert snapshot.status == "done"
+    assert [r["epoch"] for r in snapshot.history["cnn"]] == [1, 2]
+    assert snapshot.messages[0] == "training cnn on cpu"

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from genodash.models import MODELS, build_model, count_parameters, layer_table
+from genodash.models.layers import valid_mask
+from genodash.models.sequence import KmerEmbedding
+from genodash.preprocessing.encoding import one_hot
+
+SEQUENCE_MODELS = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
+
+
+def random_one_hot(n: int, length: int, seed: int = 0) -> torch.Tensor:
+    rng = np.random.default_rng(seed)
+    sequences = ["".join(rng.choice(list("ACGT"), size=length)) for _ in range(n)]
+    return torch.from_numpy(one_hot(sequences))
+
+
+@pytest.mark.parametrize("name", SEQUENCE_MODELS)
+@pytest.mark.parametrize(("length", "classes"), [(20, 2), (57, 3), (301, 5)])
+def test_shapes_for_short_and_long_reads(name, length, classes):
+    model = build_model(name, n_outputs=classes)
+    x = random_one_hot(4, length)
+    assert model(x).shape == (4, classes)
+    assert model.features(x).ndim == 2
+
+
+@pytest.mark.parametrize("name", SEQUENCE_MODELS)
+def test_backward_reaches_every_parameter(name):
+    model = build_model(name, n_outputs=2)
+    loss = torch.nn.functional.cross_entropy(model(random_one_hot(8, 40)), torch.tensor([0, 1] * 4))
+    loss.backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.any()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", SEQUENCE_MODELS)
+def test_seed_decides_the_initial_weights(name):
+    first, same, other = (build_model(name, n_outputs=2, seed=s) for s in (1, 1, 2))
+    for (k, a), b, _c in zip(
+        first.state_dict().items(),
+        same.state_dict().values(),
+        other.state_dict().values(),
+        strict=True,
+    ):
+        assert torch.equal(a, b), k
+    assert any(
+        not torch.equal(a, c)
+        for a, c in zip(first.state_dict().values(), other.state_dict().values(), strict=True)
+    )
+
+
+def test_building_does_not_touch_the_global_random_state():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    build_model("cnn", n_outputs=2, seed=7)
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("name", SEQUENCE_MODELS)
+def test_padding_is_masked(name):
+    model = build_model(name, n_outputs=2).eval()
+    x = random_one_hot(3, 30)
+    padded = torch.nn.functional.pad(x, (0, 25))
+    with torch.no_grad():
+        assert torch.allclose(model(x), model(padded), atol=1e-5)
+
+
+def test_valid_mask_keeps_inner_n_and_drops_trailing_padding():
+    x = torch.from_numpy(one_hot(["ACNGT", "AC"], 6))
+    assert valid_mask(x).tolist() == [[True] * 5 + [False], [True, True] + [False] * 4]
+
+
+def test_kmer_embedding_is_a_table_lookup():
+    embed = KmerEmbedding(k=2, stride=2, width=3)
+    x = torch.from_numpy(one_hot(["ACGTTA"]))
+    tokens = embed(x)[0]
+    table = embed.table.weight.T  # (16, 3)
+    for t, kmer in enumerate(["AC", "GT", "TA"]):
+        index = "ACGT".index(kmer[0]) * 4 + "ACGT".index(kmer[1])
+        assert torch.allclose(tokens[t], table[index])
+    with_n = embed(torch.from_numpy(one_hot(["ANGT"])))[0]
+    assert torch.equal(with_n[0], torch.zeros(3))
+
+
+def test_transformer_keeps_attention_when_asked():
+    model = build_model("transformer", n_outputs=2, layers=2, heads=4, stride=4, k=4).eval()
+    model.record_attention(True)
+    model(random_one_hot(1, 40))
+    maps = model.attention()
+    assert len(maps) == 2 and maps[0].shape == (1, 4, 10, 10)
+    assert torch.allclose(maps[0].sum(dim=-1), torch.ones(1, 4, 10), atol=1e-5)
+
+
+def test_registry_describes_models_and_rejects_bad_settings():
+    for name in SEQUENCE_MODELS:
+        assert len(MODELS[name].description.split()) > 30
+    with pytest.raises(KeyError, match="unknown model 'gru'; choose one of cnn, lstm"):
+        build_model("gru", n_outputs=2)
+    with pytest.raises(KeyError, match="has no setting colour"):
+        build_model("cnn", n_outputs=2, colour=3)
+    with pytest.raises(ValueError, match="not divisible"):
+        build_model("transformer", n_outputs=2, width=30, heads=4)
+
+
+def test_layer_table_and_parameter_count():
+    model = build_model("cnn", n_outputs=2, filters=8, blocks=1, dense=0)
+    rows = layer_table(model, random_one_hot(1, 20))
+    assert rows[0].name == "blocks.0.conv" and rows[0].output_shape == "8 × 20"
+    assert rows[0].parameters == 8 * 4 * 12 + 8
+    assert sum(r.parameters for r in rows) == count_parameters(model) == 8 * 4 * 12 + 8 + 8 * 2 + 2
