@@ -39,6 +39,12 @@ PAGES = (
         "Load DNA sequences or an expression matrix — your own file or a built-in "
         "example — and check what was read: classes, lengths, composition, QC.",
     ),
+    PageInfo(
+        "pages/2_Curse_of_dimensionality.py",
+        "Curse of dimensionality",
+        ":material/scatter_plot:",
+        "Why P ≫ N breaks statistics: eight interactive simulations with their theory.",
+    ),
 )
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")

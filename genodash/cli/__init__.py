@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from genodash.errors import GenodashError
 
-COMMAND_MODULES = ("genodash.cli.data", "genodash.cli.device")
+COMMAND_MODULES = ("genodash.cli.data", "genodash.cli.device", "genodash.cli.demo")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
