@@ -211,7 +211,7 @@ def genotypes_demo() -> None:
         top = st.slider("SNPs up to m =", 2, 20, 12, key="genotypes-m", **KEEP)
         n = st.select_slider(
             "Subjects n",
-            [100, 300, 1000, 3000, 10_000, 100_000, 1_000_000],
+            [100, 300, 1000, 3000, 10_000, 100_000],
             1000,
             key="genotypes-n",
             **KEEP,
@@ -256,7 +256,7 @@ def genotypes_demo() -> None:
 def ols_demo() -> None:
     controls, plot = columns()
     with controls:
-        n = st.slider("Samples n", 20, 200, 50, 10, key="ols-n", **KEEP)
+        n = st.slider("Samples n", 20, 100, 50, 10, key="ols-n", **KEEP)
         noise = st.slider("Noise σ", 0.1, 5.0, 1.0, 0.1, key="ols-noise", **KEEP)
         ridge = st.select_slider(
             "Ridge penalty λ", [0.1, 1.0, 5.0, 20.0, 100.0], 5.0, key="ols-ridge", **KEEP
@@ -302,7 +302,7 @@ def ols_demo() -> None:
 def variance_demo() -> None:
     controls, plot = columns()
     with controls:
-        n = st.slider("Samples n", 5, 100, 20, key="variance-n", **KEEP)
+        n = st.slider("Samples n", 5, 50, 20, key="variance-n", **KEEP)
         p = st.slider("Fitted coefficients p", 1, n - 1, min(5, n - 1), key="variance-p", **KEEP)
         reps = st.select_slider(
             "Data sets", [200, 1000, 2000, 5000], 2000, key="variance-reps", **KEEP

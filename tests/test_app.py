@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 
-PAGES = ["app.py", "pages/1_Data.py"]
+PAGES = ["app.py", "pages/1_Data.py", "pages/2_Curse_of_dimensionality.py"]
 
 
 def open_page(path: str) -> AppTest:
@@ -27,7 +27,7 @@ def summary_metrics(at: AppTest) -> dict[str, str]:
 def test_every_page_runs_without_exceptions(path):
     at = open_page(path)
     assert not at.exception
-    assert at.title[0].value.endswith(("genodash", "Data"))
+    assert at.title[0].value.endswith(("genodash", "Data", "Curse of dimensionality"))
     assert any("What this page teaches" in e.label for e in at.expander)
 
 

@@ -436,7 +436,11 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
             )
     for row, values, name in (
         (1, [d.theory_mean["raw"] for d in result.designs], "expected without correction: α·k"),
-        (2, [d.theory_family_wise for d in result.designs], "expected: 1 − (1 − α)^k"),
+        (
+            2,
+            [d.theory_family_wise for d in result.designs],
+            "expected for independent tests: 1 − (1 − α)^k",
+        ),
     ):
         fig.add_trace(
             go.Scatter(

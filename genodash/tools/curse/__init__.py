@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from genodash.tools.curse._common import Result
+from genodash.tools.curse._common import Result, least_squares
 from genodash.tools.curse.learning import (
     OverfittingResult,
     example_overfitting,
@@ -105,6 +105,7 @@ __all__ = [
     "extraneous_predictors",
     "genotype_cell_theory",
     "genotype_cells",
+    "least_squares",
     "linear_error_theory",
     "log10_det_theory",
     "ml_variance_bias",

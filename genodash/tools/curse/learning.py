@@ -23,6 +23,7 @@ from genodash.tools.curse._common import (
     least_squares,
     predictor_grid,
     real,
+    single_threaded,
     whole,
     wholes,
 )
@@ -82,6 +83,7 @@ def linear_error_theory(p: int, *, n: int, noise: float, informative: int) -> tu
     return math.nan, math.nan
 
 
+@single_threaded
 def overfitting(
     p: Sequence[int] | None = None,
     *,
@@ -198,6 +200,7 @@ def _classifier(model: str, seed: int) -> Any:
     )
 
 
+@single_threaded
 def expression_overfitting(
     dataset: MatrixSet,
     genes: Sequence[int] | None = None,

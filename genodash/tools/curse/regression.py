@@ -21,6 +21,7 @@ from genodash.tools.curse._common import (
     least_squares,
     predictor_grid,
     real,
+    single_threaded,
     whole,
     wholes,
 )
@@ -88,6 +89,7 @@ def ols_variance_theory(p: int, n: int, noise: float) -> float:
     return noise**2 / (n - p - 1) if p < n - 1 else math.inf
 
 
+@single_threaded
 def ols_collapse(
     p: Sequence[int] | None = None,
     *,
@@ -162,13 +164,13 @@ def _ols_at(
     beta = np.zeros(p)
     beta[:_EFFECTS] = 1.0
     y = x @ beta + noise * rng.standard_normal((reps, n))
-    singular = np.linalg.svd(x, compute_uv=False)  # (reps, min(n, p)), descending
+    gram = np.swapaxes(x, 1, 2) @ x
     if p > n:
         condition, log_det = math.inf, -math.inf
     else:
-        condition = float(np.median((singular[:, 0] / singular[:, -1]) ** 2))
-        log_det = float(np.mean(2 * np.log10(singular).sum(axis=1) - p * math.log10(n)))
-    gram = np.swapaxes(x, 1, 2) @ x
+        eigenvalues = np.linalg.eigvalsh(gram)  # (reps, p), ascending
+        condition = float(np.median(eigenvalues[:, -1] / eigenvalues[:, 0]))
+        log_det = float(np.mean(np.log10(eigenvalues / n).sum(axis=1)))
     xty = np.einsum("rnp,rn->rp", x, y)
     estimates = {
         "ols": least_squares(x, y),
@@ -202,9 +204,10 @@ class VarianceResult(Result):
     """The maximum-likelihood noise variance RSS/n is biased by (n − p)/n.
 
     Convention: p counts every fitted coefficient, the intercept included (an intercept and
-    p − 1 N(0, 1) predictors). With σ = 1, ``ml_ratio`` is the mean over ``reps`` data sets
-    of RSS/n ÷ σ² and ``ml_ratio_se`` its standard error; ``unbiased_ratio`` the mean of
-    RSS/(n − p) ÷ σ²; ``theory`` the exact (n − p)/n.
+    p − 1 N(0, 1) predictors, drawn once per p: the bias does not depend on them). With
+    σ = 1, ``ml_ratio`` is the mean over ``reps`` noise draws of RSS/n ÷ σ² and
+    ``ml_ratio_se`` its standard error; ``unbiased_ratio`` the mean of RSS/(n − p) ÷ σ²;
+    ``theory`` the exact (n − p)/n.
     """
 
     p: tuple[int, ...]
@@ -217,6 +220,7 @@ class VarianceResult(Result):
     seed: int
 
 
+@single_threaded
 def ml_variance_bias(
     p: Sequence[int] | None = None, *, n: int = 20, reps: int = 2000, seed: int = 0
 ) -> VarianceResult:
@@ -225,9 +229,10 @@ def ml_variance_bias(
     Parameters
     ----------
     p
-        Numbers of fitted coefficients, intercept included (1 to n − 1); default: all.
+        Numbers of fitted coefficients, intercept included (1 to n − 1); default: all, or 50
+        evenly spaced when n > 51.
     n
-        Samples per data set (3 to 1,000).
+        Samples per data set (3 to 200).
     reps
         Simulated data sets per p (10 to 100,000).
     seed
@@ -243,13 +248,16 @@ def ml_variance_bias(
     ConfigError
         A parameter out of range.
     """
-    n = whole(n, "n", 3, 1000)
-    p = tuple(range(1, n)) if p is None else wholes(p, "p", 1, n - 1)
+    n = whole(n, "n", 3, 200)
+    if p is None:
+        p = tuple(sorted({round(v) for v in np.linspace(1, n - 1, min(n - 1, 50))}))
+    p = wholes(p, "p", 1, n - 1)
     reps = whole(reps, "reps", 10, 100_000)
     seed = check_seed(seed)
-    if reps * n * max(p) > 50_000_000:
+    if reps * n * sum(p) > 2_000_000_000:
         raise ConfigError(
-            f"reps × n × p = {reps * n * max(p):,} is too large: keep it under 50,000,000"
+            f"reps × n × (sum of p) = {reps * n * sum(p):,} is too large: keep it under "
+            "2,000,000,000 (fewer reps or fewer values of p)"
         )
     rss = [_residual_sums(k, n=n, reps=reps, seed=seed) for k in p]
     return VarianceResult(
@@ -265,13 +273,12 @@ def ml_variance_bias(
 
 
 def _residual_sums(p: int, *, n: int, reps: int, seed: int) -> np.ndarray:
-    """RSS of an OLS fit with p coefficients, intercept included, to reps data sets (σ = 1)."""
+    """RSS of OLS fits with p coefficients, intercept included, to reps noise draws (σ = 1)."""
     rng = np.random.default_rng([seed, p])
-    x = np.concatenate([np.ones((reps, n, 1)), rng.standard_normal((reps, n, p - 1))], axis=2)
-    y = x.sum(axis=2) + rng.standard_normal((reps, n))
-    q = np.linalg.qr(x)[0]  # (reps, n, p), orthonormal columns spanning X
-    fitted = np.einsum("rnp,rn->rp", q, y)
-    return (y**2).sum(axis=1) - (fitted**2).sum(axis=1)
+    x = np.concatenate([np.ones((n, 1)), rng.standard_normal((n, p - 1))], axis=1)
+    y = x.sum(axis=1) + rng.standard_normal((reps, n))
+    q = np.linalg.qr(x)[0]  # n × p, orthonormal columns spanning X
+    return (y**2).sum(axis=1) - ((y @ q) ** 2).sum(axis=1)
 
 
 # --- 6. extraneous predictors and false positives --------------------------------------------
@@ -285,7 +292,9 @@ class DesignResult(Result):
     regression, their ``summary`` (mean and quartiles), ``family_wise`` (share of
     regressions with at least one) and ``power`` (share that detect the true predictor).
     ``theory_mean`` is the exact expected count: α·k raw, α·k/(k + 1) with Bonferroni;
-    ``theory_family_wise`` the raw share 1 − (1 − α)^k, were the k tests independent.
+    ``theory_family_wise`` the raw share 1 − (1 − α)^k, were the k tests independent; they
+    nearly are when n ≫ k, while with n close to k they share the noise estimate and
+    correlated estimates, and fewer regressions have a false positive.
     """
 
     n: int
@@ -314,6 +323,7 @@ class MultipleTestingResult(Result):
     seed: int
 
 
+@single_threaded
 def extraneous_predictors(
     n: Sequence[int] = (100, 250, 1000),
     k: Sequence[int] = (10, 50),
