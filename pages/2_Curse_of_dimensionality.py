@@ -26,6 +26,8 @@ The demos follow Altman & Krzywinski, *The curse(s) of dimensionality*, Nature M
   *large n*). Where the two agree, the simulation is doing what the mathematics predicts.
 - Under each plot: the formula, what it means for a biologist, and the numbers behind the
   plot to download. `python -m genodash demo NAME` prints the same numbers.
+- To open the page on one demo, add its command-line name to the link, e.g.
+  `/Curse_of_dimensionality?demo=ols`.
 """
 
 KEEP = {"persist_state": "page"}  # a demo's settings survive switching to another demo
@@ -61,14 +63,12 @@ def chart(figure: Any, key: str) -> None:
     st.plotly_chart(figure, key=f"chart-{key}", config={"displaylogo": False})
 
 
-def explain(formula: str, text: str, note: str = "") -> None:
-    theory, meaning = st.columns([2, 3], gap="large")
-    with theory:
+def explain(formula: str, text: str, note: str) -> None:
+    """The formula with its conditions, then what it means, under the plot."""
+    with st.container(border=True):
         st.markdown("**The theory**")
         st.latex(formula)
-        if note:
-            st.caption(note)
-    with meaning:
+        st.caption(note)
         st.markdown("**What it means**")
         st.markdown(text)
 
@@ -273,7 +273,7 @@ def ols_demo() -> None:
         metrics(
             {
                 f"condition number, p = {n - 2}": (f"{result.condition_number[near]:,.0f}", None),
-                f"OLS coefficient variance, p = {n - 2}": (
+                f"OLS variance, p = {n - 2}": (
                     f"{result.variance['ols'][near]:.3g}",
                     f"theory {result.variance_theory[near]:.3g}",
                 ),
@@ -363,25 +363,26 @@ def multiple_testing_demo() -> None:
     )
     with plot:
         chart(plotting.false_positive_figure(result), "false-positives")
-        st.dataframe(
-            [
-                {
-                    "n": d.n,
-                    "k": d.k,
-                    "false positives, mean": f"{d.summary['raw']['mean']:.2f}",
-                    "expected α·k": f"{d.theory_mean['raw']:.2f}",
-                    "quartiles": _quartiles(d.summary["raw"]),
-                    "Bonferroni, mean": f"{d.summary['bonferroni']['mean']:.2f}",
-                    "BH, mean": f"{d.summary['bh']['mean']:.2f}",
-                    "≥ 1 false positive": f"{d.family_wise['raw']:.0%}",
-                    "true predictor found": f"{d.power['raw']:.0%} → "
-                    f"{d.power['bonferroni']:.0%} (Bonferroni)",
-                }
-                for d in result.designs
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+    st.dataframe(
+        [
+            {
+                "n": d.n,
+                "k": d.k,
+                "false positives: mean": f"{d.summary['raw']['mean']:.2f}",
+                "expected α·k": f"{d.theory_mean['raw']:.2f}",
+                "quartiles": _quartiles(d.summary["raw"]),
+                "mean, Bonferroni": f"{d.summary['bonferroni']['mean']:.2f}",
+                "mean, BH": f"{d.summary['bh']['mean']:.2f}",
+                "≥ 1 false positive": f"{d.family_wise['raw']:.0%}",
+                "≥ 1, Bonferroni": f"{d.family_wise['bonferroni']:.0%}",
+                "true predictor found": f"{d.power['raw']:.0%}",
+                "found, Bonferroni": f"{d.power['bonferroni']:.0%}",
+            }
+            for d in result.designs
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     explain(
         r"\operatorname{E}[\#\,\text{false positives}]=\alpha k,\qquad "
         r"\Pr(\ge 1)=1-(1-\alpha)^{k},\qquad \text{Bonferroni: } P<\frac{\alpha}{k+1}",
@@ -445,21 +446,22 @@ def overfitting_demo() -> None:
     with plot:
         chart(plotting.overfitting_figure(result), "overfitting")
         best = min(range(len(result.features)), key=lambda i: result.test_error[i])
+        shown = _percent if result.metric == "error rate" else _error
         metrics(
             {
                 "lowest test error": (
-                    f"{result.test_error[best]:.3g}",
+                    shown(result.test_error[best]),
                     f"with {result.features[best]:,} features",
                 ),
                 f"training error, {result.features[-1]:,} features": (
-                    f"{result.train_error[-1]:.3g}",
+                    shown(result.train_error[-1]),
                     None,
                 ),
                 f"test error, {result.features[-1]:,} features": (
-                    f"{result.test_error[-1]:.3g}",
+                    shown(result.test_error[-1]),
                     None,
                 ),
-                "highest test error": (f"{max(result.test_error):.3g}", None),
+                "highest test error": (shown(max(result.test_error)), None),
             }
         )
     explain(
@@ -482,6 +484,17 @@ def overfitting_demo() -> None:
     download(result, "overfitting")
 
 
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _error(value: float) -> str:
+    """A mean squared error: 0 when it is zero up to rounding, thousands with separators."""
+    if abs(value) < 1e-9:
+        return "0"
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+
+
 def big_data_demo() -> None:
     dataset = ui.current_dataset()
     loaded = curse.dataset_shape(dataset)
@@ -491,9 +504,11 @@ def big_data_demo() -> None:
         st.markdown(f"**The loaded data set** · {ui.escape_markdown(dataset.name)}")
         st.caption(f"N = {loaded[0]:,}, P = {loaded[1]:,}")
         st.markdown("**Place a study you plan**")
-        n = st.select_slider("Samples N", powers, 100, format_func=_power, key="bigdata-n", **KEEP)
+        n = st.select_slider(
+            "Samples N", powers, 1000, format_func=_thousands, key="bigdata-n", **KEEP
+        )
         p = st.select_slider(
-            "Features P", powers, 10**6, format_func=_power, key="bigdata-p", **KEEP
+            "Features P", powers, 10**5, format_func=_thousands, key="bigdata-p", **KEEP
         )
     result = run(
         "data_regimes",
@@ -525,7 +540,7 @@ def big_data_demo() -> None:
     download(result, "big-data")
 
 
-def _power(value: int) -> str:
+def _thousands(value: int) -> str:
     return f"{value:,}"
 
 
@@ -533,8 +548,8 @@ DEMOS: dict[str, tuple[str, str, Callable[[], None]]] = {
     "sparsity": ("Sparsity", ":material/scatter_plot:", sparsity_demo),
     "distances": ("Distances", ":material/straighten:", distances_demo),
     "genotypes": ("Genotypes", ":material/genetics:", genotypes_demo),
-    "ols": ("OLS when n ≤ p", ":material/functions:", ols_demo),
-    "variance": ("Biased variance", ":material/compress:", variance_demo),
+    "ols": ("OLS, n ≤ p", ":material/functions:", ols_demo),
+    "variance": ("Variance bias", ":material/compress:", variance_demo),
     "multiple-testing": ("False positives", ":material/rule:", multiple_testing_demo),
     "overfitting": ("Overfitting", ":material/trending_up:", overfitting_demo),
     "big-data": ("Big data", ":material/dataset:", big_data_demo),
@@ -553,14 +568,15 @@ QUESTIONS = {
 
 
 with ui.page("Curse of dimensionality", ":material/scatter_plot:", ABOUT):
+    if "demo" not in st.session_state:  # first run: a link such as ?demo=ols names the demo
+        linked = st.query_params.get("demo")
+        st.session_state["demo"] = linked if linked in DEMOS else "sparsity"
     choice = st.segmented_control(
         "Demo",
         list(DEMOS),
-        default="sparsity",
         required=True,
-        format_func=lambda key: f"{DEMOS[key][1]} {DEMOS[key][0]}",
+        format_func=lambda key: f"{list(DEMOS).index(key) + 1} · {DEMOS[key][0]}",
         key="demo",
-        bind="query-params",
         label_visibility="collapsed",
         width="stretch",
     )

@@ -18,7 +18,7 @@ MAIN_SLIDERS = {
     "variance": ("variance-n", 30),
     "multiple-testing": ("fp-alpha", 0.1),
     "overfitting": ("overfit-n", 30),
-    "big-data": ("bigdata-n", 10_000),
+    "big-data": ("bigdata-n", 100),
 }
 
 

@@ -38,6 +38,11 @@ OUTSIDE = "#BBBBBB"
 PENALTY_COLORS = {"ols": SIMULATED, "ridge": CLASS_COLORS[1], "lasso": THIRD}
 PENALTY_NAMES = {"ols": "OLS", "ridge": "ridge", "lasso": "lasso"}
 CORRECTION_COLORS = {"raw": SECOND, "bonferroni": SIMULATED, "bh": THIRD}
+MODEL_NAMES = {
+    "linear": "Linear regression",
+    "logistic": "Logistic regression",
+    "mlp": "Small neural network",
+}
 CORRECTION_NAMES = {"raw": "no correction", "bonferroni": "Bonferroni", "bh": "Benjamini–Hochberg"}
 
 
@@ -81,7 +86,8 @@ def _legend_below(fig: go.Figure, *, y: float = -0.2) -> go.Figure:
 
 def _log_share_axis(fig: go.Figure, lowest: float, **where: int) -> None:
     """A log axis for shares from 100% down to ``lowest``, labelled in plain percentages."""
-    powers = range(0, math.floor(math.log10(lowest)) - 1, -1)
+    step = max(1, math.ceil(-math.log10(lowest) / 8))  # at most about 8 labelled decades
+    powers = range(0, math.floor(math.log10(lowest)) - 1, -step)
     fig.update_yaxes(
         type="log",
         tickvals=[10.0**k for k in powers],
@@ -118,9 +124,9 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
         column_widths=[0.3, 0.3, 0.4],
         horizontal_spacing=0.08,
         subplot_titles=[
-            f"x alone: {sample.within_x:.0%} within ±{radius:g}σ",
-            f"y alone: {sample.within_y:.0%} within ±{radius:g}σ",
-            f"x and y: {sample.within_both:.1%} inside the circle",
+            f"x alone<br>{sample.within_x:.0%} within ±{radius:g}σ",
+            f"y alone<br>{sample.within_y:.0%} within ±{radius:g}σ",
+            f"x and y together<br>{sample.within_both:.1%} inside the circle",
         ],
     )
     bins = {"start": -4.5, "end": 4.5, "size": 0.25}
@@ -168,9 +174,9 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
     fig.update_xaxes(range=[-4, 4], title_text="x", row=1, col=3)
     fig.update_yaxes(range=[-4, 4], title_text="y", scaleanchor="x3", row=1, col=3)
     fig.update_yaxes(title_text="points", row=1, col=1)
-    return _legend_below(
-        style(fig, title=f"{len(x):,} points from a 2-D normal distribution", height=430)
-    )
+    fig = style(fig, title=f"{len(x):,} points from a 2-D normal distribution", height=450)
+    fig.update_layout(margin={"t": 95})
+    return _legend_below(fig)
 
 
 def sparsity_figure(result: SparsityResult) -> go.Figure:
@@ -201,11 +207,14 @@ def sparsity_figure(result: SparsityResult) -> go.Figure:
     )
     _log_share_axis(fig, min(min(result.theory), 1 / result.n))
     fig.update_xaxes(dtick=1 if len(result.dims) <= 20 else None)
-    return style(
-        fig,
-        title=f"Share of points within {result.radius:g}σ of the target",
-        x="dimensions p",
-        y="share of points (log scale)",
+    return _legend_below(
+        style(
+            fig,
+            title=f"Share of points within {result.radius:g}σ of the target",
+            x="dimensions p",
+            y="share of points (log scale)",
+        ),
+        y=-0.25,
     )
 
 
@@ -220,9 +229,9 @@ def distance_figure(result: DistanceResult) -> go.Figure:
         cols=3,
         horizontal_spacing=0.08,
         subplot_titles=[
-            "Every distance ÷ the mean distance",
-            "Spread of the distances",
-            "Nearest ÷ farthest neighbour",
+            "Distances ÷<br>the mean distance",
+            "Spread of<br>the distances",
+            "Nearest ÷<br>farthest neighbour",
         ],
     )
     band = {"color": SIMULATED, "width": 0}
@@ -250,9 +259,9 @@ def distance_figure(result: DistanceResult) -> go.Figure:
     fig.update_yaxes(type="log", row=1, col=2)
     fig.update_yaxes(range=[0, 1.05], row=1, col=3)
     fig.update_yaxes(title_text="distance ÷ mean distance", row=1, col=1)
-    return _legend_below(
-        style(fig, title=f"Distances between {result.n:,} normal points", height=450), y=-0.25
-    )
+    fig = style(fig, title=f"Distances between {result.n:,} normal points", height=470)
+    fig.update_layout(margin={"t": 95})
+    return _legend_below(fig, y=-0.25)
 
 
 # --- 3. genotypes ------------------------------------------------------------------------------
@@ -367,7 +376,7 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
                 SECOND,
                 error_y={"type": "data", "array": [2 * se for se in result.ml_ratio_se]},
             ),
-            _theory(p, [1.0] * len(p), "theory 1", line={"color": THEORY, "dash": "dash"}),
+            _theory(p, [1.0] * len(p), "theory: 1", line={"color": THEORY, "dash": "dash"}),
             _points(p, result.unbiased_ratio, "σ̂² = RSS/(n − p)", SIMULATED),
         ]
     )
@@ -376,12 +385,15 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
             x=highlight, line_dash="dot", line_color=THEORY, annotation_text=f"p = {highlight}"
         )
     fig.update_yaxes(rangemode="tozero")
-    return style(
-        fig,
-        title=f"n = {result.n}: mean estimate ÷ true σ² over {result.reps:,} data sets",
-        x="fitted coefficients p (intercept included)",
-        y="estimate ÷ σ²",
-        height=420,
+    return _legend_below(
+        style(
+            fig,
+            title=f"n = {result.n}: mean estimate ÷ true σ² over {result.reps:,} data sets",
+            x="fitted coefficients p (intercept included)",
+            y="estimate ÷ σ²",
+            height=460,
+        ),
+        y=-0.25,
     )
 
 
@@ -390,7 +402,8 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
 
 def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
     """Box plots of false positives per regression; family-wise rate; power for the truth."""
-    designs = [f"n = {d.n}<br>k = {d.k}" for d in result.designs]
+    # two-level axis labels: n below, k above
+    designs = [[f"n = {d.n}" for d in result.designs], [f"k = {d.k}" for d in result.designs]]
     fig = make_subplots(
         rows=2,
         cols=2,
@@ -408,7 +421,10 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
         counts = [d.false_positives[method] for d in result.designs]
         fig.add_trace(
             go.Box(
-                x=[label for label, c in zip(designs, counts, strict=True) for _ in c],
+                x=[
+                    [label for label, c in zip(level, counts, strict=True) for _ in c]
+                    for level in designs
+                ],
                 y=[v for c in counts for v in c],
                 name=name,
                 marker_color=color,
@@ -459,6 +475,7 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
             col=1,
         )
     fig.update_layout(boxmode="group", barmode="group")
+    fig.update_xaxes(tickangle=0)
     fig.update_yaxes(title_text="false positives", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=2)
     return _legend_below(
@@ -512,14 +529,18 @@ def overfitting_figure(result: OverfittingResult) -> go.Figure:
         fig.update_yaxes(range=[0, top])
     else:
         fig.update_yaxes(tickformat=".0%", range=[0, min(1.0, max(top, 0.1))])
-    unit = "genes" if result.data != "simulated" else "features p"
-    return style(
-        fig,
-        title=f"{result.model} on {html.escape(result.data)}: {result.n_train} training samples, "
-        f"{result.n_test:,} test samples",
-        x=f"{unit} (log scale)",
-        y=result.metric,
-        height=440,
+    simulated = result.data == "simulated"
+    data = "simulated data" if simulated else html.escape(result.data)
+    return _legend_below(
+        style(
+            fig,
+            title=f"{MODEL_NAMES[result.model]} on {data}: {result.n_train} training, "
+            f"{result.n_test:,} test {'samples' if simulated else 'cells'}",
+            x=f"{'features p' if simulated else 'genes'} (log scale)",
+            y=result.metric,
+            height=460,
+        ),
+        y=-0.25,
     )
 
 
@@ -555,23 +576,26 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
                 x=[point.n for point in points],
                 y=[point.p for point in points],
                 text=[html.escape(point.name) for point in points],
-                customdata=[point.regime for point in points],
+                customdata=[[point.description, point.regime] for point in points],
                 mode="markers+text",
-                textposition="top center",
+                textposition="top center" if reference else "middle right",
                 marker={"symbol": symbol, "size": 16 if reference else 20, "color": color},
                 name="typical data sets" if reference else "yours",
-                hovertemplate="%{text}<br>N = %{x:,.0f}, P = %{y:,.0f}: %{customdata}"
-                "<extra></extra>",
+                hovertemplate="<b>%{text}</b> %{customdata[0]}<br>"
+                "N = %{x:,.0f}, P = %{y:,.0f}: %{customdata[1]}<extra></extra>",
             )
         )
     # annotation coordinates on log axes are log10 of the values
     for x, y, text, anchor in (
-        (0.15, 3.3, "more features than samples<br><b>P ≫ N</b>", "left"),
-        (8.8, 5.0, "more samples than features<br><b>N ≫ P</b>", "right"),
+        (0.1, 3.4, "<b>P ≫ N</b>: more features than samples", "left"),
+        (8.9, 1.8, "<b>N ≫ P</b>: more samples than features", "right"),
     ):
         fig.add_annotation(
             x=x, y=y, text=text, showarrow=False, xanchor=anchor, font={"color": THEORY, "size": 14}
         )
     fig.update_xaxes(type="log", range=[0, 9], title_text="samples N (log scale)")
     fig.update_yaxes(type="log", range=[0, 9], title_text="features P (log scale)")
-    return style(fig, title="Where data sets sit: samples N against features P", height=560)
+    return _legend_below(
+        style(fig, title="Where data sets sit: samples N against features P", height=600),
+        y=-0.15,
+    )

@@ -18,6 +18,7 @@ class DataPoint(Result):
     """A data set on the N–P plane: N samples, P features, and its regime."""
 
     name: str
+    description: str
     n: float
     p: float
     product: float
@@ -34,12 +35,12 @@ class RegimeResult(Result):
 
 
 REFERENCES = (
-    ("Whole-genome sequencing (samples × variants)", 1e3, 1e6),
-    ("Single-cell RNA-seq (cells × genes)", 1e6, 1e3),
-    ("Bulk RNA-seq study (samples × genes)", 1e2, 2e4),
-    ("Biobank GWAS (people × imputed variants)", 5e5, 1e7),
+    ("WGS", "whole-genome sequencing: samples × variants", 1e3, 1e6),
+    ("scRNA-seq", "single-cell RNA-seq: cells × genes", 1e6, 1e3),
+    ("bulk RNA-seq", "a bulk RNA-seq study: samples × genes", 1e2, 2e4),
+    ("biobank GWAS", "a biobank GWAS: people × imputed variants", 5e5, 1e7),
 )
-"""Orders of magnitude of typical biological data sets: (name, N, P)."""
+"""Orders of magnitude of typical biological data sets: (name, description, N, P)."""
 
 
 def regime(n: float, p: float) -> str:
@@ -51,8 +52,9 @@ def regime(n: float, p: float) -> str:
     return "N ≈ P"
 
 
-def _point(name: str, n: float, p: float, *, reference: bool) -> DataPoint:
-    return DataPoint(name, float(n), float(p), float(n) * float(p), regime(n, p), reference)
+def _point(name: str, description: str, n: float, p: float, *, reference: bool) -> DataPoint:
+    n, p = float(n), float(p)
+    return DataPoint(name, description, n, p, n * p, regime(n, p), reference)
 
 
 def data_regimes(
@@ -88,9 +90,10 @@ def data_regimes(
         (whole(a, "n", 1, 10**12), whole(b, "p", 1, 10**12)) for a, b in zip(n, p, strict=True)
     ]
     labels = list(names) or [f"data set {i + 1}" for i in range(len(sizes))]
-    points = [_point(name, a, b, reference=True) for name, a, b in REFERENCES]
+    points = [_point(*reference, reference=True) for reference in REFERENCES]
     points += [
-        _point(str(name), a, b, reference=False) for name, (a, b) in zip(labels, sizes, strict=True)
+        _point(str(name), "", a, b, reference=False)
+        for name, (a, b) in zip(labels, sizes, strict=True)
     ]
     return RegimeResult(tuple(points), 1e9)
 
