@@ -45,6 +45,12 @@ PAGES = (
         "example — and check what was read: classes, lengths, composition, QC.",
     ),
     PageInfo(
+        "pages/2_Curse_of_dimensionality.py",
+        "Curse of dimensionality",
+        ":material/scatter_plot:",
+        "Why P ≫ N breaks statistics: eight interactive simulations with their theory.",
+    ),
+    PageInfo(
         "pages/3_Train.py",
         "Train a model",
         ":material/model_training:",

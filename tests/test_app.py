@@ -8,14 +8,7 @@ from streamlit.testing.v1 import AppTest
 import ui
 from conftest import ROOT
 
-PAGES = [
-    "app.py",
-    "pages/1_Data.py",
-    "pages/3_Train.py",
-    "pages/4_Compare.py",
-    "pages/5_Interpret.py",
-    "pages/6_Runs.py",
-]
+PAGES = [info.path for info in ui.PAGES]
 
 
 def open_page(path: str) -> AppTest:

@@ -14,7 +14,12 @@ from collections.abc import Sequence
 
 from genodash.errors import GenodashError
 
-COMMAND_MODULES = ("genodash.cli.data", "genodash.cli.train", "genodash.cli.device")
+COMMAND_MODULES = (
+    "genodash.cli.data",
+    "genodash.cli.train",
+    "genodash.cli.demo",
+    "genodash.cli.device",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,17 @@ They compute nothing beyond what drawing needs, and every figure shares one look
 from __future__ import annotations
 
 from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, style
+from genodash.plotting.curse import (
+    distance_figure,
+    false_positive_figure,
+    genotype_figure,
+    ols_figure,
+    overfitting_figure,
+    regimes_figure,
+    sparsity_figure,
+    sparsity_sample_figure,
+    variance_figure,
+)
 from genodash.plotting.data import (
     base_composition_figure,
     category_counts_figure,
@@ -25,10 +36,19 @@ __all__ = [
     "category_counts_figure",
     "class_balance_figure",
     "class_color",
+    "distance_figure",
     "distribution_figure",
+    "false_positive_figure",
     "gc_content_figure",
+    "genotype_figure",
     "length_histogram_figure",
     "motif_position_figure",
+    "ols_figure",
+    "overfitting_figure",
+    "regimes_figure",
+    "sparsity_figure",
+    "sparsity_sample_figure",
     "style",
     "top_genes_figure",
+    "variance_figure",
 ]

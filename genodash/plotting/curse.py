@@ -1,0 +1,601 @@
+"""Figures of the curse-of-dimensionality page: one builder per demo result.
+
+Throughout, markers are simulations and solid grey lines are theory, so a student can
+read every panel the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from genodash.plotting._style import CLASS_COLORS, style
+
+if TYPE_CHECKING:
+    from genodash.tools.curse import (
+        DistanceResult,
+        GenotypeResult,
+        MultipleTestingResult,
+        OlsResult,
+        OverfittingResult,
+        RegimeResult,
+        SparsityResult,
+        SparsitySample,
+        VarianceResult,
+    )
+
+SIMULATED = CLASS_COLORS[0]
+SECOND = CLASS_COLORS[5]
+THIRD = CLASS_COLORS[2]
+THEORY = "#444444"
+OUTSIDE = "#BBBBBB"
+PENALTY_COLORS = {"ols": SIMULATED, "ridge": CLASS_COLORS[1], "lasso": THIRD}
+PENALTY_NAMES = {"ols": "OLS", "ridge": "ridge", "lasso": "lasso"}
+CORRECTION_COLORS = {"raw": SECOND, "bonferroni": SIMULATED, "bh": THIRD}
+MODEL_NAMES = {
+    "linear": "Linear regression",
+    "logistic": "Logistic regression",
+    "mlp": "Small neural network",
+}
+CORRECTION_NAMES = {"raw": "no correction", "bonferroni": "Bonferroni", "bh": "Benjamini–Hochberg"}
+
+
+def _finite(values: Sequence[float | None]) -> list[float | None]:
+    """Values for plotly, with gaps (None) where a value is undefined or infinite."""
+    return [float(v) if v is not None and np.isfinite(v) else None for v in values]
+
+
+def _points(
+    x: Sequence[float], y: Sequence[float | None], name: str, color: str, **kw: object
+) -> go.Scatter:
+    """Simulated values: markers joined by a thin line."""
+    return go.Scatter(
+        x=list(x),
+        y=_finite(y),
+        name=name,
+        mode="lines+markers",
+        marker={"color": color, "size": 8},
+        line={"color": color, "width": 1},
+        legendgroup=name,
+        **kw,
+    )
+
+
+def _theory(x: Sequence[float], y: Sequence[float], name: str, **kw: object) -> go.Scatter:
+    """Theory: a solid line (gaps where it is undefined)."""
+    kw.setdefault("line", {"color": THEORY, "width": 2.5})
+    return go.Scatter(
+        x=list(x), y=_finite(y), name=name, mode="lines", legendgroup=name, connectgaps=False, **kw
+    )
+
+
+def _legend_below(fig: go.Figure, *, y: float = -0.2) -> go.Figure:
+    """Put the legend under a multi-panel figure, clear of the panel titles."""
+    fig.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": y, "yanchor": "top"}
+    )
+    fig.update_layout(margin={"b": 110})
+    return fig
+
+
+def _log_share_axis(fig: go.Figure, lowest: float, **where: int) -> None:
+    """A log axis for shares from 100% down to ``lowest``, labelled in plain percentages."""
+    step = max(1, math.ceil(-math.log10(lowest) / 8))  # at most about 8 labelled decades
+    powers = range(0, math.floor(math.log10(lowest)) - 1, -step)
+    fig.update_yaxes(
+        type="log",
+        tickvals=[10.0**k for k in powers],
+        ticktext=[f"{100 * 10.0**k:g}%" if k >= -4 else f"10<sup>{k}</sup>" for k in powers],
+        **where,
+    )
+
+
+def _log_ticks(fig: go.Figure, values: Sequence[float], **where: int) -> None:
+    """A log x axis with ticks at 1, 2, 5, 10, 20, 50, … (decades only from 1,000) to the max."""
+    steps = (1,) if max(values) >= 1000 else (1, 2, 5)
+    ticks = [m * 10**e for e in range(8) for m in steps if m * 10**e <= max(values)]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:,}" for t in ticks], **where)
+
+
+def _p_equals_n(fig: go.Figure, n: int, rows_cols: Sequence[tuple[int, int]]) -> None:
+    for row, col in rows_cols:
+        fig.add_vline(
+            x=n, line_dash="dot", line_color=THEORY, row=row, col=col, annotation_text="p = n"
+        )
+
+
+# --- 1. sparsity -------------------------------------------------------------------------------
+
+
+def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
+    """The paper's Fig. 1: each axis alone, then both, with the neighbourhood of the target."""
+    centre, radius = sample.target[0], sample.radius
+    x, y = sample.points[:, 0], sample.points[:, 1]
+    inside = (x - centre) ** 2 + (y - centre) ** 2 <= radius**2
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        column_widths=[0.3, 0.3, 0.4],
+        horizontal_spacing=0.08,
+        subplot_titles=[
+            f"x alone<br>{sample.within_x:.0%} within ±{radius:g}σ",
+            f"y alone<br>{sample.within_y:.0%} within ±{radius:g}σ",
+            f"x and y together<br>{sample.within_both:.1%} inside the circle",
+        ],
+    )
+    bins = {"start": -4.5, "end": 4.5, "size": 0.25}
+    for col, values in ((1, x), (2, y)):
+        near = np.abs(values - centre) <= radius
+        for chosen, color, label in ((near, SIMULATED, "within"), (~near, OUTSIDE, "outside")):
+            fig.add_trace(
+                go.Histogram(
+                    x=values[chosen],
+                    xbins=bins,
+                    marker_color=color,
+                    name=f"{label} ±{radius:g}σ of {centre:.2g}",
+                    legendgroup=label,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+        for edge in (centre - radius, centre + radius):
+            fig.add_vline(x=edge, line_dash="dash", line_color=SIMULATED, row=1, col=col)
+        fig.update_xaxes(title_text="x" if col == 1 else "y", row=1, col=col)
+    fig.add_trace(
+        go.Scattergl(
+            x=x,
+            y=y,
+            mode="markers",
+            marker={"color": np.where(inside, SIMULATED, OUTSIDE), "size": 5},
+            showlegend=False,
+            hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
+        ),
+        row=1,
+        col=3,
+    )
+    fig.add_shape(
+        type="circle",
+        x0=centre - radius,
+        x1=centre + radius,
+        y0=centre - radius,
+        y1=centre + radius,
+        line={"color": SIMULATED, "width": 2},
+        row=1,
+        col=3,
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(range=[-4, 4], title_text="x", row=1, col=3)
+    fig.update_yaxes(range=[-4, 4], title_text="y", scaleanchor="x3", row=1, col=3)
+    fig.update_yaxes(title_text="points", row=1, col=1)
+    fig = style(fig, title=f"{len(x):,} points from a 2-D normal distribution", height=450)
+    fig.update_layout(margin={"t": 95})
+    return _legend_below(fig)
+
+
+def sparsity_figure(result: SparsityResult) -> go.Figure:
+    """Share of points within the radius against the number of dimensions, log scale."""
+    shown = [f if f > 0 else None for f in result.fraction_within]  # log scale: 0 is a gap
+    fig = go.Figure(
+        [
+            _theory(result.dims, result.theory, "theory (exact)"),
+            _points(
+                result.dims,
+                shown,
+                f"simulation ({result.n:,} points)",
+                SIMULATED,
+                customdata=np.round(np.array(result.fraction_within) * result.n),
+                hovertemplate="p = %{x}: %{customdata:,} points inside (%{y:.2%})<extra></extra>",
+            ),
+        ]
+    )
+    fig.add_hline(y=1 / result.n, line_dash="dot", line_color=THEORY)
+    fig.add_annotation(  # on a log axis an annotation's y is log10 of the value
+        x=1,
+        xref="paper",
+        y=math.log10(1 / result.n),
+        text=f"1 point in {result.n:,}",
+        showarrow=False,
+        xanchor="right",
+        yanchor="bottom",
+    )
+    _log_share_axis(fig, min(min(result.theory), 1 / result.n))
+    fig.update_xaxes(dtick=1 if len(result.dims) <= 20 else None)
+    return _legend_below(
+        style(
+            fig,
+            title=f"Share of points within {result.radius:g}σ of the target",
+            x="dimensions p",
+            y="share of points (log scale)",
+        ),
+        y=-0.25,
+    )
+
+
+# --- 2. distances ------------------------------------------------------------------------------
+
+
+def distance_figure(result: DistanceResult) -> go.Figure:
+    """Pairwise distances relative to their mean, their contrast, and nearest/farthest."""
+    p = list(result.dims)
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.08,
+        subplot_titles=[
+            "Distances ÷<br>the mean distance",
+            "Spread of<br>the distances",
+            "Nearest ÷<br>farthest neighbour",
+        ],
+    )
+    band = {"color": SIMULATED, "width": 0}
+    fig.add_trace(go.Scatter(x=p, y=result.q95, line=band, showlegend=False), row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=p,
+            y=result.q05,
+            line=band,
+            fill="tonexty",
+            fillcolor="rgba(0, 114, 178, 0.25)",
+            name="middle 90% of pairs",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(_points(p, result.highest, "largest", SECOND), row=1, col=1)
+    fig.add_trace(_points(p, result.lowest, "smallest", SIMULATED), row=1, col=1)
+    fig.add_trace(_points(p, result.relative_contrast, "(max − min) / min", SECOND), row=1, col=2)
+    fig.add_trace(_points(p, result.spread, "sd / mean", SIMULATED), row=1, col=2)
+    fig.add_trace(_theory(p, result.spread_theory, "sd / mean, theory (exact)"), row=1, col=2)
+    fig.add_trace(_points(p, result.nearest_farthest, "nearest ÷ farthest", THIRD), row=1, col=3)
+    _log_ticks(fig, p)
+    fig.update_xaxes(title_text="dimensions p")
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(range=[0, 1.05], row=1, col=3)
+    fig.update_yaxes(title_text="distance ÷ mean distance", row=1, col=1)
+    fig = style(fig, title=f"Distances between {result.n:,} normal points", height=470)
+    fig.update_layout(margin={"t": 95})
+    return _legend_below(fig, y=-0.25)
+
+
+# --- 3. genotypes ------------------------------------------------------------------------------
+
+
+def genotype_figure(result: GenotypeResult) -> go.Figure:
+    """Subjects per genotype cell, and the share of empty cells and of lone subjects."""
+    m = list(result.snps)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=["Subjects per genotype cell", "Empty cells and lone subjects"],
+    )
+    fig.add_trace(
+        _theory(m, result.subjects_per_cell, "average cell: n / 3^m", line={"color": SIMULATED}),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        _theory(m, result.commonest_cell, "commonest cell (expected)", line={"color": SECOND}),
+        row=1,
+        col=1,
+    )
+    fig.add_hline(y=1, line_dash="dot", line_color=THEORY, row=1, col=1)
+    fig.add_trace(
+        _points(m, result.empty_share, "empty cells (simulated)", SIMULATED), row=1, col=2
+    )
+    fig.add_trace(_theory(m, result.empty_share_theory, "empty cells (exact)"), row=1, col=2)
+    fig.add_trace(
+        _points(m, result.alone_share, "subjects alone in their cell (simulated)", SECOND),
+        row=1,
+        col=2,
+    )
+    fig.add_trace(
+        _theory(
+            m,
+            result.alone_share_theory,
+            "subjects alone (exact)",
+            line={"color": THEORY, "width": 2.5, "dash": "dash"},
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title_text="SNPs m", dtick=1)
+    fig.update_yaxes(type="log", title_text="subjects", row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
+    return _legend_below(
+        style(
+            fig, title=f"{result.n:,} subjects, minor-allele frequency {result.maf:g}", height=450
+        )
+    )
+
+
+# --- 4. OLS ------------------------------------------------------------------------------------
+
+
+def ols_figure(result: OlsResult) -> go.Figure:
+    """Condition number, determinant, and coefficient variance and error against p."""
+    p = list(result.p)
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        vertical_spacing=0.16,
+        horizontal_spacing=0.1,
+        subplot_titles=[
+            "Condition number of XᵀX (median)",
+            "log₁₀ det(XᵀX / n) (mean)",
+            "Variance of a coefficient estimate",
+            "Mean squared error of a coefficient",
+        ],
+    )
+    approximate = {"color": THEORY, "width": 2.5, "dash": "dash"}
+    fig.add_trace(_theory(p, result.condition_theory, "theory, large n", line=approximate), 1, 1)
+    fig.add_trace(_theory(p, result.log10_det_theory, "theory (exact)"), 1, 2)
+    fig.add_trace(_theory(p, result.variance_theory, "theory (exact)", showlegend=False), 2, 1)
+    simulated = "simulated (OLS)"
+    fig.add_trace(_points(p, result.condition_number, simulated, SIMULATED), 1, 1)
+    fig.add_trace(_points(p, result.log10_det, simulated, SIMULATED, showlegend=False), 1, 2)
+    for method in result.variance:
+        name = simulated if method == "ols" else f"simulated ({PENALTY_NAMES[method]})"
+        color = PENALTY_COLORS[method]
+        fig.add_trace(_points(p, result.variance[method], name, color, showlegend=False), 2, 1)
+        fig.add_trace(_points(p, result.mse[method], name, color, showlegend=method != "ols"), 2, 2)
+    for row, col in ((1, 1), (2, 1), (2, 2)):
+        fig.update_yaxes(type="log", row=row, col=col)
+    fig.update_xaxes(title_text="predictors p", row=2)
+    _p_equals_n(fig, result.n, ((1, 1), (1, 2), (2, 1), (2, 2)))
+    return _legend_below(
+        style(
+            fig,
+            title=f"n = {result.n} samples, {result.reps} simulated data sets per p",
+            height=720,
+        ),
+        y=-0.12,
+    )
+
+
+# --- 5. variance -------------------------------------------------------------------------------
+
+
+def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> go.Figure:
+    """Mean σ̂²/σ² of both estimators against p, with (n − p)/n and 1 as theory."""
+    p = list(result.p)
+    fig = go.Figure(
+        [
+            _theory(p, result.theory, "theory (n − p)/n"),
+            _points(
+                p,
+                result.ml_ratio,
+                "σ̂²_ML = RSS/n (mean ± 2 SE)",
+                SECOND,
+                error_y={"type": "data", "array": [2 * se for se in result.ml_ratio_se]},
+            ),
+            _theory(p, [1.0] * len(p), "theory: 1", line={"color": THEORY, "dash": "dash"}),
+            _points(p, result.unbiased_ratio, "σ̂² = RSS/(n − p)", SIMULATED),
+        ]
+    )
+    if highlight is not None and highlight in result.p:
+        fig.add_vline(
+            x=highlight, line_dash="dot", line_color=THEORY, annotation_text=f"p = {highlight}"
+        )
+    fig.update_yaxes(rangemode="tozero")
+    return _legend_below(
+        style(
+            fig,
+            title=f"n = {result.n}: mean estimate ÷ true σ² over {result.reps:,} data sets",
+            x="fitted coefficients p (intercept included)",
+            y="estimate ÷ σ²",
+            height=460,
+        ),
+        y=-0.25,
+    )
+
+
+# --- 6. false positives ------------------------------------------------------------------------
+
+
+def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
+    """Box plots of false positives per regression; family-wise rate; power for the truth."""
+    # two-level axis labels: n below, k above
+    designs = [[f"n = {d.n}" for d in result.designs], [f"k = {d.k}" for d in result.designs]]
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        specs=[[{"colspan": 2}, None], [{}, {}]],
+        vertical_spacing=0.18,
+        horizontal_spacing=0.08,
+        subplot_titles=[
+            f"False positives per regression (P < {result.alpha:g})",
+            "Regressions with ≥ 1 false positive",
+            "Regressions that find the true predictor",
+        ],
+    )
+    for method, name in CORRECTION_NAMES.items():
+        color = CORRECTION_COLORS[method]
+        counts = [d.false_positives[method] for d in result.designs]
+        fig.add_trace(
+            go.Box(
+                x=[
+                    [label for label, c in zip(level, counts, strict=True) for _ in c]
+                    for level in designs
+                ],
+                y=[v for c in counts for v in c],
+                name=name,
+                marker_color=color,
+                legendgroup=name,
+                boxmean=True,
+            ),
+            row=1,
+            col=1,
+        )
+        for col, values in (
+            (1, [d.family_wise[method] for d in result.designs]),
+            (2, [d.power[method] for d in result.designs]),
+        ):
+            fig.add_trace(
+                go.Bar(
+                    x=designs,
+                    y=values,
+                    name=name,
+                    marker_color=color,
+                    legendgroup=name,
+                    showlegend=False,
+                ),
+                row=2,
+                col=col,
+            )
+    for row, values, name in (
+        (1, [d.theory_mean["raw"] for d in result.designs], "expected without correction: α·k"),
+        (
+            2,
+            [d.theory_family_wise for d in result.designs],
+            "expected for independent tests: 1 − (1 − α)^k",
+        ),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=designs,
+                y=values,
+                mode="markers",
+                marker={
+                    "symbol": "line-ew-open",
+                    "size": 26,
+                    "color": THEORY,
+                    "line": {"width": 3},
+                },
+                name=name,
+            ),
+            row=row,
+            col=1,
+        )
+    fig.update_layout(boxmode="group", barmode="group")
+    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(title_text="false positives", row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=2)
+    return _legend_below(
+        style(
+            fig,
+            title=f"{result.reps} regressions per design; true slope {result.effect:g}",
+            height=760,
+        ),
+        y=-0.1,
+    )
+
+
+# --- 7. overfitting ----------------------------------------------------------------------------
+
+
+def overfitting_figure(result: OverfittingResult) -> go.Figure:
+    """Train and test error against the number of features, with theory where there is one.
+
+    The y axis is linear so that a training error of zero shows; it stops at three times
+    the median test error, so the spike of least squares at p = n runs off the top.
+    """
+    p = list(result.features)
+    traces = [
+        _points(p, result.train_error, "training error", SIMULATED),
+        _points(p, result.test_error, "test error", SECOND),
+    ]
+    if not np.all(np.isnan(result.test_theory)):
+        traces += [
+            _theory(
+                p,
+                result.train_theory,
+                "training, theory",
+                line={"color": SIMULATED, "dash": "dash"},
+            ),
+            _theory(p, result.test_theory, "test, theory", line={"color": SECOND, "dash": "dash"}),
+        ]
+    fig = go.Figure(traces)
+    fig.add_vline(x=result.n_train, line_dash="dot", line_color=THEORY)
+    fig.add_annotation(  # on a log axis an annotation's x is log10 of the value
+        x=math.log10(result.n_train),
+        y=1,
+        yref="paper",
+        text=f" features = training samples ({result.n_train})",
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+    )
+    _log_ticks(fig, p)
+    top = 3 * float(np.nanmedian(result.test_error))
+    if result.metric == "mean squared error":
+        fig.update_yaxes(range=[0, top])
+    else:
+        fig.update_yaxes(tickformat=".0%", range=[0, min(1.0, max(top, 0.1))])
+    simulated = result.data == "simulated"
+    data = "simulated data" if simulated else html.escape(result.data)
+    return _legend_below(
+        style(
+            fig,
+            title=f"{MODEL_NAMES[result.model]} on {data}: {result.n_train} training, "
+            f"{result.n_test:,} test {'samples' if simulated else 'cells'}",
+            x=f"{'features p' if simulated else 'genes'} (log scale)",
+            y=result.metric,
+            height=460,
+        ),
+        y=-0.25,
+    )
+
+
+# --- 8. big data -------------------------------------------------------------------------------
+
+
+def regimes_figure(result: RegimeResult) -> go.Figure:
+    """Data sets on the log–log N–P plane, with the N·P line and the N = P diagonal."""
+    line = np.logspace(0, 9, 50)
+    exponent = round(math.log10(result.budget))
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=line,
+                y=result.budget / line,
+                mode="lines",
+                line={"color": THEORY, "dash": "dash"},
+                name=f"N·P = 10<sup>{exponent}</sup> (the same number of values)",
+            ),
+            go.Scatter(
+                x=[1, 1e9],
+                y=[1, 1e9],
+                mode="lines",
+                line={"color": OUTSIDE, "dash": "dot"},
+                name="N = P",
+            ),
+        ]
+    )
+    for reference, symbol, color in ((True, "diamond", THEORY), (False, "star", SECOND)):
+        points = [point for point in result.points if point.reference is reference]
+        fig.add_trace(
+            go.Scatter(
+                x=[point.n for point in points],
+                y=[point.p for point in points],
+                text=[html.escape(point.name) for point in points],
+                customdata=[[point.description, point.regime] for point in points],
+                mode="markers+text",
+                textposition="top center" if reference else "middle right",
+                marker={"symbol": symbol, "size": 16 if reference else 20, "color": color},
+                name="typical data sets" if reference else "yours",
+                hovertemplate="<b>%{text}</b> %{customdata[0]}<br>"
+                "N = %{x:,.0f}, P = %{y:,.0f}: %{customdata[1]}<extra></extra>",
+            )
+        )
+    # annotation coordinates on log axes are log10 of the values
+    for x, y, text, anchor in (
+        (0.1, 3.4, "<b>P ≫ N</b>: more features than samples", "left"),
+        (8.9, 1.8, "<b>N ≫ P</b>: more samples than features", "right"),
+    ):
+        fig.add_annotation(
+            x=x, y=y, text=text, showarrow=False, xanchor=anchor, font={"color": THEORY, "size": 14}
+        )
+    fig.update_xaxes(type="log", range=[0, 9], title_text="samples N (log scale)")
+    fig.update_yaxes(type="log", range=[0, 9], title_text="features P (log scale)")
+    return _legend_below(
+        style(fig, title="Where data sets sit: samples N against features P", height=600),
+        y=-0.15,
+    )

@@ -1,0 +1,1 @@
+"""Tools that compute: simulations and scores behind the app's lessons."""
