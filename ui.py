@@ -8,10 +8,11 @@ holds widgets and session state and calls into ``genodash``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -97,6 +98,7 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
         layout="wide",
         initial_sidebar_state="expanded",
     )
+    _keep_widget_values()
     _ensure_dataset()
     workspace_dir()
     badge = _sidebar()
@@ -109,6 +111,36 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
     # would drop the new run's live fragments).
     _warm_imports()
     _device_badge(badge)
+
+
+def _keep_widget_values() -> None:
+    """Copy the settings' current values aside at the start of each run (see :func:`setting`)."""
+    logging.getLogger("streamlit.elements.lib.policies").setLevel(logging.ERROR)
+    kept = st.session_state.setdefault("_kept_widgets", {})
+    for key in kept:
+        if key in st.session_state:
+            kept[key] = st.session_state[key]
+
+
+def setting(key: str, default: Any, options: Sequence[Any] | None = None) -> str:
+    """The key for a settings widget whose value survives visits to other pages.
+
+    Use as ``st.number_input("Epochs", 1, 500, key=ui.setting("train-epochs", 30))`` and give
+    the widget no default of its own. Streamlit forgets the state of widgets a run does not
+    draw; the value is kept aside each run and put back before the widget is drawn again
+    (Streamlit's documented remedy).
+    """
+    kept = st.session_state.setdefault("_kept_widgets", {})
+    current = st.session_state.get(key, kept.get(key, default))
+    if options is not None and current not in options:
+        current = default
+    if st.session_state.get(key, _MISSING) != current:
+        st.session_state[key] = current
+    kept[key] = current
+    return key
+
+
+_MISSING = object()
 
 
 def _sidebar() -> Any:
@@ -215,43 +247,40 @@ def upload_limit_mb() -> int:
 
 
 def control_widget(control: Any, *, key: str) -> Any:
-    """A widget for a :class:`genodash.datasets.Control`: number, slider, checkbox, choice, text."""
-    default = control.default
+    """A widget for a :class:`genodash.datasets.Control`: number, slider, checkbox, choice, text.
+
+    Its value is kept across page visits (see :func:`setting`).
+    """
+    default, label, tip = control.default, control.label, control.help or None
     if control.options:
         return st.selectbox(
-            control.label,
-            control.options,
-            index=control.options.index(default),
-            key=key,
-            help=control.help or None,
+            label, control.options, help=tip, key=setting(key, default, control.options)
         )
     if isinstance(default, bool):
-        return st.checkbox(control.label, value=default, key=key, help=control.help or None)
+        return st.checkbox(label, help=tip, key=setting(key, default))
     if isinstance(default, int):
         return int(
             st.number_input(
-                control.label,
+                label,
                 min_value=int(control.minimum),
                 max_value=int(control.maximum),
-                value=default,
                 step=int(control.step or 1),
-                key=key,
-                help=control.help or None,
+                help=tip,
+                key=setting(key, default),
             )
         )
     if isinstance(default, float):
         return float(
             st.slider(
-                control.label,
+                label,
                 min_value=float(control.minimum),
                 max_value=float(control.maximum),
-                value=default,
                 step=float(control.step or 0.01),
-                key=key,
-                help=control.help or None,
+                help=tip,
+                key=setting(key, default),
             )
         )
-    return st.text_input(control.label, value=str(default), key=key, help=control.help or None)
+    return st.text_input(label, help=tip, key=setting(key, str(default)))
 
 
 def session_cached(name: str, owner: object, compute: Any, key: object = None) -> Any:
@@ -392,7 +421,10 @@ def device_choice(*, key: str) -> str:
 
     options = ["auto", *available_devices()]
     choice = st.selectbox(
-        "Device", options, key=key, help="auto picks a CUDA GPU, then Apple MPS, then the CPU"
+        "Device",
+        options,
+        key=setting(key, "auto", options),
+        help="auto picks a CUDA GPU, then Apple MPS, then the CPU",
     )
     st.caption(f"Trains on **{resolve_device(choice)}**")
     return choice

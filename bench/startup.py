@@ -34,7 +34,7 @@ print(json.dumps({"cold_s": cold, "warm_s": time.perf_counter() - t1}))
 def home_cold_start() -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Server
+    from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Server
 
     ARTIFACTS.mkdir(exist_ok=True)
     started = time.perf_counter()

@@ -377,19 +377,23 @@ def splice_sites(
 ) -> SequenceSet:
     """Human 5′ splice sites (hg38/GENCODE 9-mers, from logomaker) against negatives.
 
-    ``decoy`` negatives are random 9-mers that keep the invariant GT/GC at positions 4-5,
-    so a model must learn the rest of the consensus; ``shuffled`` negatives are
-    dinucleotide shuffles of real sites.
+    The file lists each distinct 9-mer once with how often it occurs in the genome;
+    positives are drawn with probability proportional to that count (without repeats), so
+    frequent, strong sites are as common as in the genome. ``decoy`` negatives are random
+    9-mers that keep the invariant GT/GC at positions 4-5, so a model must learn the rest of
+    the consensus; ``shuffled`` negatives are dinucleotide shuffles of real sites.
     """
-    from genodash.io import read_sequences
+    import pandas as pd
 
     if negatives not in ("decoy", "shuffled"):
         raise ConfigError(f"negatives must be 'decoy' or 'shuffled', got {negatives!r}")
-    sites = read_sequences(_logomaker_file("ss_sequences.txt"), sequence_column="sequence")
+    table = pd.read_csv(_logomaker_file("ss_sequences.txt"), sep="\t", comment="#")
+    sites = table["sequence"].str.upper().str.replace("U", "T").tolist()
+    weights = table["count"].to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
-    n_positive = min(n // 2, sites.n)
-    chosen = rng.choice(sites.n, size=n_positive, replace=False)
-    positives = [sites.sequences[i] for i in chosen]
+    n_positive = min(n // 2, len(sites))
+    chosen = rng.choice(len(sites), size=n_positive, replace=False, p=weights / weights.sum())
+    positives = [sites[i] for i in chosen]
     if negatives == "decoy":
         background = codes_to_strings(random_sequences(n_positive, 9, gc=0.45, seed=rng))
         negs = [b[:3] + p[3:5] + b[5:] for b, p in zip(background, positives, strict=True)]
@@ -401,7 +405,8 @@ def splice_sites(
         ("splice_site", "background"),
         rng,
         name="Human 5′ splice sites",
-        note=f"{n_positive:,} real 5′ splice sites (of {sites.n:,}; RNA read as DNA) and "
+        note=f"{n_positive:,} real 5′ splice sites (of {len(sites):,} distinct, drawn by genome "
+        f"count; RNA read as DNA) and "
         f"{n_positive:,} {negatives} negatives",
         params={"n": n, "negatives": negatives, "seed": seed},
     )

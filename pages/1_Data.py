@@ -38,11 +38,10 @@ ORIENTATIONS = {"Detect": None, "Genes are rows: transpose": True, "Cells are ro
 def examples_tab() -> None:
     keys = list(EXAMPLES)
     current = ui.current_dataset()
-    default_key = st.session_state.get("loaded_example", keys[0])
     key = st.selectbox(
         "Example",
         keys,
-        index=keys.index(default_key),
+        key=ui.setting("ex-choice", keys[0], keys),
         format_func=lambda k: f"{EXAMPLES[k].title}  ·  {EXAMPLES[k].kind}",
     )
     example = EXAMPLES[key]
@@ -63,7 +62,6 @@ def examples_tab() -> None:
             ui.show_error(error, context="The example could not be made")
             return
         ui.set_dataset(dataset, origin="example")
-        st.session_state["loaded_example"] = key
         st.toast(f"Loaded {ui.escape_markdown(dataset.name)}", icon=":material/check_circle:")
         st.rerun()
     elif current.format == "example":
@@ -144,20 +142,28 @@ def reading_options() -> tuple[ReadOptions, Any]:
             "The file holds",
             ["auto", "sequences", "matrix"],
             horizontal=True,
-            key="read-kind",
+            key=ui.setting("read-kind", "auto"),
             format_func={
                 "auto": "decide for me",
                 "sequences": "sequences",
                 "matrix": "a matrix",
             }.get,
         )
-        sequence_column = middle.text_input("Sequence column (tables)", "SEQ", key="read-seq")
-        label_column = right.text_input(
-            "Label column (blank: LAB or a guess)", "", key="read-label"
+        sequence_column = middle.text_input(
+            "Sequence column (tables)", key=ui.setting("read-seq", "SEQ")
         )
-        batch_column = left.text_input("Batch column (matrices)", "", key="read-batch")
-        metadata = middle.text_input("Extra metadata columns, comma-separated", "", key="read-meta")
-        orientation = right.radio("Matrix orientation", list(ORIENTATIONS), key="read-orientation")
+        label_column = right.text_input(
+            "Label column (blank: LAB or a guess)", key=ui.setting("read-label", "")
+        )
+        batch_column = left.text_input("Batch column (matrices)", key=ui.setting("read-batch", ""))
+        metadata = middle.text_input(
+            "Extra metadata columns, comma-separated", key=ui.setting("read-meta", "")
+        )
+        orientation = right.radio(
+            "Matrix orientation",
+            list(ORIENTATIONS),
+            key=ui.setting("read-orientation", "Detect", list(ORIENTATIONS)),
+        )
         labels_file = st.file_uploader(
             "Labels file for plain one-sequence-per-line text", key="labels-upload"
         )

@@ -44,22 +44,26 @@ def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, floa
         "Length (bp)",
         1,
         100_000,
-        min(longest, 1000),
-        key="train-length",
+        key=ui.setting(f"train-length-{dataset.name}-{dataset.n}", min(longest, 1000)),
         help=f"Longest sequence: {longest} bp",
     )
     align = columns[1].selectbox(
-        "Alignment", list(ALIGNMENTS), format_func=ALIGNMENTS.get, key="train-align"
+        "Alignment",
+        list(ALIGNMENTS),
+        format_func=ALIGNMENTS.get,
+        key=ui.setting("train-align", "left", list(ALIGNMENTS)),
     )
     augment = columns[2].checkbox(
         "Add reverse complements to training",
-        key="train-rc",
+        key=ui.setting("train-rc", False),
         help="Doubles the training set with each sequence's other "
         "strand — useful when the signal can sit on either strand",
     )
-    test = columns[0].slider("Test share", 0.1, 0.4, 0.25, 0.05, key="train-test")
-    val = columns[1].slider("Validation share", 0.05, 0.3, 0.15, 0.05, key="train-val")
-    seed = columns[2].number_input("Split seed", 0, 10_000, 0, key="train-split-seed")
+    test = columns[0].slider("Test share", 0.1, 0.4, step=0.05, key=ui.setting("train-test", 0.25))
+    val = columns[1].slider(
+        "Validation share", 0.05, 0.3, step=0.05, key=ui.setting("train-val", 0.15)
+    )
+    seed = columns[2].number_input("Split seed", 0, 10_000, key=ui.setting("train-split-seed", 0))
     st.caption(
         f"Every sequence becomes {int(length)} positions: {ALIGNMENTS[align]}. Empty "
         "positions are all-zero columns that the models ignore (masked); N is all-zero too."
@@ -80,7 +84,10 @@ def split_table(prepared: object) -> pd.DataFrame:
 def model_choice(prepared: object) -> tuple[str, dict]:
     names = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
     name = st.selectbox(
-        "Architecture", names, format_func=lambda n: MODELS[n].title, key="train-model"
+        "Architecture",
+        names,
+        format_func=lambda n: MODELS[n].title,
+        key=ui.setting("train-model", "cnn", names),
     )
     spec = MODELS[name]
     st.markdown(spec.description)
@@ -108,23 +115,23 @@ def model_choice(prepared: object) -> tuple[str, dict]:
 
 def training_settings() -> tuple[TrainConfig, str]:
     columns = st.columns(3)
-    epochs = columns[0].number_input("Epochs (at most)", 1, 500, 30, key="train-epochs")
-    batch = columns[1].number_input("Batch size", 8, 4096, 64, key="train-batch")
-    rate = columns[2].number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.4f", key="train-lr")
+    epochs = columns[0].number_input("Epochs (at most)", 1, 500, key=ui.setting("train-epochs", 30))
+    batch = columns[1].number_input("Batch size", 8, 4096, key=ui.setting("train-batch", 64))
+    rate = columns[2].number_input(
+        "Learning rate", 1e-5, 1.0, format="%.4f", key=ui.setting("train-lr", 1e-3)
+    )
     patience = columns[0].number_input(
         "Early-stopping patience (epochs)",
         0,
         100,
-        5,
-        key="train-patience",
+        key=ui.setting("train-patience", 5),
         help="0 turns early stopping off",
     )
     seed = columns[1].number_input(
         "Training seed",
         0,
         10_000,
-        0,
-        key="train-seed",
+        key=ui.setting("train-seed", 0),
         help="Same seed, data and settings: same model (on the CPU)",
     )
     with columns[2]:
@@ -201,7 +208,7 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
                 type="primary",
                 icon=":material/play_arrow:",
                 disabled=busy,
-                key="train-start",
+                key="start-training",
                 help="One training at a time per session" if busy else None,
             ):
                 start_training(prepared, name, settings, config, device)

@@ -33,14 +33,19 @@ def settings() -> tuple[list[str], TrainConfig, str, int]:
     chosen = st.multiselect(
         "Models",
         SEQUENCE_MODELS,
-        default=SEQUENCE_MODELS,
         format_func=lambda n: MODELS[n].title,
-        key="compare-models",
+        key=ui.setting("compare-models", SEQUENCE_MODELS),
     )
     columns = st.columns(4)
-    epochs = columns[0].number_input("Epochs (at most)", 1, 500, 30, key="compare-epochs")
-    patience = columns[1].number_input("Early-stopping patience", 0, 100, 5, key="compare-patience")
-    seed = columns[2].number_input("Seed (split and training)", 0, 10_000, 0, key="compare-seed")
+    epochs = columns[0].number_input(
+        "Epochs (at most)", 1, 500, key=ui.setting("compare-epochs", 30)
+    )
+    patience = columns[1].number_input(
+        "Early-stopping patience", 0, 100, key=ui.setting("compare-patience", 5)
+    )
+    seed = columns[2].number_input(
+        "Seed (split and training)", 0, 10_000, key=ui.setting("compare-seed", 0)
+    )
     with columns[3]:
         device = ui.device_choice(key="compare-device")
     config = TrainConfig(epochs=int(epochs), patience=int(patience), seed=int(seed))
@@ -163,7 +168,7 @@ with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
                 type="primary",
                 icon=":material/play_arrow:",
                 disabled=busy or not chosen,
-                key="compare-start",
+                key="start-compare",
             ):
                 work = sequence_training(
                     prepared,

@@ -47,7 +47,12 @@ def choose_run() -> object | None:
         f"{r.metrics.get('test_accuracy', float('nan')):.1%}"
         for r in runs
     }
-    name = st.selectbox("Model (run)", names, format_func=labels.get, key="interpret-run")
+    name = st.selectbox(
+        "Model (run)",
+        names,
+        format_func=labels.get,
+        key=ui.setting("interpret-run", names[0], names),
+    )
     path = next(r.path for r in runs if r.name == name)
     try:
         return ui.session_cached("interpret-loaded", None, lambda: load_run(path), key=str(path))
@@ -153,7 +158,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray, targe
         "Method",
         ["saliency", "ism"],
         horizontal=True,
-        key="interpret-method",
+        key=ui.setting("interpret-method", "saliency"),
         format_func={"saliency": "saliency (fast)", "ism": f"ISM (first {MAX_ISM} sequences)"}.get,
     )
     chosen = index if method == "saliency" else index[:MAX_ISM]
@@ -336,7 +341,9 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
             }
             view = (
                 st.segmented_control(
-                    "View", list(views), default="One sequence", key="interpret-view"
+                    "View",
+                    list(views),
+                    key=ui.setting("interpret-view", "One sequence", list(views)),
                 )
                 or "One sequence"
             )

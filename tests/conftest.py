@@ -59,3 +59,42 @@ def trained_cnn(small_prepared):
         model_config={"filters": 16},
         train_config=TrainConfig(epochs=25, patience=0, seed=0),
     )
+
+
+# --- real-browser fixtures (see browser_support.py) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser):
+    from browser_support import Server
+
+    started = Server()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def page(browser, request):
+    from browser_support import ARTIFACTS
+
+    context = browser.new_context(viewport={"width": 1400, "height": 2000})
+    tab = context.new_page()
+    tab.set_default_timeout(90_000)
+    yield tab
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        tab.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"))
+    context.close()

@@ -1,162 +1,17 @@
-"""Real-browser tests: the app served on localhost, driven by Playwright in Debian's Chromium.
-
-Skipped when Chromium or Playwright is missing, unless GENODASH_REQUIRE_BROWSER=1 (as in CI),
-where a missing browser fails the run. Screenshots go to test-artifacts/.
-"""
+"""Real-browser tests of the data flows: direct links, home, uploads, examples."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT
+from browser_support import Server, shot, wait_for_text, wait_idle
+from conftest import DATA
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-REQUIRED = os.environ.get("GENODASH_REQUIRE_BROWSER") == "1"
-
-
-def _require_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium ({CHROMIUM})")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright")
-    if missing and REQUIRED:
-        pytest.fail(f"browser tests required but missing: {', '.join(missing)}")
-    if missing:
-        pytest.skip(f"missing {', '.join(missing)}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``streamlit run app.py`` on a free localhost port, stopped at teardown."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-        self.log = (ARTIFACTS / f"server-{self.port}.log").open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit server did not become healthy")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def server(browser) -> Iterator[Server]:
-    started = Server()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 2000})
-    tab = context.new_page()
-    tab.set_default_timeout(90_000)
-    yield tab
-    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        tab.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"))
-    context.close()
-
-
-def wait_for_text(page, text: str, timeout: float = 90_000) -> None:
-    page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout)
-
-
-def wait_idle(page) -> None:
-    """Wait until the page script has finished: the device badge is its last element."""
-    page.locator('[data-testid="stSidebar"]').get_by_text("Compute device").wait_for()
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def test_direct_link_is_the_first_request_of_a_fresh_server(browser, page):
@@ -195,9 +50,20 @@ def open_upload_tab(page, server: Server) -> None:
 
 
 def upload(page, *paths: Path) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
-        [str(p) for p in paths]
-    )
+    """Choose files in the uploader; once more if a rerun replaced it before it took them."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    chips = page.locator('[data-testid="stFileChip"]')
+    for _ in range(3):
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+            [str(p) for p in paths]
+        )
+        try:
+            chips.first.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            wait_idle(page)
+    raise AssertionError("the uploader never showed the chosen files")
 
 
 def test_upload_shows_the_summary(server, page):
@@ -231,6 +97,8 @@ def test_matrix_example_through_the_ui(server, page):
     wait_idle(page)
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="PBMC 68k reduced").click()
+    wait_for_text(page, "700 real human blood cells")  # the example's form is redrawn first
+    wait_idle(page)
     page.get_by_role("button", name="Load this example").click()
     wait_for_text(page, "Summary: PBMC 68k (reduced)")
     wait_idle(page)

@@ -6,19 +6,19 @@ import time
 
 import pytest
 
-from test_browser import browser, page, server, shot, wait_for_text, wait_idle  # noqa: F401
+from browser_support import shot, wait_for_text, wait_idle
 
 pytestmark = pytest.mark.browser
 
 PLOTS = '[data-testid="stPlotlyChart"] .main-svg'
 
 
-def wait_for_plot(page) -> None:  # noqa: F811
+def wait_for_plot(page) -> None:
     """Plotly draws after the script has finished: wait for its SVG."""
     page.locator(PLOTS).first.wait_for(state="visible", timeout=60_000)
 
 
-def test_curse_page_draws_a_plot_and_switches_demo(server, page):  # noqa: F811
+def test_curse_page_draws_a_plot_and_switches_demo(server, page):
     page.goto(f"{server.url}/Curse_of_dimensionality")
     wait_for_text(page, "1. Sparsity")
     wait_idle(page)
@@ -38,7 +38,7 @@ def test_curse_page_draws_a_plot_and_switches_demo(server, page):  # noqa: F811
     shot(page, "curse-ols")
 
 
-def test_a_demo_opens_from_its_link(server, page):  # noqa: F811
+def test_a_demo_opens_from_its_link(server, page):
     page.goto(f"{server.url}/Curse_of_dimensionality?demo=big-data")
     wait_for_text(page, "8. Big data")
     wait_idle(page)
