@@ -324,9 +324,25 @@ def current_job() -> Job | None:
 
 
 def start_job(job: Job) -> None:
-    """Queue ``job`` as this session's job (one at a time)."""
+    """Queue ``job`` as this session's job (one at a time); it stops if the tab is closed."""
+    job.alive = _session_alive()
     st.session_state["job"] = job
     job_queue().submit(job)
+
+
+def _session_alive() -> Any:
+    from streamlit.runtime import get_instance
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    try:
+        runtime = get_instance()
+    except RuntimeError:  # no server runtime (e.g. AppTest): nothing to watch
+        return None
+    if context is None or not runtime.is_active_session(context.session_id):
+        return None
+    session_id = context.session_id
+    return lambda: runtime.is_active_session(session_id)
 
 
 @st.fragment(run_every=1.0)

@@ -49,7 +49,7 @@ class JobContext:
     job: Job
 
     def should_stop(self) -> bool:
-        return self.job._stop.is_set()
+        return self.job._stop.is_set() or self.job._owner_gone()
 
     def message(self, text: str) -> None:
         with self.job._lock:
@@ -76,6 +76,10 @@ class Job:
     work: Callable[[JobContext], Any]
     id: int = field(default_factory=lambda: next(_ids))
     result: Any = None
+    alive: Callable[[], bool] | None = None
+    grace_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("GENODASH_CLOSED_TAB_GRACE_SECONDS", 20))
+    )
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -88,11 +92,31 @@ class Job:
         self._started: float | None = None
         self._finished: float | None = None
         self._queue: JobQueue | None = None
+        self._absent_since: float | None = None
+        self._last_check = 0.0
         self.thread: threading.Thread | None = None
 
     def stop(self) -> None:
         """Ask the job to stop: within one batch when running; at once when still queued."""
         self._stop.set()
+
+    def _owner_gone(self) -> bool:
+        """True once ``alive()`` (e.g. "is the browser tab still connected?") has said no
+        for longer than ``grace_seconds``; the job then stops as if asked to."""
+        now = time.monotonic()
+        if self.alive is None or now - self._last_check < 0.5:
+            return self._stop.is_set()
+        self._last_check = now
+        if self.alive():
+            self._absent_since = None
+            return False
+        self._absent_since = self._absent_since or now
+        if now - self._absent_since < self.grace_seconds:
+            return False
+        with self._lock:
+            self._messages.append("stopped: the browser tab that started it was closed")
+        self._stop.set()
+        return True
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:

@@ -60,10 +60,11 @@ def _free_port() -> int:
 class Server:
     """``streamlit run app.py`` on a free localhost port, stopped at teardown."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+        env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", **(env or {})}
+        ARTIFACTS.mkdir(exist_ok=True)
         self.log = (ARTIFACTS / f"server-{self.port}.log").open("w")
         self.process = subprocess.Popen(
             [

@@ -94,3 +94,29 @@ def test_direct_links_open_every_page(server, page, path):
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.title().endswith("· genodash")
+
+
+def test_closing_the_tab_stops_its_training(browser, tmp_path):
+    import json
+    import time
+
+    from browser_support import Server
+
+    runs_dir = tmp_path / "runs"
+    own = Server(env={"GENODASH_RUNS_DIR": str(runs_dir), "GENODASH_CLOSED_TAB_GRACE_SECONDS": "2"})
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 2000})
+        tab = context.new_page()
+        tab.set_default_timeout(90_000)
+        start_long_training(tab, own)
+        context.close()  # the user closes the tab mid-training
+        closed = time.monotonic()
+        deadline = closed + 60
+        while not list(runs_dir.glob("*/cnn-*/config.json")):
+            assert time.monotonic() < deadline, "training did not stop"
+            time.sleep(0.25)
+        config = json.loads(next(runs_dir.glob("*/cnn-*/config.json")).read_text())
+        assert config["status"] == "stopped"
+        print(f"training stopped {time.monotonic() - closed:.1f} s after the tab closed")
+    finally:
+        own.stop()

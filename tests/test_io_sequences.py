@@ -139,8 +139,9 @@ BAD_FILES = {
     "Give every record a label (label=X in the header, or a label column)",
     "missing_plus.fq": "missing_plus.fq: record 1 'r1' (line 1): no '+' line before the next "
     "record at line 4. Each FASTQ record is '@id', sequence, '+', quality",
-    "qual_mismatch.fq": "qual_mismatch.fq: record 1 'r1' (line 1): quality has 4 characters but "
-    "the sequence has 5. The file may be truncated or corrupt",
+    "qual_mismatch.fq": "qual_mismatch.fq: record 1 'r1' (line 1): quality length (4) differs "
+    "from sequence length (5); a line may be missing or cut short. The file may be truncated or "
+    "corrupt",
     "truncated.fq": "truncated.fq: record 2 'r2' (line 5): truncated: the file ends before the "
     "'+' line and quality",
     "ragged.csv": "ragged.csv: row 2 (line 3): has 3 fields but the header has 2. Check for a "

@@ -48,7 +48,7 @@ def open_hdf5(raw: RawFile, limits: Limits) -> Iterator[object]:
         handle = h5py.File(io.BytesIO(raw.data), "r")
     except _CORRUPT_HDF5_ERRORS as err:
         raise FormatError(
-            f"HDF5 file is truncated or corrupt ({_short(err)})",
+            "HDF5 file is truncated or corrupt; nothing was loaded",
             file=raw.display_name,
             hint="Download or copy the file again",
         ) from err

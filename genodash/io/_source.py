@@ -204,7 +204,8 @@ def line_ending_note(text: str) -> list[str]:
     """A note when line endings are not plain ``\\n``."""
     crlf = text.count("\r\n")
     lone_cr = text.count("\r") - crlf
-    if lone_cr and (crlf or text.count("\n") > crlf):
+    lone_lf = text.count("\n") - crlf
+    if sum(bool(kind) for kind in (crlf, lone_cr, lone_lf)) > 1:
         return ["mixed line endings (\\n, \\r\\n, \\r) read alike"]
     if lone_cr:
         return ["old Mac line endings (\\r) read as line breaks"]

@@ -183,7 +183,8 @@ def _header_fields(text: str, name: str) -> tuple[list[str], str]:
             "has no comma, tab or semicolon in its first line",
             file=name,
             where="line 1",
-            hint="A matrix table has a header of gene names separated by commas or tabs",
+            hint="Tables (sequences with SEQ and LAB columns, or a matrix of cells × genes) "
+            "must separate their columns with commas, tabs or semicolons",
         )
     return next(csv.reader([first], delimiter=delimiter)), delimiter
 
@@ -235,7 +236,11 @@ def _split_metadata(
     ]
     values = frame.drop(columns=meta_columns)
     if values.shape[1] == 0:
-        raise FormatError("has no numeric gene columns", file=name)
+        raise FormatError(
+            "has no numeric columns, so it is not an expression matrix",
+            file=name,
+            hint="For sequences, name the sequence column (CLI: --sequence-column; default SEQ)",
+        )
     return frame[meta_columns].copy(), values
 
 
@@ -263,12 +268,18 @@ def _finite_float32(values: pd.DataFrame, name: str) -> np.ndarray:
     if not finite.all():
         row, col = (int(i[0]) for i in np.nonzero(~finite))
         value = block[row, col]
-        what = "missing value" if np.isnan(value) else f"value {value:g} is not a finite number"
+        hint = "Matrices must hold finite numbers within the float32 range (±3.4e38)"
+        if np.isnan(value):
+            what, hint = "missing value", "Fill or remove missing values"
+        elif np.isinf(value):
+            what = f"value {value:g} is not a finite number"
+        else:
+            what = f"value {value:g} is too large (beyond ±3.4e38, the float32 range)"
         raise FormatError(
             what,
             file=name,
             where=f"row {row + 1} (cell '{values.index[row]}'), column '{values.columns[col]}'",
-            hint="Fill or remove missing values; matrices must hold finite numbers",
+            hint=hint,
         )
     return block.astype(np.float32)
 
@@ -584,6 +595,7 @@ def _finish(
     _unique_names(adata, notes)
     value_type = _value_type(adata.X)
     notes += _value_type_notes(value_type)
+    notes += _degenerate_notes(adata.X)
     label_column = _pick_column(adata, label_column, LABEL_COLUMN_GUESSES, "label", name, notes)
     batch_column = _pick_column(adata, batch_column, BATCH_COLUMN_GUESSES, "batch", name, notes)
     return MatrixSet(
@@ -673,6 +685,30 @@ def _value_type_notes(value_type: ValueType) -> list[str]:
             "count-based steps will be skipped"
         ]
     return []
+
+
+def _degenerate_notes(matrix: object) -> list[str]:
+    """Say so when cells or genes carry no information (kept: the user may filter them)."""
+    notes = []
+    n_cells, n_genes = matrix.shape
+    if n_cells == 1 or n_genes == 1:
+        notes.append(
+            f"only {n_cells} cell(s) × {n_genes} gene(s): too small for embeddings or models"
+        )
+    nonzero = (matrix != 0) if is_sparse(matrix) else (np.asarray(matrix) != 0)
+    empty_cells = int((np.asarray(nonzero.sum(axis=1)).ravel() == 0).sum())
+    empty_genes = int((np.asarray(nonzero.sum(axis=0)).ravel() == 0).sum())
+    if empty_cells:
+        notes.append(f"{empty_cells:,} cells have only zeros (kept; filter them in preprocessing)")
+    if empty_genes:
+        notes.append(
+            f"{empty_genes:,} genes are zero in every cell (kept; filter them in preprocessing)"
+        )
+    values = matrix.data if is_sparse(matrix) else np.asarray(matrix)
+    dense_constant = not is_sparse(matrix) and values.size > 1 and values.min() == values.max()
+    if dense_constant and not empty_cells:
+        notes.append(f"every value is {values.flat[0]:g}: the matrix carries no information")
+    return notes
 
 
 def _pick_column(

@@ -340,9 +340,14 @@ def _read_fastq_record(lines: list[str], i: int, parsed: _Parsed, cleaner: _Clea
     if not sequence:
         raise FormatError("has no sequence", file=cleaner.file, where=where)
     quality, j = _read_quality(lines, j + 1, len(sequence))
+    if not quality:
+        raise FormatError(
+            "truncated: the file ends before the quality line", file=cleaner.file, where=where
+        )
     if len(quality) != len(sequence):
         raise FormatError(
-            f"quality has {len(quality)} characters but the sequence has {len(sequence)}",
+            f"quality length ({len(quality)}) differs from sequence length ({len(sequence)}); "
+            "a line may be missing or cut short",
             file=cleaner.file,
             where=where,
             hint="The file may be truncated or corrupt",
@@ -567,6 +572,7 @@ def _build(parsed: _Parsed, name: str, fmt: str) -> SequenceSet:
         notes.append(
             f"variable lengths: {min(lengths)}–{max(lengths)} bases ({len(lengths)} distinct)"
         )
+    notes += _label_notes(labels)
     return SequenceSet(
         ids=tuple(ids),
         sequences=tuple(parsed.sequences),
@@ -576,6 +582,23 @@ def _build(parsed: _Parsed, name: str, fmt: str) -> SequenceSet:
         notes=tuple(notes),
         meta={"n_ambiguous_bases": parsed.n_ambiguous, "n_rna_bases_converted": parsed.n_rna},
     )
+
+
+def _label_notes(labels: tuple[str, ...] | None) -> list[str]:
+    """Warn about labels a classifier cannot learn from, or learns badly from."""
+    if labels is None:
+        return []
+    counts = Counter(labels)
+    if len(counts) == 1:
+        return [f"only one class ({next(iter(counts))!r}): a classifier needs at least two"]
+    smallest, largest = min(counts.values()), max(counts.values())
+    if smallest * 20 < largest:
+        rare = min(counts, key=counts.__getitem__)
+        return [
+            f"extreme class imbalance: {rare!r} has {smallest:,} sequences against "
+            f"{largest:,}; accuracy alone will be misleading (look at AUPRC)"
+        ]
+    return []
 
 
 def _resolve_labels(parsed: _Parsed, name: str) -> tuple[str, ...] | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from genodash.device import resolve_device
 from genodash.jobs import JobContext
+from genodash.train.faults import train_with_memory_fallback
 from genodash.train.loop import TrainConfig
 from genodash.train.runs import Run, new_run_dir, save_run
 from genodash.train.sequence import PreparedSequences, train_sequence_model
@@ -43,17 +44,32 @@ def sequence_training(
             if context.should_stop():
                 break
             context.message(f"training {name} on {resolved}")
-            run = train_sequence_model(
-                prepared,
-                name,
-                model_config=settings,
-                train_config=train_config,
-                device=resolved,
-                callbacks=context.callbacks(name),
+            run = train_with_memory_fallback(
+                lambda config, device, name=name, settings=settings: train_sequence_model(
+                    prepared,
+                    name,
+                    model_config=settings,
+                    train_config=config,
+                    device=device,
+                    callbacks=context.callbacks(name),
+                ),
+                train_config,
+                resolved,
+                notify=context.message,
             )
+            release_device_memory(run)
             path = save_run(run, new_run_dir(runs_root, name))
             context.message(f"{name}: {run.metrics['message']}; saved as {path.name}")
             saved.append(SavedRun(run, path))
         return saved
 
     return work
+
+
+def release_device_memory(run: Run) -> None:
+    """Move a finished model to the CPU and give cached GPU memory back to the device."""
+    import torch
+
+    run.model.cpu()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

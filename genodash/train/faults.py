@@ -1,0 +1,62 @@
+"""Recovering from running out of GPU memory: smaller batches first, then the CPU."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
+
+from genodash.train.loop import TrainConfig
+
+T = TypeVar("T")
+SMALLEST_BATCH = 8
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    import torch
+
+    return isinstance(error, torch.OutOfMemoryError) or (
+        isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
+    )
+
+
+def train_with_memory_fallback(
+    train: Callable[[TrainConfig, str], T],
+    config: TrainConfig,
+    device: str,
+    *,
+    notify: Callable[[str], None] = lambda message: None,
+) -> T:
+    """Run ``train(config, device)``; on out-of-memory, halve the batch and try again, and
+    below :data:`SMALLEST_BATCH` move to the CPU. Each change is reported through ``notify``.
+    """
+    while True:
+        try:
+            return train(config, device)
+        except Exception as error:
+            if not is_out_of_memory(error) or device == "cpu":
+                raise
+            _free_gpu_memory()
+            if config.batch_size // 2 >= SMALLEST_BATCH:
+                smaller = config.batch_size // 2
+                notify(
+                    f"{device} ran out of memory at batch size {config.batch_size}; "
+                    f"retrying with batch size {smaller}"
+                )
+                config = dataclasses.replace(config, batch_size=smaller)
+            else:
+                notify(
+                    f"{device} ran out of memory even at batch size {config.batch_size}; "
+                    "continuing on the CPU"
+                )
+                device = "cpu"
+
+
+def _free_gpu_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
