@@ -73,6 +73,27 @@ PAGES = (
         "matched to JASPAR, Transformer attention.",
     ),
     PageInfo(
+        "pages/7_Preprocess.py",
+        "Preprocess a matrix",
+        ":material/tune:",
+        "Single-cell quality control and scanpy preprocessing: filters, normalization, "
+        "log, highly variable genes, scaling — each step optional and recorded.",
+    ),
+    PageInfo(
+        "pages/8_Autoencoders.py",
+        "Autoencoders",
+        ":material/hub:",
+        "Compress thousands of genes into a few numbers per cell: a dense autoencoder, a "
+        "count VAE that can remove batch effects, and RNA + protein integration.",
+    ),
+    PageInfo(
+        "pages/9_Embeddings.py",
+        "Embeddings",
+        ":material/bubble_chart:",
+        "PCA, tSNE and UMAP of the data, of PCA or of a learned latent, side by side with "
+        "measured quality scores; Leiden clusters and the genes behind a selection.",
+    ),
+    PageInfo(
         "pages/6_Runs.py",
         "Runs",
         ":material/inventory_2:",
@@ -110,6 +131,8 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
     # run at that element instead of letting a stale run finish after the new one (which
     # would drop the new run's live fragments).
     _warm_imports()
+    if isinstance(current_dataset(), MatrixSet):
+        umap_warmup()
     _device_badge(badge)
 
 
@@ -295,6 +318,20 @@ def session_cached(name: str, owner: object, compute: Any, key: object = None) -
     return value
 
 
+def session_memo(name: str, owner: object, key: Any, compute: Any, size: int = 12) -> Any:
+    """Like :func:`session_cached`, but keeps the last ``size`` results for ``owner``+``key``
+    (e.g. several embeddings), so going back to earlier settings recomputes nothing."""
+    memo = st.session_state.setdefault(f"_memo_{name}", {})
+    hit = memo.get((id(owner), key))
+    if hit is not None and hit[0] is owner:
+        return hit[1]
+    value = compute()
+    memo[(id(owner), key)] = (owner, value)
+    while len(memo) > size:
+        memo.pop(next(iter(memo)))
+    return value
+
+
 # --- workspace, runs and background jobs -------------------------------------------------
 
 _WORKSPACE = re.compile(r"^[0-9a-f]{12}$")
@@ -431,6 +468,61 @@ def config_widgets(spec: Any, *, key: str, exclude: tuple[str, ...] = ()) -> dic
     return values
 
 
+def training_settings(prefix: str, base: Any) -> tuple[Any, str]:
+    """Widgets for epochs, batch size, learning rate, patience, seed and device, starting
+    from ``base`` (a TrainConfig); returns the chosen TrainConfig and device."""
+    from dataclasses import replace
+
+    columns = st.columns(3)
+    epochs = columns[0].number_input(
+        "Epochs (at most)", 1, 500, key=setting(f"{prefix}-epochs", base.epochs)
+    )
+    batch = columns[1].number_input(
+        "Batch size", 8, 4096, key=setting(f"{prefix}-batch", base.batch_size)
+    )
+    rate = columns[2].number_input(
+        "Learning rate", 1e-5, 1.0, format="%.4f", key=setting(f"{prefix}-lr", base.learning_rate)
+    )
+    patience = columns[0].number_input(
+        "Early-stopping patience (epochs)",
+        0,
+        100,
+        key=setting(f"{prefix}-patience", base.patience),
+        help="0 turns early stopping off",
+    )
+    seed = columns[1].number_input(
+        "Training seed",
+        0,
+        10_000,
+        key=setting(f"{prefix}-seed", base.seed),
+        help="Same seed, data and settings: same model (on the CPU)",
+    )
+    with columns[2]:
+        device = device_choice(key=f"{prefix}-device")
+    config = replace(
+        base,
+        epochs=int(epochs),
+        batch_size=int(batch),
+        learning_rate=float(rate),
+        patience=int(patience),
+        seed=int(seed),
+    )
+    return config, device
+
+
+def finished_runs(kind: str) -> list[Any]:
+    """The saved runs of this session's finished job that are of ``kind``."""
+    job = current_job()
+    if job is None or job.snapshot().active:
+        return []
+    return [saved for saved in job.result or [] if saved.run.kind == kind]
+
+
+def job_is_active() -> bool:
+    job = current_job()
+    return job is not None and job.snapshot().active
+
+
 def device_choice(*, key: str) -> str:
     """A device picker: 'auto' plus the devices this machine has."""
     from genodash.device import available_devices, resolve_device
@@ -528,3 +620,126 @@ def run_downloads(path: Path, *, key: str) -> None:
         f"Saved as run **{escape_markdown(path.name)}**: settings, metrics, learning "
         "curves, weights (safetensors) and the split."
     )
+
+
+# --- expression matrices --------------------------------------------------------------------
+
+
+def processed_matrix(dataset: MatrixSet) -> Any:
+    """The preprocessed loaded matrix: the user's choice from *Preprocess*, else the defaults."""
+    stored = st.session_state.get("processed")
+    if stored is not None and stored[0] is dataset:
+        return stored[1]
+    from genodash.expression.preprocess import PreprocessConfig, preprocess
+
+    with st.spinner("Preprocessing with the default settings…"):
+        processed = preprocess(dataset, PreprocessConfig())
+    set_processed(dataset, processed, chosen=False)
+    return processed
+
+
+def set_processed(dataset: MatrixSet, processed: Any, *, chosen: bool) -> None:
+    st.session_state["processed"] = (dataset, processed, chosen)
+
+
+def processed_caption(dataset: MatrixSet) -> None:
+    """Say which preprocessing the page works on, with a link to change it."""
+    stored = st.session_state.get("processed")
+    chosen = stored is not None and stored[0] is dataset and stored[2]
+    processed = processed_matrix(dataset)
+    ran = [step["step"] for step in processed.steps if step["ran"]]
+    st.caption(
+        f"Working on {processed.adata.n_obs:,} cells × {processed.adata.n_vars:,} genes after "
+        f"{'your' if chosen else 'the default'} preprocessing "
+        f"({', '.join(ran) if ran else 'no steps ran'})."
+    )
+    st.page_link("pages/7_Preprocess.py", label="Change preprocessing", icon=":material/tune:")
+
+
+def require_matrix(dataset: Dataset) -> bool:
+    """True for an expression matrix; otherwise say so and link to the Data page."""
+    if isinstance(dataset, MatrixSet):
+        return True
+    st.info(
+        "This page works on an expression matrix; the loaded data are DNA sequences. Load a "
+        "matrix (your own, or the PBMC or simulated-counts example) on the Data page.",
+        icon=":material/info:",
+    )
+    st.page_link("pages/1_Data.py", label="Go to Data", icon=":material/folder_open:")
+    return False
+
+
+@st.cache_resource(show_spinner=False)
+def umap_warmup() -> dict[str, float | None]:
+    """Pay UMAP's one-off import and compilation in a background thread, once per server,
+    as soon as someone works on a matrix; by their first UMAP click it is done."""
+    import threading
+
+    from genodash.expression.embed import warm_umap
+
+    state: dict[str, float | None] = {"seconds": None}
+
+    def warm() -> None:
+        state["seconds"] = warm_umap()
+
+    threading.Thread(target=warm, name="umap-warmup", daemon=True).start()
+    return state
+
+
+def show_expression_run(run: Any, path: Path | None, *, key: str, labels: Any = None) -> None:
+    """Scores, learning curves, a first look at the latent space, and downloads of a run."""
+    from genodash.plotting import training as plots
+
+    metrics = run.metrics
+    columns = st.columns(5)
+    columns[0].metric("Test loss", f"{metrics['test_loss']:.4g}", help="Lower is better")
+    columns[1].metric("Latent dimensions", metrics["latent_dim"])
+    columns[2].metric("Cells × genes", f"{metrics['n_cells']:,} × {metrics['n_genes']:,}")
+    columns[3].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
+    columns[4].metric(
+        "Time",
+        f"{metrics['train_seconds']:.1f} s",
+        help=f"{metrics['samples_per_second']:,.0f} cells/s on {metrics['device']}",
+    )
+    st.caption(escape_markdown(metrics["message"]))
+    tabs = st.tabs(["Learning curves", "Latent space", "Settings"])
+    with tabs[0]:
+        st.plotly_chart(
+            plots.training_curves_figure({run.model_name: run.history}), key=f"{key}-curves"
+        )
+    with tabs[1]:
+        latent_preview(run, key=key, labels=labels)
+    with tabs[2]:
+        st.json(
+            {k: run.config.get(k) for k in ("model", "model_config", "train_config")},
+            expanded=False,
+        )
+    if path is not None:
+        run_downloads(path, key=key)
+
+
+def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:
+    """The run's latent cells on their first two principal components, coloured by
+    ``labels`` (a Series indexed by cell ID) where given."""
+    from genodash.expression.embed import pca_coordinates
+    from genodash.plotting.expression import embedding_figure
+
+    names = [name for name in ("latent_first", "latent_second", "latent") if name in run.tables]
+    titles = {"latent_first": "first modality", "latent_second": "second modality"}
+    columns = st.columns(len(names))
+    for column, name in zip(columns, names, strict=True):
+        table = run.tables[name]
+        values = table.drop(columns="cell").to_numpy(dtype="float32")
+        coords = pca_coordinates(values, 2) if values.shape[1] > 2 else values
+        figure = embedding_figure(
+            coords,
+            color=None
+            if labels is None
+            else labels.reindex(table["cell"].astype(str)).astype(str).tolist(),
+            color_name="label" if labels is None else str(labels.name),
+            cell_ids=table["cell"].astype(str).tolist(),
+            title=f"Latent ({titles.get(name, 'joint')}), first two principal components",
+        )
+        column.plotly_chart(figure, key=f"{key}-{name}")
+    st.caption("Compare it with PCA, tSNE and UMAP, with scores, on *Embeddings*.")
+    st.page_link("pages/9_Embeddings.py", label="Open Embeddings", icon=":material/bubble_chart:")

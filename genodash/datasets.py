@@ -10,13 +10,16 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import ConfigError
 from genodash.io.sequences import IUPAC_AMBIGUOUS
+
+if TYPE_CHECKING:
+    import anndata
 
 BASES = "ACGT"
 ZOU_MOTIF = "CGACCGAACTCC"
@@ -553,6 +556,119 @@ def simulated_counts(
     )
 
 
+# RNA program and surface proteins of each simulated cell type: CD4 and CD8 T cells share
+# their RNA program (only protein tells them apart); naive and memory B cells share their
+# proteins (only RNA tells them apart).
+_CITE_TYPES = {
+    "CD4 T": ("T", ("CD3", "CD4", "CD45RA", "CD127")),
+    "CD8 T": ("T", ("CD3", "CD8", "CD45RA", "CD27")),
+    "B naive": ("B naive", ("CD19", "CD20", "HLA-DR", "IgM")),
+    "B memory": ("B memory", ("CD19", "CD20", "HLA-DR", "IgM")),
+    "Monocyte": ("Monocyte", ("CD14", "CD11b", "HLA-DR", "CD11c")),
+    "NK": ("NK", ("CD56", "CD16", "CD45RA", "CD11b")),
+}
+_CITE_PROGRAMS = ("T", "B naive", "B memory", "Monocyte", "NK")
+CITE_PROTEINS = (
+    "CD3", "CD4", "CD8", "CD19", "CD20", "CD14", "CD11b", "CD11c", "CD56", "CD16", "CD45RA",
+    "CD45RO", "CD27", "CD127", "CD25", "HLA-DR", "IgM", "IgD", "CD38", "CD34", "CD123",
+    "CD1c", "TCRgd", "IgG1-isotype",
+)  # fmt: skip
+
+
+def simulated_cite_seq(
+    *,
+    n_cells: int = 2000,
+    n_genes: int = 1000,
+    protein_signal: float = 8.0,
+    seed: int = 0,
+) -> MatrixSet:
+    """RNA counts plus 24 surface-protein counts (``adata.obsm["protein"]``) of six cell types.
+
+    The RNA comes from :func:`simulated_counts` with five programs (one batch); the T-cell
+    program is split at random into CD4 and CD8 T cells, which differ only in protein.
+    Protein counts are negative binomial (θ = 10): every protein has a background level,
+    a cell type's markers are raised ``protein_signal``-fold, and each cell has its own
+    capture efficiency (log-normal, sd 0.3). Naive and memory B cells carry the same
+    proteins, so only their RNA separates them.
+    """
+    import pandas as pd
+
+    if protein_signal < 1:
+        raise ConfigError(f"protein_signal must be at least 1, got {protein_signal}")
+    rna = simulated_counts(
+        n_cells=n_cells, n_genes=n_genes, n_types=len(_CITE_PROGRAMS), n_batches=1, seed=seed
+    )
+    rng = np.random.default_rng(seed + 1)
+    program = rna.adata.obs["cell_type"].cat.codes.to_numpy()
+    types = list(_CITE_TYPES)
+    by_program = {p: [t for t in types if _CITE_TYPES[t][0] == p] for p in _CITE_PROGRAMS}
+    cell_types = [
+        by_program[_CITE_PROGRAMS[p]][rng.integers(len(by_program[_CITE_PROGRAMS[p]]))]
+        for p in program
+    ]
+    background = rng.lognormal(np.log(5.0), 0.5, size=len(CITE_PROTEINS))
+    profile = np.ones((len(types), len(CITE_PROTEINS)))
+    for t, name in enumerate(types):
+        for protein in _CITE_TYPES[name][1]:
+            profile[t, CITE_PROTEINS.index(protein)] = protein_signal
+    type_index = np.array([types.index(t) for t in cell_types])
+    capture = rng.lognormal(0.0, 0.3, size=n_cells)
+    mean = background[None, :] * profile[type_index] * capture[:, None]
+    protein = rng.poisson(rng.gamma(10.0, mean / 10.0)).astype(np.float32)
+    adata = rna.adata.copy()
+    adata.obs = pd.DataFrame(
+        {
+            "cell_type": pd.Categorical(cell_types, categories=types),
+            "rna_program": pd.Categorical([_CITE_PROGRAMS[p] for p in program]),
+        },
+        index=adata.obs_names,
+    )
+    adata.obsm["protein"] = pd.DataFrame(protein, index=adata.obs_names, columns=CITE_PROTEINS)
+    adata.uns["generator"] = {
+        "n_cells": n_cells,
+        "n_genes": n_genes,
+        "protein_signal": protein_signal,
+        "seed": seed,
+    }
+    return MatrixSet(
+        adata=adata,
+        name="Simulated RNA + protein",
+        format="example",
+        notes=(
+            f"generated: negative-binomial RNA counts of {n_genes:,} genes with 5 programs "
+            f"and {len(CITE_PROTEINS)} protein counts (markers ×{protein_signal:g}) in "
+            "obsm['protein']; CD4 and CD8 T cells share their RNA, naive and memory B cells "
+            "their proteins",
+        ),
+        value_type="counts",
+        label_column="cell_type",
+    )
+
+
+def second_modality(matrix: MatrixSet) -> anndata.AnnData | None:
+    """The protein counts kept in ``obsm["protein"]`` as their own matrix, or ``None``.
+
+    Cells are the matrix's cells, in its order; feature names are the DataFrame's columns
+    (``protein_1 …`` for a plain array).
+    """
+    import anndata
+    import pandas as pd
+
+    protein = matrix.adata.obsm.get("protein")
+    if protein is None:
+        return None
+    if isinstance(protein, pd.DataFrame):
+        names, values = [str(c) for c in protein.columns], protein.to_numpy()
+    else:
+        values = np.asarray(protein)
+        names = [f"protein_{i + 1}" for i in range(values.shape[1])]
+    return anndata.AnnData(
+        X=np.asarray(values, dtype=np.float32),
+        obs=pd.DataFrame(index=matrix.adata.obs_names.copy()),
+        var=pd.DataFrame(index=names),
+    )
+
+
 # --- the registry ---------------------------------------------------------------------------
 
 _SEED = Control("seed", "Random seed", 0, 0, 10_000, 1, help="Same seed, same data")
@@ -682,6 +798,32 @@ EXAMPLES: dict[str, Example] = {
                 Control("n_types", "Cell types", 6, 2, 12, 1),
                 Control("n_batches", "Batches", 2, 1, 6, 1),
                 Control("batch_strength", "Batch effect strength", 0.5, 0.0, 2.0, 0.1),
+                _SEED,
+            ),
+        ),
+        Example(
+            "simulated-cite-seq",
+            "Simulated RNA + protein (CITE-seq-like)",
+            "matrix",
+            "RNA counts and 24 surface-protein counts measured in the same cells, as CITE-seq "
+            "does. Six cell types, built so that neither measurement is enough: CD4 and CD8 T "
+            "cells have the same RNA and differ only in protein, while naive and memory B cells "
+            "carry the same proteins and differ only in RNA. Embed each measurement alone, then "
+            "train the two-modality autoencoder: only the joint latent space keeps all six "
+            "types apart.",
+            simulated_cite_seq,
+            (
+                Control("n_cells", "Cells", 2000, 200, 50_000, 100),
+                Control("n_genes", "Genes", 1000, 300, 5000, 100),
+                Control(
+                    "protein_signal",
+                    "Marker protein fold change",
+                    8.0,
+                    1.0,
+                    30.0,
+                    0.5,
+                    help="How much more of its marker proteins a cell type carries",
+                ),
                 _SEED,
             ),
         ),

@@ -113,39 +113,6 @@ def model_choice(prepared: object) -> tuple[str, dict]:
     return name, settings
 
 
-def training_settings() -> tuple[TrainConfig, str]:
-    columns = st.columns(3)
-    epochs = columns[0].number_input("Epochs (at most)", 1, 500, key=ui.setting("train-epochs", 30))
-    batch = columns[1].number_input("Batch size", 8, 4096, key=ui.setting("train-batch", 64))
-    rate = columns[2].number_input(
-        "Learning rate", 1e-5, 1.0, format="%.4f", key=ui.setting("train-lr", 1e-3)
-    )
-    patience = columns[0].number_input(
-        "Early-stopping patience (epochs)",
-        0,
-        100,
-        key=ui.setting("train-patience", 5),
-        help="0 turns early stopping off",
-    )
-    seed = columns[1].number_input(
-        "Training seed",
-        0,
-        10_000,
-        key=ui.setting("train-seed", 0),
-        help="Same seed, data and settings: same model (on the CPU)",
-    )
-    with columns[2]:
-        device = ui.device_choice(key="train-device")
-    config = TrainConfig(
-        epochs=int(epochs),
-        batch_size=int(batch),
-        learning_rate=float(rate),
-        patience=int(patience),
-        seed=int(seed),
-    )
-    return config, device
-
-
 def start_training(
     prepared: object, name: str, settings: dict, config: TrainConfig, device: str
 ) -> None:
@@ -160,16 +127,15 @@ def start_training(
 
 
 def results() -> None:
-    job = ui.current_job()
-    if job is None:
-        return
-    snapshot = job.snapshot()
-    if snapshot.active:
+    if ui.job_is_active():
         ui.job_panel()
         return
+    saved_runs = ui.finished_runs("sequence")
+    if not saved_runs:
+        return
     st.subheader("Results")
-    ui.job_outcome(job)
-    for saved in job.result or []:
+    ui.job_outcome(ui.current_job())
+    for saved in saved_runs:
         st.markdown(f"#### {MODELS[saved.run.model_name].title}")
         ui.show_sequence_run(saved.run, saved.path, key=f"result-{saved.path.name}")
 
@@ -201,8 +167,8 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             st.subheader("2 · Model")
             name, settings = model_choice(prepared)
             st.subheader("3 · Training")
-            config, device = training_settings()
-            busy = ui.current_job() is not None and ui.current_job().snapshot().active
+            config, device = ui.training_settings("train", TrainConfig())
+            busy = ui.job_is_active()
             if st.button(
                 "Train",
                 type="primary",

@@ -161,8 +161,7 @@ with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
                 f"{sizes['val']:,} validation, {sizes['test']:,} test sequences "
                 f"(stratified, seed {seed}); length {prepared.length} bp."
             )
-            job = ui.current_job()
-            busy = job is not None and job.snapshot().active
+            busy = ui.job_is_active()
             if st.button(
                 "Train and compare",
                 type="primary",
@@ -179,18 +178,17 @@ with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
                 )
                 ui.start_job(Job(f"Comparing {', '.join(chosen)} on {dataset.name}", work))
                 st.rerun()
-        job = ui.current_job()
-        if job is not None:
-            if job.snapshot().active:
-                ui.job_panel()
+        saved_runs = ui.finished_runs("sequence")
+        if ui.job_is_active():
+            ui.job_panel()
+        elif saved_runs:
+            ui.job_outcome(ui.current_job())
+            if len(saved_runs) > 1:
+                st.subheader("Leaderboard")
+                show_comparison(saved_runs)
             else:
-                ui.job_outcome(job)
-                if job.result and len(job.result) > 1:
-                    st.subheader("Leaderboard")
-                    show_comparison(job.result)
-                elif job.result:
-                    st.info(
-                        "The last job trained a single model; its results are on "
-                        "*Train a model* and *Runs*.",
-                        icon=":material/info:",
-                    )
+                st.info(
+                    "The last job trained a single model; its results are on "
+                    "*Train a model* and *Runs*.",
+                    icon=":material/info:",
+                )

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from genodash.data import SequenceSet
+from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError
 from genodash.io import RawFile, ReadOptions, read_dataset
 from genodash.models import MODELS
@@ -33,6 +33,8 @@ def runs_table(runs: list) -> pd.DataFrame:
                 "data": r.data_name,
                 "test accuracy": r.metrics.get("test_accuracy"),
                 "test AUROC": r.metrics.get("test_auroc"),
+                "test loss": r.metrics.get("test_loss"),
+                "latent dims": r.metrics.get("latent_dim"),
                 "status": r.status,
                 "created (UTC)": r.created.replace("T", " ").removesuffix("Z"),
             }
@@ -79,6 +81,16 @@ def predict_section(run: object, key: str) -> None:
     )
 
 
+def current_labels() -> pd.Series | None:
+    """Labels of the loaded matrix, to colour an expression run's cells where IDs match."""
+    dataset = ui.current_dataset()
+    if not isinstance(dataset, MatrixSet) or dataset.label_column is None:
+        return None
+    labels = dataset.adata.obs[dataset.label_column].astype(str)
+    labels.index = dataset.adata.obs_names.astype(str)
+    return labels
+
+
 def delete_section(path: object, key: str) -> None:
     with st.popover("Delete this run", icon=":material/delete:"):
         st.markdown("The run's folder, weights and results will be removed for good.")
@@ -101,7 +113,15 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
     else:
         table = runs_table(runs)
         st.dataframe(
-            table.style.format({"test accuracy": "{:.1%}", "test AUROC": "{:.3f}"}, na_rep="—"),
+            table.style.format(
+                {
+                    "test accuracy": "{:.1%}",
+                    "test AUROC": "{:.3f}",
+                    "test loss": "{:.4g}",
+                    "latent dims": "{:.0f}",
+                },
+                na_rep="—",
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -128,3 +148,11 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
             if not isinstance(ui.current_dataset(), SequenceSet):
                 st.caption("Tip: predictions work on uploaded sequence files below.")
             predict_section(run, name)
+        elif run is not None:
+            st.subheader(f"{MODELS[run.model_name].title} · {ui.escape_markdown(name)}")
+            st.caption(
+                f"Trained on {ui.escape_markdown(run.data.get('name', ''))}: "
+                f"{run.metrics['n_cells']:,} cells × {run.metrics['n_genes']:,} genes."
+            )
+            ui.show_expression_run(run, listing.path, key=f"run-{name}", labels=current_labels())
+            delete_section(listing.path, name)

@@ -126,3 +126,20 @@ def wait_idle(page) -> None:
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def upload(page, *paths: Path) -> None:
+    """Choose files in the uploader; once more if a rerun replaced it before it took them."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    chips = page.locator('[data-testid="stFileChip"]')
+    for _ in range(3):
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+            [str(p) for p in paths]
+        )
+        try:
+            chips.first.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            wait_idle(page)
+    raise AssertionError("the uploader never showed the chosen files")

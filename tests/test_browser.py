@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
-from browser_support import Server, shot, wait_for_text, wait_idle
+from browser_support import Server, shot, upload, wait_for_text, wait_idle
 from conftest import DATA
 
 pytestmark = pytest.mark.browser
@@ -47,23 +46,6 @@ def open_upload_tab(page, server: Server) -> None:
     wait_for_text(page, "Summary: Planted motif")
     wait_idle(page)
     page.get_by_role("tab", name="Upload your file").click()
-
-
-def upload(page, *paths: Path) -> None:
-    """Choose files in the uploader; once more if a rerun replaced it before it took them."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    chips = page.locator('[data-testid="stFileChip"]')
-    for _ in range(3):
-        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
-            [str(p) for p in paths]
-        )
-        try:
-            chips.first.wait_for(timeout=10_000)
-            return
-        except PlaywrightTimeout:
-            wait_idle(page)
-    raise AssertionError("the uploader never showed the chosen files")
 
 
 def test_upload_shows_the_summary(server, page):

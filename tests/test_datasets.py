@@ -24,6 +24,7 @@ SMALL = {
     "crp-sites": {},
     "pbmc68k": {},
     "simulated-counts": {"n_cells": 300},
+    "simulated-cite-seq": {"n_cells": 300},
 }
 
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "genodash.cli.train",
     "genodash.cli.demo",
     "genodash.cli.device",
+    "genodash.cli.embed",
 )
 
 

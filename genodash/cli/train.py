@@ -1,4 +1,5 @@
-"""Model commands: ``train``, ``predict`` and ``explain`` (sequence models)."""
+"""Model commands: ``train`` (sequence classifiers and expression autoencoders), ``predict``
+and ``explain`` (sequence models)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from genodash.cli._common import add_read_options, print_json, read_options
 from genodash.errors import ConfigError
 
 SEQUENCE_MODELS = ("cnn", "lstm", "transformer")
+MATRIX_MODELS = ("autoencoder", "vae")
+SEQUENCE_DEFAULTS = {"epochs": 30, "batch_size": 64, "patience": 5, "learning_rate": 1e-3}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,20 +29,32 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         help="train a model on a data file and save the run",
         description="Train a model; progress goes to stderr, and the last line of stdout is "
         "one JSON object with the results. The run folder holds config.json, metrics.json, "
-        "history.csv, weights.safetensors and data.json.",
+        "history.csv, weights.safetensors and data.json; for an expression model also latent.csv "
+        "(column cell, then one column per latent dimension). A matrix of raw counts is "
+        "preprocessed with the default settings first.",
     )
     parser.add_argument("path", metavar="PATH", help="data file (as for `validate`)")
     parser.add_argument(
-        "--model", required=True, choices=SEQUENCE_MODELS, help="architecture to train"
+        "--model",
+        required=True,
+        choices=SEQUENCE_MODELS + MATRIX_MODELS,
+        help="architecture to train: cnn, lstm, transformer (sequences) or autoencoder, vae "
+        "(expression matrices)",
     )
-    parser.add_argument("--epochs", type=int, default=30, help="at most this many (default 30)")
-    parser.add_argument("--batch-size", type=int, default=64, help="default 64")
-    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+    parser.add_argument(
+        "--epochs", type=int, help="at most this many (default 30; matrices: per model)"
+    )
+    parser.add_argument("--batch-size", type=int, help="default 64 (matrices: 128)")
+    parser.add_argument(
+        "--lr", type=float, help="learning rate (default 0.001; matrices: per model)"
+    )
     parser.add_argument(
         "--patience",
         type=int,
-        default=5,
-        help="early-stopping patience in epochs; 0 turns it off (default 5)",
+        help="early-stopping patience in epochs; 0 turns it off (default 5; matrices: per model)",
+    )
+    parser.add_argument(
+        "--latent-dim", type=int, metavar="K", help="latent dimensions of an expression model"
     )
     parser.add_argument("--seed", type=int, default=0, help="split and training seed")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -72,23 +87,31 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from genodash.io import read_dataset
+    from genodash.train.runs import new_run_dir
+
+    out = Path(args.out) if args.out else new_run_dir("runs", args.model)
+    if out.exists():
+        raise ConfigError(f"--out {out} already exists; choose a new run folder")
+    dataset = read_dataset(args.path, read_options(args))
+    if args.model in MATRIX_MODELS:
+        return _train_matrix(args, dataset, out)
+    return _train_sequences(args, dataset, out)
+
+
+def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     from genodash.cli._common import parse_assignments
     from genodash.data import SequenceSet
     from genodash.device import resolve_device
-    from genodash.io import read_dataset
     from genodash.models import MODELS
     from genodash.train.loop import TrainConfig
-    from genodash.train.runs import new_run_dir, save_run
+    from genodash.train.runs import save_run
     from genodash.train.sequence import (
         EncodingConfig,
         prepare_sequences,
         train_sequence_model,
     )
 
-    out = Path(args.out) if args.out else new_run_dir("runs", args.model)
-    if out.exists():
-        raise ConfigError(f"--out {out} already exists; choose a new run folder")
-    dataset = read_dataset(args.path, read_options(args))
     if not isinstance(dataset, SequenceSet):
         raise ConfigError(f"{args.model} trains on sequences, but {dataset.name} is a matrix")
     defaults = {f.name: f.default for f in MODELS[args.model].fields()}
@@ -98,13 +121,7 @@ def _train(args: argparse.Namespace) -> int:
         encoding=EncodingConfig(length=args.length, align=args.align, augment_rc=args.augment_rc),
         seed=args.seed,
     )
-    config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        patience=args.patience,
-        seed=args.seed,
-    )
+    config = TrainConfig(**{**SEQUENCE_DEFAULTS, **_given_train_settings(args)}, seed=args.seed)
     device = resolve_device(args.device)
     sizes = prepared.split.sizes()
     _log(
@@ -142,6 +159,107 @@ def _train(args: argparse.Namespace) -> int:
         }
     )
     return 0
+
+
+def _given_train_settings(args: argparse.Namespace) -> dict[str, float]:
+    """The training settings given on the command line (the rest keep their defaults)."""
+    given = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "patience": args.patience,
+        "learning_rate": args.lr,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
+    from genodash.cli._common import parse_assignments
+    from genodash.data import MatrixSet
+    from genodash.device import resolve_device
+    from genodash.models import MODELS
+    from genodash.train.expression import (
+        default_likelihood,
+        default_train_config,
+        prepare_matrix,
+        train_expression_model,
+    )
+    from genodash.train.runs import save_run
+
+    if not isinstance(dataset, MatrixSet):
+        raise ConfigError(
+            f"{args.model} trains on an expression matrix, but {dataset.name} holds sequences; "
+            f"for sequences choose {', '.join(SEQUENCE_MODELS)}"
+        )
+    defaults = {f.name: f.default for f in MODELS[args.model].fields()}
+    settings = parse_assignments(args.set, defaults)
+    if args.latent_dim is not None:
+        settings["latent_dim"] = args.latent_dim
+    prepared = prepare_matrix(
+        _model_ready(dataset),
+        source_name=dataset.name,
+        label_column=dataset.label_column,
+        batch_column=dataset.batch_column,
+        seed=args.seed,
+    )
+    if args.model == "vae" and "likelihood" not in settings:
+        settings["likelihood"] = default_likelihood(prepared)
+        reason = "raw counts" if prepared.counts is not None else "no raw counts"
+        _log(f"VAE likelihood: {settings['likelihood']} ({reason}; change with --set likelihood=)")
+    if args.model == "vae" and prepared.batches is not None and settings.get("n_batches") != 0:
+        _log(
+            f"batch covariate: column {prepared.batch_column!r} ({len(prepared.batch_names)} "
+            "batches; turn it off with --set n_batches=0)"
+        )
+    config = default_train_config(args.model, **_given_train_settings(args), seed=args.seed)
+    device = resolve_device(args.device)
+    sizes = prepared.split.sizes()
+    _log(
+        f"{dataset.name}: {prepared.n_cells:,} cells × {prepared.n_genes:,} genes; split "
+        f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
+        f"{device}"
+    )
+    run = train_expression_model(
+        prepared,
+        args.model,
+        model_config=settings,
+        train_config=config,
+        device=device,
+        callbacks=_progress_callbacks(),
+    )
+    path = save_run(run, out)
+    _log(f"{run.metrics['message']}; saved to {path}")
+    metrics = run.metrics
+    print_json(
+        {
+            "model": args.model,
+            "test_loss": metrics["test_loss"],
+            "latent_dim": metrics["latent_dim"],
+            "n_cells": metrics["n_cells"],
+            "n_genes": metrics["n_genes"],
+            "n_train": sizes["train"],
+            "n_val": sizes["val"],
+            "n_test": sizes["test"],
+            "epochs_run": metrics["epochs_run"],
+            "best_epoch": metrics["best_epoch"],
+            "train_seconds": round(metrics["train_seconds"], 3),
+            "device": metrics["device"],
+            "parameters": metrics["parameters"],
+            "stop_reason": metrics["stop_reason"],
+            "model_config": run.config["model_config"],
+            "run_dir": str(path),
+        }
+    )
+    return 0
+
+
+def _model_ready(matrix: Any) -> Any:
+    """The AnnData a model trains on: raw counts get the default preprocessing first."""
+    if matrix.value_type != "counts":
+        return matrix.adata
+    from genodash.expression.preprocess import PreprocessConfig, preprocess
+
+    _log("raw counts: preprocessing with the default settings")
+    return preprocess(matrix, PreprocessConfig()).adata
 
 
 def _log(message: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from torch import nn
 
-from genodash.models import sequence
+from genodash.models import expression, sequence
 
 ModelKind = Literal["sequence", "expression"]
 
@@ -75,6 +75,45 @@ MODELS: dict[str, ModelSpec] = {
             "Its attention maps show which tokens it related to which.",
             sequence.TransformerConfig,
             sequence.Transformer,
+        ),
+        ModelSpec(
+            "autoencoder",
+            "Autoencoder (dense)",
+            "expression",
+            "Squeezes each cell's expression profile through a narrow bottleneck of a few "
+            "numbers (the latent space) and learns to rebuild the whole profile from them, by "
+            "minimising the squared error on normalized values. Cells with similar programs "
+            "end up close together, as in PCA, but the layers can bend to follow non-linear "
+            "structure. The course preset is the classic 8-layer network: 512, 256 and 128 "
+            "units down to the latent space and back up.",
+            expression.AutoencoderConfig,
+            expression.Autoencoder,
+        ),
+        ModelSpec(
+            "vae",
+            "Variational autoencoder (scVI-like)",
+            "expression",
+            "An autoencoder whose latent space is a probability distribution: each cell is a "
+            "small cloud, pulled towards a standard normal, so the space is smooth and "
+            "meaningful between cells. With the negative-binomial likelihood it models raw "
+            "counts directly, with each cell's sequencing depth and each gene's overdispersion, "
+            "as scVI does. Telling it each cell's batch lets the decoder explain batch "
+            "differences, so the latent space keeps the biology and drops the batch effect.",
+            expression.VAEConfig,
+            expression.VAE,
+        ),
+        ModelSpec(
+            "integration",
+            "Two-modality autoencoder (RNA + protein)",
+            "expression",
+            "For two measurements of the same cells, such as RNA and surface proteins "
+            "(CITE-seq): one encoder per measurement maps a cell into a shared latent space, "
+            "the joint position is the average of the two, and one decoder per measurement "
+            "rebuilds both from it. Cell types that only one measurement can tell apart stay "
+            "apart in the joint space, so it separates more types than either alone — compare "
+            "the three embeddings side by side.",
+            expression.IntegrationConfig,
+            expression.Integration,
         ),
     )
 }

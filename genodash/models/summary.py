@@ -20,8 +20,9 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def layer_table(model: nn.Module, example: torch.Tensor) -> list[LayerRow]:
-    """Run ``example`` (a batch of one) through ``model`` and record every leaf layer's output."""
+def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
+    """Run ``example`` (the model's inputs for a batch of one) through ``model`` and record
+    every leaf layer's output."""
     rows: list[LayerRow] = []
     hooks = []
 
@@ -41,7 +42,7 @@ def layer_table(model: nn.Module, example: torch.Tensor) -> list[LayerRow]:
     model.eval()
     try:
         with torch.no_grad():
-            model(example)
+            model(*example)
     finally:
         model.train(was_training)
         for hook in hooks:

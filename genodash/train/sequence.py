@@ -297,6 +297,26 @@ def encode_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
     return encode_codes(sequences.sequences, int(encoding["length"]), align=encoding["align"])
 
 
+@torch.no_grad()
+def sequence_features(
+    run: Run, sequences: SequenceSet, *, device: str = "cpu", batch_size: int = 512
+) -> np.ndarray:
+    """Penultimate-layer features ``(N, D)`` of ``sequences`` under ``run``'s model.
+
+    Sequences are encoded exactly as the training data was; these vectors are what the
+    classifier's last layer sees, so they can be embedded (PCA, UMAP) like expression.
+    """
+    if run.kind != "sequence":
+        raise ConfigError(f"run of a {run.kind} model has no sequence features")
+    codes = encode_for_run(run, sequences)
+    model = run.model.to(device).eval()
+    parts = []
+    for start in range(0, len(codes), batch_size):
+        batch = torch.from_numpy(codes[start : start + batch_size]).to(device)
+        parts.append(model.features(one_hot_tensor(batch)).float().cpu().numpy())
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+
 def predict_sequences(run: Run, sequences: SequenceSet, *, device: str = "cpu") -> pd.DataFrame:
     """One row per sequence: ``seq_id``, ``predicted`` class and ``p_<class>`` probabilities.
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from genodash.device import resolve_device
 from genodash.jobs import JobContext
+from genodash.train.expression import PreparedMatrix, train_expression_model
 from genodash.train.faults import train_with_memory_fallback
 from genodash.train.loop import TrainConfig
 from genodash.train.runs import Run, new_run_dir, save_run
@@ -36,6 +37,34 @@ def sequence_training(
     Each finished model is saved under ``runs_root`` at once; a stop request ends the
     current model (its best weights are saved, marked stopped) and skips the rest.
     """
+    return _training_work(train_sequence_model, prepared, models, train_config, device, runs_root)
+
+
+def expression_training(
+    prepared: PreparedMatrix,
+    models: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    train_config: TrainConfig,
+    device: str,
+    runs_root: Path,
+) -> Callable[[JobContext], list[SavedRun]]:
+    """Work for :class:`genodash.jobs.Job`: train each expression model (name, settings) on
+    the same cells and split, saving each run as it finishes (as :func:`sequence_training`).
+    """
+    return _training_work(train_expression_model, prepared, models, train_config, device, runs_root)
+
+
+def _training_work(
+    train: Callable[..., Run],
+    prepared: Any,
+    models: Sequence[tuple[str, dict[str, Any]]],
+    train_config: TrainConfig,
+    device: str,
+    runs_root: Path,
+) -> Callable[[JobContext], list[SavedRun]]:
+    """Train the models one after another with ``train(prepared, name, model_config=...,
+    train_config=..., device=..., callbacks=...)``, falling back on out-of-memory errors;
+    save each run as it finishes."""
 
     def work(context: JobContext) -> list[SavedRun]:
         resolved = resolve_device(device)
@@ -45,7 +74,7 @@ def sequence_training(
                 break
             context.message(f"training {name} on {resolved}")
             run = train_with_memory_fallback(
-                lambda config, device, name=name, settings=settings: train_sequence_model(
+                lambda config, device, name=name, settings=settings: train(
                     prepared,
                     name,
                     model_config=settings,

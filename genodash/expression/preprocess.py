@@ -1,0 +1,582 @@
+"""Preprocessing of an expression matrix, one recorded step at a time.
+
+The steps follow scanpy's standard workflow: quality-control metrics, cell and gene
+filters, ``normalize_total``, ``log1p``, highly variable genes and scaling. Count-based
+steps run only on raw counts; on values that are already normalized (``"non-negative"``)
+or scaled (``"signed"``) they are skipped, and the record says so. Every step appears in
+:attr:`ProcessedMatrix.steps`, run or not, with its parameters and a sentence explaining
+what happened, so the app can show the whole recipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from genodash.data import MatrixSet, ValueType, is_sparse
+from genodash.errors import ConfigError
+
+if TYPE_CHECKING:
+    import anndata
+
+MITO_PREFIXES = ("MT-", "mt-", "Mt-")
+QC_PREFIX = "qc_"
+
+
+def _param(
+    default: object,
+    label: str,
+    low: float | None = None,
+    high: float | None = None,
+    help: str = "",
+    options: tuple[str, ...] = (),
+) -> Any:
+    """A config field with what a UI needs to build a widget for it."""
+    return field(
+        default=default,
+        metadata={"label": label, "min": low, "max": high, "help": help, "options": options},
+    )
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """The preprocessing recipe; the defaults are scanpy's usual choices."""
+
+    min_genes_per_cell: int = _param(
+        0, "Min genes per cell", 0, 10_000, "Remove cells with fewer detected genes (0: off)"
+    )
+    min_counts_per_cell: int = _param(
+        0, "Min counts per cell", 0, 1_000_000, "Remove cells with fewer total counts (0: off)"
+    )
+    max_mito_percent: float = _param(
+        100.0,
+        "Max mitochondrial %",
+        0.0,
+        100.0,
+        "Remove cells whose counts come more than this much from MT- genes (100: off); "
+        "a high share often marks a dying cell",
+    )
+    min_cells_per_gene: int = _param(
+        0, "Min cells per gene", 0, 10_000, "Remove genes detected in fewer cells (0: off)"
+    )
+    normalize: bool = _param(
+        True, "Normalize library size", help="Scale each cell to the same total count"
+    )
+    target_sum: float = _param(1e4, "Counts per cell after normalizing", 1.0, 1e7)
+    log1p: bool = _param(True, "log(1 + x)", help="Compress the range of expression values")
+    hvg: bool = _param(
+        True, "Keep highly variable genes", help="Keep the genes that vary most between cells"
+    )
+    n_top_genes: int = _param(2000, "Number of variable genes", 10, 20_000)
+    scale: bool = _param(
+        False, "Scale genes", help="Give every gene mean 0 and variance 1 (makes the data dense)"
+    )
+    scale_max_value: float | None = _param(
+        10.0, "Clip scaled values at", 1.0, 100.0, "Limit outliers after scaling"
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("min_genes_per_cell", "min_counts_per_cell", "min_cells_per_gene"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if not 0 < self.max_mito_percent <= 100:
+            raise ConfigError(f"max_mito_percent must lie in (0, 100], got {self.max_mito_percent}")
+        if self.target_sum <= 0:
+            raise ConfigError(f"target_sum must be positive, got {self.target_sum}")
+        if self.n_top_genes < 1:
+            raise ConfigError(f"n_top_genes must be at least 1, got {self.n_top_genes}")
+        if self.scale_max_value is not None and self.scale_max_value <= 0:
+            raise ConfigError(f"scale_max_value must be positive, got {self.scale_max_value}")
+
+
+def config_fields(config_class: type) -> list[dict[str, Any]]:
+    """Name, default and widget metadata of each field of a config dataclass."""
+    return [
+        {"name": f.name, "default": f.default, **f.metadata}
+        for f in fields(config_class)
+        if f.metadata
+    ]
+
+
+@dataclass(frozen=True, eq=False)
+class ProcessedMatrix:
+    """A preprocessed matrix and the record of how it was made.
+
+    Attributes
+    ----------
+    adata
+        Cells × genes after processing; ``X`` is float32, CSR while sparse and dense after
+        scaling. ``obs`` keeps the source metadata plus ``qc_total_counts``,
+        ``qc_n_genes`` and (with MT- genes) ``qc_pct_mito``. ``layers["counts"]`` holds
+        the raw counts of the kept cells and genes when the input was counts.
+    source_name
+        Display name of the source matrix.
+    steps
+        One dict per step in order: ``step``, ``ran``, ``params``, ``note``.
+    notes
+        Other remarks, in plain words.
+    label_column, batch_column
+        The ``obs`` columns with cell labels and batches, when known.
+    value_type
+        The kind of values in the processed ``X``.
+    qc
+        Per-cell QC metrics of the input cells with a ``kept`` column.
+    gene_stats
+        Per-gene mean and dispersion of all genes when highly variable genes were chosen
+        (columns ``means``, ``dispersions_norm``, ``highly_variable``).
+    """
+
+    adata: anndata.AnnData
+    source_name: str
+    steps: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...]
+    label_column: str | None
+    batch_column: str | None
+    value_type: ValueType
+    qc: pd.DataFrame | None = None
+    gene_stats: pd.DataFrame | None = None
+
+    @property
+    def has_counts(self) -> bool:
+        return "counts" in self.adata.layers
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description of the result and of every step."""
+        return {
+            "source": self.source_name,
+            "n_obs": int(self.adata.n_obs),
+            "n_vars": int(self.adata.n_vars),
+            "value_type": self.value_type,
+            "stored_sparse": is_sparse(self.adata.X),
+            "has_counts_layer": self.has_counts,
+            "label_column": self.label_column,
+            "batch_column": self.batch_column,
+            "steps": [dict(step) for step in self.steps],
+            "notes": list(self.notes),
+        }
+
+
+# --- QC metrics ---------------------------------------------------------------------------
+
+
+def mito_mask(gene_names: pd.Index) -> np.ndarray:
+    """Boolean mask of mitochondrial genes (names starting ``MT-`` or ``mt-``)."""
+    return np.asarray([str(name).startswith(MITO_PREFIXES) for name in gene_names], dtype=bool)
+
+
+def qc_metrics(matrix: MatrixSet) -> pd.DataFrame:
+    """Per-cell quality-control metrics.
+
+    Parameters
+    ----------
+    matrix
+        The expression matrix (not changed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: cell IDs. Columns ``total_counts`` (sum of the cell's values), ``n_genes``
+        (genes with a non-zero value) and, when ``MT-``/``mt-`` genes exist,
+        ``pct_mito`` (percentage of the total from them). The values are counts only when
+        ``matrix.value_type == "counts"``; ``attrs["value_type"]`` repeats it.
+    """
+    table = _qc_table(matrix.adata.X, matrix.adata.var_names)
+    table.index = matrix.adata.obs_names.copy()
+    table.attrs["value_type"] = matrix.value_type
+    return table
+
+
+def _qc_table(X: Any, gene_names: pd.Index) -> pd.DataFrame:
+    totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+    columns: dict[str, np.ndarray] = {
+        "total_counts": totals,
+        "n_genes": _nonzero_per_row(X),
+    }
+    mito = mito_mask(gene_names)
+    if mito.any():
+        mito_totals = np.asarray(X @ mito.astype(np.float32), dtype=np.float64).ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(totals > 0, 100.0 * mito_totals / totals, 0.0)
+        columns["pct_mito"] = share
+    return pd.DataFrame(columns)
+
+
+def _nonzero_per_row(X: Any) -> np.ndarray:
+    if not is_sparse(X):
+        return np.count_nonzero(X, axis=1).astype(np.int64)
+    stored = np.diff(X.indptr).astype(np.int64)
+    explicit_zeros = np.flatnonzero(X.data == 0)
+    if explicit_zeros.size:
+        rows = np.searchsorted(X.indptr, explicit_zeros, side="right") - 1
+        stored -= np.bincount(rows, minlength=X.shape[0])
+    return stored
+
+
+def _nonzero_per_column(X: Any) -> np.ndarray:
+    if is_sparse(X):
+        return np.bincount(X.indices[X.data != 0], minlength=X.shape[1]).astype(np.int64)
+    return np.count_nonzero(X, axis=0).astype(np.int64)
+
+
+# --- the pipeline -------------------------------------------------------------------------
+
+
+def preprocess(matrix: MatrixSet, config: PreprocessConfig | None = None) -> ProcessedMatrix:
+    """Run the preprocessing recipe on a copy of ``matrix``.
+
+    Parameters
+    ----------
+    matrix
+        The expression matrix; it is not changed.
+    config
+        The recipe (default: :class:`PreprocessConfig` defaults).
+
+    Returns
+    -------
+    ProcessedMatrix
+        The processed copy and the record of every step.
+
+    Raises
+    ------
+    ConfigError
+        A filter would remove every cell or every gene.
+    """
+    config = config or PreprocessConfig()
+    work = _Work(matrix)
+    work.filter_cells_by_genes(config.min_genes_per_cell)
+    work.filter_cells_by_counts(config.min_counts_per_cell)
+    work.filter_cells_by_mito(config.max_mito_percent)
+    work.filter_genes_by_cells(config.min_cells_per_gene)
+    work.keep_counts()
+    work.normalize(config.normalize, config.target_sum)
+    work.log1p(config.log1p)
+    work.highly_variable_genes(config.hvg, config.n_top_genes)
+    work.scale(config.scale, config.scale_max_value)
+    return work.result()
+
+
+class _Work:
+    """The matrix being processed and the growing record of steps."""
+
+    def __init__(self, matrix: MatrixSet) -> None:
+        self.source = matrix
+        self.adata = _working_copy(matrix.adata)
+        self.input_type: ValueType = matrix.value_type
+        self.value_type: ValueType = matrix.value_type
+        self.logged = False
+        self.steps: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self.gene_stats: pd.DataFrame | None = None
+        qc = _qc_table(self.adata.X, self.adata.var_names)
+        qc.index = self.adata.obs_names.copy()
+        for column in qc.columns:
+            self.adata.obs[QC_PREFIX + column] = qc[column].to_numpy()
+        self.qc = qc.assign(kept=True)
+        self.qc.attrs["value_type"] = matrix.value_type
+
+    # -- recording
+
+    def record(self, step: str, *, ran: bool, params: dict[str, Any], note: str) -> None:
+        self.steps.append({"step": step, "ran": ran, "params": params, "note": note})
+
+    def skip_unless_counts(self, step: str, params: dict[str, Any]) -> bool:
+        """Record a skip and return True when the values are not raw counts."""
+        if self.input_type == "counts":
+            return False
+        self.record(step, ran=False, params=params, note=f"skipped: {self._not_counts()}")
+        return True
+
+    def _not_counts(self) -> str:
+        if self.input_type == "signed":
+            return "values are already scaled (some are negative), not counts"
+        return "values are already normalized (not whole numbers), not counts"
+
+    # -- filters
+
+    def filter_cells_by_genes(self, minimum: int) -> None:
+        step, params = "filter_cells_by_genes", {"min_genes": minimum}
+        if minimum == 0:
+            self.record(step, ran=False, params=params, note="off (0)")
+            return
+        if self.input_type == "signed":
+            self.record(
+                step,
+                ran=False,
+                params=params,
+                note="skipped: values are scaled, so zero does not mean 'not detected'",
+            )
+            return
+        keep = _nonzero_per_row(self.adata.X) >= minimum
+        self._keep_cells(keep, step, params, f"fewer than {minimum:,} detected genes")
+
+    def filter_cells_by_counts(self, minimum: int) -> None:
+        step, params = "filter_cells_by_counts", {"min_counts": minimum}
+        if minimum == 0:
+            self.record(step, ran=False, params=params, note="off (0)")
+            return
+        if self.skip_unless_counts(step, params):
+            return
+        totals = np.asarray(self.adata.X.sum(axis=1)).ravel()
+        self._keep_cells(totals >= minimum, step, params, f"fewer than {minimum:,} counts")
+
+    def filter_cells_by_mito(self, maximum: float) -> None:
+        step, params = "filter_cells_by_mito", {"max_mito_percent": maximum}
+        if maximum >= 100:
+            self.record(step, ran=False, params=params, note="off (100 %)")
+            return
+        if self.skip_unless_counts(step, params):
+            return
+        if QC_PREFIX + "pct_mito" not in self.adata.obs:
+            self.record(
+                step,
+                ran=False,
+                params=params,
+                note="skipped: no mitochondrial genes (names starting MT- or mt-)",
+            )
+            return
+        share = self.adata.obs[QC_PREFIX + "pct_mito"].to_numpy()
+        self._keep_cells(share <= maximum, step, params, f"more than {maximum:g} % mitochondrial")
+
+    def _keep_cells(self, keep: np.ndarray, step: str, params: dict[str, Any], why: str) -> None:
+        n_removed = int((~keep).sum())
+        if not keep.any():
+            raise ConfigError(
+                f"filter {step} ({_describe(params)}) would remove all "
+                f"{self.adata.n_obs:,} cells; lower the threshold"
+            )
+        if n_removed:
+            self.qc.loc[self.adata.obs_names[~keep], "kept"] = False
+            self.adata = _subset(self.adata, rows=keep)
+        self.record(
+            step,
+            ran=True,
+            params=params,
+            note=f"removed {n_removed:,} cells with {why}; {self.adata.n_obs:,} left",
+        )
+
+    def filter_genes_by_cells(self, minimum: int) -> None:
+        step, params = "filter_genes_by_cells", {"min_cells": minimum}
+        if minimum == 0:
+            self.record(step, ran=False, params=params, note="off (0)")
+            return
+        if self.input_type == "signed":
+            self.record(
+                step,
+                ran=False,
+                params=params,
+                note="skipped: values are scaled, so zero does not mean 'not detected'",
+            )
+            return
+        keep = _nonzero_per_column(self.adata.X) >= minimum
+        if not keep.any():
+            raise ConfigError(
+                f"filter {step} (min_cells={minimum}) would remove all "
+                f"{self.adata.n_vars:,} genes; lower the threshold"
+            )
+        n_removed = int((~keep).sum())
+        if n_removed:
+            self.adata = _subset(self.adata, columns=keep)
+        self.record(
+            step,
+            ran=True,
+            params=params,
+            note=f"removed {n_removed:,} genes detected in fewer than {minimum:,} cells; "
+            f"{self.adata.n_vars:,} left",
+        )
+
+    # -- transformations
+
+    def keep_counts(self) -> None:
+        if self.input_type == "counts":
+            self.adata.layers["counts"] = self.adata.X.copy()
+
+    def normalize(self, enabled: bool, target_sum: float) -> None:
+        step, params = "normalize_total", {"target_sum": target_sum}
+        if not enabled:
+            self.record(step, ran=False, params=params, note="off")
+            return
+        if self.skip_unless_counts(step, params):
+            return
+        normalize_rows(self.adata.X, target_sum=target_sum)
+        self.value_type = "non-negative"
+        self.record(
+            step,
+            ran=True,
+            params=params,
+            note=f"each cell scaled to {target_sum:,.0f} counts in total",
+        )
+
+    def log1p(self, enabled: bool) -> None:
+        step, params = "log1p", {}
+        if not enabled:
+            self.record(step, ran=False, params=params, note="off")
+            return
+        if self.skip_unless_counts(step, params):
+            return
+        X = self.adata.X
+        np.log1p(X.data if is_sparse(X) else X, out=X.data if is_sparse(X) else X)
+        self.logged = True
+        self.value_type = "non-negative"
+        self.record(step, ran=True, params=params, note="values replaced by log(1 + value)")
+
+    def highly_variable_genes(self, enabled: bool, n_top_genes: int) -> None:
+        step = "highly_variable_genes"
+        n_genes = int(self.adata.n_vars)
+        params = {"n_top_genes": min(n_top_genes, n_genes), "flavor": "seurat"}
+        if not enabled:
+            self.record(step, ran=False, params=params, note="off")
+            return
+        if self.input_type == "signed":
+            self.record(
+                step,
+                ran=False,
+                params=params,
+                note="skipped: values are already scaled, so every gene has about the "
+                "same variance and variability cannot rank genes",
+            )
+            return
+        if n_top_genes >= n_genes:
+            self.record(
+                step,
+                ran=False,
+                params=params,
+                note=f"skipped: all {n_genes:,} genes kept (asked for {n_top_genes:,})",
+            )
+            return
+        stats, note = self._hvg_stats(n_top_genes)
+        self.gene_stats = stats
+        self.adata = _subset(self.adata, columns=stats["highly_variable"].to_numpy())
+        self.record(step, ran=True, params=params, note=note)
+
+    def _hvg_stats(self, n_top_genes: int) -> tuple[pd.DataFrame, str]:
+        import anndata
+        import scanpy as sc
+
+        X = self.adata.X
+        if self.input_type == "counts" and not self.logged:
+            # seurat's dispersion expects log values: rank on log1p without changing X
+            X = X.log1p() if is_sparse(X) else np.log1p(X)
+            how = "ranked on log(1 + value), since log1p is off"
+        elif self.input_type == "counts":
+            how = "ranked by normalized dispersion of the log values"
+        else:
+            how = "ranked on the values as given, read as log-normalized"
+        temp = anndata.AnnData(X=X, var=pd.DataFrame(index=self.adata.var_names))
+        stats = sc.pp.highly_variable_genes(
+            temp, flavor="seurat", n_top_genes=n_top_genes, inplace=False
+        )
+        stats = stats[["means", "dispersions", "dispersions_norm", "highly_variable"]].copy()
+        stats.index = self.adata.var_names.copy()
+        kept = int(stats["highly_variable"].sum())
+        return stats, f"kept the {kept:,} most variable of {len(stats):,} genes ({how})"
+
+    def scale(self, enabled: bool, max_value: float | None) -> None:
+        step, params = "scale", {"max_value": max_value}
+        if not enabled:
+            self.record(step, ran=False, params=params, note="off")
+            return
+        was_sparse = is_sparse(self.adata.X)
+        self.adata.X = scale_columns(self.adata.X, max_value=max_value)
+        self.value_type = "signed"
+        clip = f", clipped at ±{max_value:g}" if max_value is not None else ""
+        dense = "; the matrix is now dense" if was_sparse else ""
+        self.record(
+            step, ran=True, params=params, note=f"each gene set to mean 0, variance 1{clip}{dense}"
+        )
+
+    def result(self) -> ProcessedMatrix:
+        X = self.adata.X
+        if X.dtype != np.float32:
+            self.adata.X = X.astype(np.float32)
+        if self.input_type != "counts":
+            self.notes.append(f"input values are not counts ({self.input_type}): no counts layer")
+        return ProcessedMatrix(
+            adata=self.adata,
+            source_name=self.source.name,
+            steps=tuple(self.steps),
+            notes=tuple(self.notes),
+            label_column=self.source.label_column,
+            batch_column=self.source.batch_column,
+            value_type=self.value_type,
+            qc=self.qc,
+            gene_stats=self.gene_stats,
+        )
+
+
+def _working_copy(adata: anndata.AnnData) -> anndata.AnnData:
+    """A copy with X, obs and var only (stale layers, embeddings and uns are left out)."""
+    import anndata as ad
+
+    return ad.AnnData(X=adata.X.copy(), obs=adata.obs.copy(), var=adata.var.copy())
+
+
+def _subset(
+    adata: anndata.AnnData, *, rows: np.ndarray | None = None, columns: np.ndarray | None = None
+) -> anndata.AnnData:
+    """A new AnnData with the chosen cells (``rows``) or genes (``columns``), as masks.
+
+    Lighter than ``adata[rows].copy()``, which goes through a view.
+    """
+    import anndata as ad
+
+    def pick(matrix: Any) -> Any:
+        if rows is not None:
+            matrix = matrix[np.flatnonzero(rows)]
+        if columns is not None:
+            matrix = matrix[:, np.flatnonzero(columns)]
+        return matrix
+
+    obs = adata.obs if rows is None else adata.obs.iloc[np.flatnonzero(rows)]
+    var = adata.var if columns is None else adata.var.iloc[np.flatnonzero(columns)]
+    return ad.AnnData(
+        X=pick(adata.X),
+        obs=obs.copy(),
+        var=var.copy(),
+        layers={name: pick(layer) for name, layer in adata.layers.items()},
+    )
+
+
+def normalize_rows(X: Any, *, target_sum: float) -> None:
+    """Scale each row (cell) in place to sum to ``target_sum``, like ``sc.pp.normalize_total``.
+
+    Rows that sum to 0 stay 0. ``X`` is float, dense or CSR.
+    """
+    totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+    factors = np.divide(target_sum, totals, out=np.zeros_like(totals), where=totals > 0)
+    factors = factors.astype(X.dtype)
+    if is_sparse(X):
+        X.data *= np.repeat(factors, np.diff(X.indptr))
+    else:
+        X *= factors[:, None]
+
+
+def _describe(params: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in params.items())
+
+
+def scale_columns(X: Any, *, max_value: float | None = 10.0) -> np.ndarray:
+    """Each column to mean 0 and unit variance (ddof 1, as scanpy), as dense float32.
+
+    Works in float32 on one dense copy (``sc.pp.scale`` makes a float64 one); constant
+    columns become 0.
+
+    Parameters
+    ----------
+    X
+        Cells × genes, dense or sparse.
+    max_value
+        Clip the scaled values to ``±max_value`` (``None``: no clipping).
+    """
+    dense = X.toarray() if is_sparse(X) else np.array(X, dtype=np.float32, copy=True)
+    dense = dense.astype(np.float32, copy=False)
+    mean = dense.mean(axis=0, dtype=np.float64)
+    std = dense.std(axis=0, dtype=np.float64, ddof=1) if dense.shape[0] > 1 else np.zeros_like(mean)
+    std[std == 0] = 1.0
+    dense -= mean.astype(np.float32)
+    dense /= std.astype(np.float32)
+    if max_value is not None:
+        np.clip(dense, -max_value, max_value, out=dense)
+    return dense

@@ -1,0 +1,199 @@
+"""How good is an embedding? Four numbers, each answering one question.
+
+- :func:`knn_accuracy`: do a cell's nearest neighbours share its label? (0-1, higher better)
+- :func:`silhouette`: are the labelled groups compact and apart? (-1 to 1, higher better)
+- :func:`trustworthiness`: are the neighbours in the picture also neighbours in the data?
+  (0-1, higher better)
+- :func:`batch_mixing`: are batches mixed among a cell's neighbours, as they are in the
+  whole data set? (0 = batches separated, 1 = as mixed as the whole data set)
+
+:func:`embedding_scores` computes them on one random subsample so that they stay fast
+(trustworthiness needs all pairwise distances) and comparable between embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from genodash.data import is_sparse
+from genodash.errors import ConfigError
+
+
+def _codes(labels: Sequence[Any] | np.ndarray, n: int, name: str) -> np.ndarray:
+    """Integer codes of ``labels`` (missing values form their own group)."""
+    values = np.asarray([str(v) for v in labels])
+    if len(values) != n:
+        raise ConfigError(f"{name} has {len(values):,} entries for {n:,} cells")
+    return np.unique(values, return_inverse=True)[1]
+
+
+def _neighbors(coords: np.ndarray, k: int) -> np.ndarray:
+    """Indices of each point's ``k`` nearest other points, nearest first."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = coords.shape[0]
+    if not 1 <= k < n:
+        raise ConfigError(f"k must lie between 1 and the number of cells - 1 ({n - 1}), got {k}")
+    index = NearestNeighbors(n_neighbors=k).fit(np.asarray(coords, dtype=np.float64))
+    return index.kneighbors(return_distance=False)
+
+
+def knn_accuracy(coords: np.ndarray, labels: Sequence[Any] | np.ndarray, k: int = 15) -> float:
+    """Leave-one-out k-nearest-neighbour accuracy of the labels in the embedding.
+
+    Each cell's label is predicted by a majority vote of its ``k`` nearest other cells;
+    a tie goes to the tied label whose nearest member is closest. The score is the share
+    of cells predicted correctly.
+
+    Parameters
+    ----------
+    coords
+        Cells × dimensions.
+    labels
+        One label per cell.
+    k
+        Number of neighbours (at most cells - 1).
+    """
+    coords = np.asarray(coords)
+    codes = _codes(labels, coords.shape[0], "labels")
+    neighbour_codes = codes[_neighbors(coords, k)]  # (n, k)
+    n_classes = int(codes.max()) + 1
+    votes = np.zeros((len(codes), n_classes))
+    first = np.full((len(codes), n_classes), k)
+    rows = np.arange(len(codes))
+    for rank in range(k - 1, -1, -1):
+        column = neighbour_codes[:, rank]
+        np.add.at(votes, (rows, column), 1)
+        first[rows, column] = rank
+    # more votes first; among equal votes, the class met earliest in neighbour order
+    predicted = np.argmax(votes * (k + 1) + (k - first), axis=1)
+    return float(np.mean(predicted == codes))
+
+
+def silhouette(coords: np.ndarray, labels: Sequence[Any] | np.ndarray) -> float:
+    """Mean silhouette width of the labelled groups (scikit-learn's ``silhouette_score``).
+
+    For each cell, (b - a) / max(a, b) with a its mean distance to its own group and b to
+    the nearest other group. NaN with fewer than 2 groups or no group of 2 or more cells.
+    """
+    from sklearn.metrics import silhouette_score
+
+    coords = np.asarray(coords)
+    codes = _codes(labels, coords.shape[0], "labels")
+    n_groups = len(np.unique(codes))
+    if not 2 <= n_groups <= len(codes) - 1:
+        return float("nan")
+    return float(silhouette_score(coords, codes))
+
+
+def trustworthiness(X_high: Any, coords: np.ndarray, k: int = 15) -> float:
+    """Trustworthiness of the embedding (scikit-learn): 1 when every cell's ``k`` nearest
+    neighbours in the picture are also among its nearest neighbours in ``X_high``.
+
+    Neighbours in the picture that are far away in the data lower the score in
+    proportion to their rank in the data. Needs ``k < cells / 2``; costs all pairwise
+    distances, so subsample large data (see :func:`embedding_scores`).
+    """
+    from sklearn.manifold import trustworthiness as sklearn_trustworthiness
+
+    n = coords.shape[0]
+    if not 1 <= k < n / 2:
+        raise ConfigError(f"trustworthiness needs 1 ≤ k < cells / 2 ({n / 2:g}), got {k}")
+    high = X_high if is_sparse(X_high) else np.asarray(X_high, dtype=np.float64)
+    return float(sklearn_trustworthiness(high, np.asarray(coords, np.float64), n_neighbors=k))
+
+
+def batch_mixing(coords: np.ndarray, batches: Sequence[Any] | np.ndarray, k: int = 50) -> float:
+    """How well batches mix among each cell's neighbours, from 0 (separate) to 1 (mixed).
+
+    For each cell, the Shannon entropy of the batch labels among its ``k`` nearest other
+    cells is computed; the mean of these entropies is divided by the entropy of the batch
+    proportions in the whole data set. 1 means neighbourhoods are as mixed as the data set
+    as a whole (what a perfect batch correction gives), 0 means every neighbourhood holds
+    one batch only. Finite ``k`` makes random neighbourhoods score slightly below 1, and
+    unequal batch sizes can push a score slightly above 1. NaN with a single batch.
+    """
+    coords = np.asarray(coords)
+    codes = _codes(batches, coords.shape[0], "batches")
+    global_entropy = _entropy(np.bincount(codes) / len(codes))
+    if global_entropy == 0:
+        return float("nan")
+    neighbour_codes = codes[_neighbors(coords, k)]
+    n_batches = int(codes.max()) + 1
+    counts = np.zeros((len(codes), n_batches))
+    rows = np.repeat(np.arange(len(codes)), neighbour_codes.shape[1])
+    np.add.at(counts, (rows, neighbour_codes.ravel()), 1)
+    local = _entropy(counts / neighbour_codes.shape[1])
+    return float(np.mean(local) / global_entropy)
+
+
+def _entropy(proportions: np.ndarray) -> Any:
+    """Shannon entropy (natural log) along the last axis."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(proportions > 0, proportions * np.log(proportions), 0.0)
+    return -terms.sum(axis=-1)
+
+
+def embedding_scores(
+    X_high: Any,
+    coords: np.ndarray,
+    *,
+    labels: Sequence[Any] | np.ndarray | None = None,
+    batches: Sequence[Any] | np.ndarray | None = None,
+    max_cells: int = 3000,
+    seed: int = 0,
+    k: int = 15,
+    k_batch: int = 50,
+) -> dict[str, Any]:
+    """All applicable scores on one random subsample of at most ``max_cells`` cells.
+
+    Parameters
+    ----------
+    X_high
+        The data the embedding should reflect (cells × features, dense or sparse).
+    coords
+        Cells × dimensions.
+    labels, batches
+        Optional per-cell labels and batches.
+    max_cells
+        Subsample size (the same cells for every score).
+    seed
+        Seed of the subsample.
+    k, k_batch
+        Neighbours for kNN accuracy / trustworthiness and for batch mixing (capped for
+        small data).
+
+    Returns
+    -------
+    dict
+        ``trustworthiness``, ``knn_accuracy`` and ``silhouette`` (with labels),
+        ``batch_mixing`` (with batches), ``n_scored`` and the ``k`` values used.
+    """
+    coords = np.asarray(coords)
+    n = coords.shape[0]
+    if X_high.shape[0] != n:
+        raise ConfigError(f"data have {X_high.shape[0]:,} cells but the embedding {n:,}")
+    if n < 4:
+        raise ConfigError(f"scores need at least 4 cells, got {n}")
+    chosen = np.sort(np.random.default_rng(seed).choice(n, size=min(n, max_cells), replace=False))
+    sub = coords[chosen]
+    k = max(1, min(k, (len(chosen) - 1) // 2))
+    scores: dict[str, Any] = {
+        "trustworthiness": trustworthiness(X_high[chosen], sub, k=k),
+        "n_scored": len(chosen),
+        "k": k,
+    }
+    if labels is not None:
+        picked = np.asarray(labels, dtype=object)[chosen]
+        scores["knn_accuracy"] = knn_accuracy(sub, picked, k=k)
+        scores["silhouette"] = silhouette(sub, picked)
+    if batches is not None:
+        k_batch = max(1, min(k_batch, len(chosen) - 1))
+        scores["batch_mixing"] = batch_mixing(
+            sub, np.asarray(batches, dtype=object)[chosen], k=k_batch
+        )
+        scores["k_batch"] = k_batch
+    return scores

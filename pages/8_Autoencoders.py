@@ -1,0 +1,223 @@
+"""Autoencoders: train a dense AE, a count VAE or a two-modality AE on the loaded matrix."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from genodash.data import MatrixSet
+from genodash.datasets import second_modality
+from genodash.errors import GenodashError
+from genodash.io import RawFile, ReadOptions, read_dataset
+from genodash.jobs import Job
+from genodash.models import MODELS, count_parameters, layer_table
+from genodash.models.expression import DATA_SETTINGS
+from genodash.train.expression import (
+    build_expression_model,
+    default_train_config,
+    example_batch,
+    pair_modalities,
+    prepare_matrix,
+)
+from genodash.train.workflows import expression_training
+
+ABOUT = """
+An **autoencoder** squeezes each cell's thousands of gene values through a narrow
+*bottleneck* — the **latent space**, a handful of numbers per cell — and learns to rebuild
+the cell from it. To rebuild well it must keep what matters (cell type, state) and drop
+noise, so the latent space is a learned, non-linear alternative to PCA.
+
+- **Autoencoder**: the plain version (the course's 8-layer network is a preset).
+- **VAE with a count likelihood** (as in scVI): models the raw counts themselves, with their
+  sequencing depth; given the **batch** of each cell it can explain batch effects away, so
+  cells of one type from different batches land together in the latent space.
+- **Two-modality integration**: RNA and protein measured in the same cells (CITE-seq); one
+  encoder per modality and a shared latent that uses both.
+
+The test loss measures how well held-out cells are rebuilt. Whether the latent space is
+*useful* is measured on *Embeddings*: do cell types stay apart, do batches mix?
+"""
+
+NO_COLUMN = "(none)"
+
+
+def column_choices(processed: object, dataset: MatrixSet) -> tuple[str | None, str | None]:
+    columns = [str(c) for c in processed.adata.obs.columns]
+    options = [NO_COLUMN, *columns]
+    left, right = st.columns(2)
+    label = left.selectbox(
+        "Cell label column (for the split and the colours)",
+        options,
+        key=ui.setting("ae-label", dataset.label_column or NO_COLUMN, options),
+    )
+    batch = right.selectbox(
+        "Batch column (the VAE can correct for it)",
+        options,
+        key=ui.setting("ae-batch", dataset.batch_column or NO_COLUMN, options),
+    )
+    return (None if label == NO_COLUMN else label), (None if batch == NO_COLUMN else batch)
+
+
+def paired_modalities(dataset: MatrixSet, processed: object) -> tuple[object, object | None]:
+    """The (first, second) matrices for training: the processed matrix alone, or paired with
+    the example's proteins or an uploaded second matrix of the same cells."""
+    built_in = second_modality(dataset)
+    if built_in is not None:
+        st.caption(
+            f"Second modality: {built_in.n_vars} proteins measured in the same cells "
+            "(part of this example), for the integration model."
+        )
+        return processed.adata, built_in
+    upload = st.file_uploader(
+        "Optional, for the integration model: a second matrix of the same cells (e.g. "
+        "protein counts), CSV/TSV or .h5ad",
+        key="ae-second-upload",
+    )
+    if upload is None:
+        return processed.adata, None
+    try:
+        first, paired, notes = ui.session_memo(
+            "ae-pairs",
+            processed,
+            upload.file_id,
+            lambda: pair_modalities(
+                MatrixSet(processed.adata, dataset.name, "table"),
+                read_dataset(RawFile(upload.name, upload.getvalue()), ReadOptions(kind="matrix")),
+            ),
+        )
+    except GenodashError as error:
+        ui.show_error(error, context="The second matrix cannot be used")
+        return processed.adata, None
+    if notes:
+        st.markdown(ui.notes_markdown(notes))
+    return first, paired
+
+
+def model_choice(prepared: object, has_second: bool) -> tuple[str, dict]:
+    names = [name for name, spec in MODELS.items() if spec.kind == "expression"]
+    name = st.selectbox(
+        "Model",
+        names,
+        format_func=lambda n: MODELS[n].title,
+        key=ui.setting("ae-model", names[0], names),
+    )
+    spec = MODELS[name]
+    st.markdown(spec.description)
+    with st.expander("Model settings", expanded=True):
+        settings = ui.config_widgets(spec, key=f"ae-{name}", exclude=DATA_SETTINGS)
+    if name == "integration" and not has_second:
+        st.warning(
+            "The integration model needs a second matrix of the same cells.",
+            icon=":material/warning:",
+        )
+        return name, {}
+    layers_expander(prepared, name, settings)
+    return name, settings
+
+
+def layers_expander(prepared: object, name: str, settings: dict) -> None:
+    try:
+        model = build_expression_model(prepared, name, settings, seed=0)
+    except GenodashError as error:
+        ui.show_error(error, context="These settings do not make a valid model")
+        return
+    rows = layer_table(model, *example_batch(prepared, name))
+    with st.expander(f"Layers: {count_parameters(model):,} parameters"):
+        st.dataframe(
+            pd.DataFrame([vars(r) for r in rows]).rename(
+                columns={"name": "layer", "kind": "type", "output_shape": "output shape"}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def results(processed: object, label_column: str | None) -> None:
+    if ui.job_is_active():
+        ui.job_panel()
+        return
+    saved_runs = ui.finished_runs("expression")
+    if not saved_runs:
+        return
+    st.subheader("Results")
+    ui.job_outcome(ui.current_job())
+    labels = None
+    if label_column is not None:
+        labels = processed.adata.obs[label_column].astype(str)
+        labels.index = processed.adata.obs_names.astype(str)
+    for saved in saved_runs:
+        st.markdown(f"#### {MODELS[saved.run.model_name].title}")
+        ui.show_expression_run(saved.run, saved.path, key=f"ae-{saved.path.name}", labels=labels)
+
+
+def split_settings() -> dict:
+    columns = st.columns(3)
+    test = columns[0].slider("Test share", 0.05, 0.4, step=0.05, key=ui.setting("ae-test", 0.1))
+    val = columns[1].slider("Validation share", 0.05, 0.3, step=0.05, key=ui.setting("ae-val", 0.1))
+    seed = columns[2].number_input("Split seed", 0, 10_000, key=ui.setting("ae-split-seed", 0))
+    return {"val_fraction": val, "test_fraction": test, "seed": int(seed)}
+
+
+with ui.page("Autoencoders", ":material/hub:", ABOUT):
+    dataset = ui.current_dataset()
+    if ui.require_matrix(dataset):
+        try:
+            processed = ui.processed_matrix(dataset)
+        except GenodashError as error:
+            ui.show_error(error, context="The default preprocessing does not suit this matrix")
+            processed = None
+    else:
+        processed = None
+    if processed is not None:
+        st.subheader("1 · Data")
+        ui.processed_caption(dataset)
+        label_column, batch_column = column_choices(processed, dataset)
+        split = split_settings()
+        first, second = paired_modalities(dataset, processed)
+        try:
+            prepared = ui.session_cached(
+                "ae-prepared",
+                first,
+                lambda: prepare_matrix(
+                    first,
+                    source_name=dataset.name,
+                    label_column=label_column,
+                    batch_column=batch_column,
+                    second=second,
+                    **split,
+                ),
+                key=(label_column, batch_column, id(second), tuple(split.items())),
+            )
+        except GenodashError as error:
+            ui.show_error(error, context="This matrix cannot be used for training yet")
+            prepared = None
+        if prepared is not None:
+            sizes = prepared.split.sizes()
+            st.caption(
+                f"Split: {sizes['train']:,} training, {sizes['val']:,} validation, "
+                f"{sizes['test']:,} test cells"
+                + (" (stratified by label)." if label_column else ".")
+            )
+            st.subheader("2 · Model")
+            name, settings = model_choice(prepared, second is not None)
+            st.subheader("3 · Training")
+            config, device = ui.training_settings(f"ae-{name}", default_train_config(name))
+            blocked = name == "integration" and second is None
+            if st.button(
+                "Train",
+                type="primary",
+                icon=":material/play_arrow:",
+                disabled=ui.job_is_active() or blocked,
+                key="ae-start",
+            ):
+                work = expression_training(
+                    prepared,
+                    [(name, settings)],
+                    train_config=config,
+                    device=device,
+                    runs_root=ui.workspace_dir(),
+                )
+                ui.start_job(Job(f"Training {MODELS[name].title} on {dataset.name}", work))
+                st.rerun()
+        results(processed, label_column)

@@ -1,0 +1,574 @@
+"""Embeddings: PCA, tSNE and UMAP of data, PCA or a learned latent, with quality scores."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+from genodash.data import MatrixSet, SequenceSet
+from genodash.errors import GenodashError
+from genodash.expression.cluster import adjusted_rand, leiden_clusters, top_genes
+from genodash.expression.embed import Embedding, EmbeddingConfig, embed, pca_coordinates
+from genodash.expression.export import embedding_table, figure_bytes, h5ad_bytes
+from genodash.expression.preprocess import ProcessedMatrix
+from genodash.expression.scores import embedding_scores
+from genodash.plotting.expression import embedding_figure, embedding_grid, selection_indices
+from genodash.train.runs import list_runs, load_run
+
+ABOUT = """
+An **embedding** draws every cell as a point so that similar cells sit close together.
+
+- **PCA** is linear: the directions of largest variance. Fast, faithful to big distances,
+  but it crowds cell types that differ in many small ways.
+- **tSNE** and **UMAP** are non-linear: they keep each cell's *neighbours* together and
+  make clusters pop out — but distances *between* clusters and cluster sizes mean little.
+- Any of them can run on the processed data, on its PCA, or on an autoencoder's **latent
+  space** (train one on *Autoencoders*). The course compares *PCA vs autoencoder* and
+  *tSNE on PCA vs tSNE on the autoencoder*: the **Compare** view does that in one click.
+
+Do not judge by eye alone: every embedding gets **scores**. *kNN accuracy*: how often a
+cell's nearest neighbours share its label. *Silhouette*: how compact and separate the
+labelled groups are (−1 to 1). *Trustworthiness*: whether neighbours in the picture were
+neighbours in the data (0 to 1). *Batch mixing*: whether cells from different batches mix
+(1) or sit apart (0) — high is good when the batches hold the same cell types.
+
+Lasso or box-select cells in the picture to see which genes set them apart.
+"""
+
+METHOD_NAMES = {"pca": "PCA", "tsne": "tSNE", "umap": "UMAP"}
+LEIDEN = "Leiden cluster"
+GENE = "Gene expression"
+NO_COLOR = "(none)"
+
+
+# --- inputs: what the embeddings are computed on ----------------------------------------------
+
+
+LATENT_TABLES = {"": "latent", ":first": "latent_first", ":second": "latent_second"}
+MODALITY_NAMES = {
+    "": "",
+    ":first": " (first modality alone)",
+    ":second": " (second modality alone)",
+}
+
+
+def input_options(data_name: str) -> dict[str, str]:
+    """Input key -> label: the data, its PCA, and the latent of each expression run (for a
+    two-modality run also each modality's own latent), runs on this data first."""
+    options = {"data": "Processed data", "pca": "PCA of the data (50 components)"}
+    runs = [r for r in list_runs(ui.workspace_dir()) if r.kind == "expression"]
+    for listing in sorted(runs, key=lambda r: r.data_name != data_name):
+        parts = LATENT_TABLES if listing.model == "integration" else {"": "latent"}
+        for suffix in parts:
+            options[f"run:{listing.name}{suffix}"] = (
+                f"Latent of {listing.model} run {listing.name}{MODALITY_NAMES[suffix]}"
+            )
+    return options
+
+
+def input_matrix(processed: ProcessedMatrix, key: str, batch_column: str | None) -> object:
+    return ui.session_memo(
+        "inputs",
+        processed,
+        (key, batch_column),
+        lambda: _compute_input(processed, key, batch_column),
+    )
+
+
+def _compute_input(processed: ProcessedMatrix, key: str, batch_column: str | None) -> object:
+    if key == "data":
+        return processed.adata.X
+    if key == "pca":
+        return pca_coordinates(processed.adata.X, min(50, *processed.adata.shape) - 1)
+    name, _, modality = key.removeprefix("run:").partition(":")
+    run = load_run(ui.workspace_dir() / name)
+    return run_latent(run, processed, f":{modality}" if modality else "", batch_column)
+
+
+def run_latent(
+    run: object, processed: ProcessedMatrix, suffix: str, batch_column: str | None
+) -> np.ndarray:
+    """The run's stored latent when it covers these cells, else these cells encoded anew."""
+    from genodash.train.expression import latent_for_run
+
+    table = run.tables.get(LATENT_TABLES[suffix])
+    cells = processed.adata.obs_names.astype(str)
+    if table is not None and set(cells) <= set(table["cell"].astype(str)):
+        return (
+            table.set_index(table["cell"].astype(str))
+            .loc[cells]
+            .drop(columns="cell")
+            .to_numpy(dtype="float32")
+        )
+    return latent_for_run(run, processed.adata, batch_column=batch_column)
+
+
+def embedding_of(
+    processed: ProcessedMatrix, input_key: str, config: EmbeddingConfig, batch: str | None
+) -> Embedding:
+    """The embedding of one input with these settings, computed once per session."""
+
+    def compute() -> object:
+        matrix = input_matrix(processed, input_key, batch)
+        with st.spinner(f"Computing {METHOD_NAMES[config.method]}…"):
+            return embed(matrix, config, input_name=input_key)
+
+    return ui.session_memo("embeddings", processed, (input_key, config, batch), compute)
+
+
+def scores_of(
+    processed: ProcessedMatrix,
+    input_key: str,
+    embedding: Embedding,
+    label: str | None,
+    batch: str | None,
+) -> dict:
+    obs = processed.adata.obs
+    return ui.session_memo(
+        "scores",
+        embedding,
+        (label, batch),
+        lambda: embedding_scores(
+            input_matrix(processed, input_key, batch),
+            embedding.coords,
+            labels=None if label is None else obs[label].astype(str).to_numpy(),
+            batches=None if batch is None else obs[batch].astype(str).to_numpy(),
+        ),
+    )
+
+
+# --- widgets ------------------------------------------------------------------------------------
+
+
+def method_settings(prefix: str, method: str) -> EmbeddingConfig:
+    columns = st.columns(4)
+    dims = columns[0].segmented_control(
+        "Dimensions", [2, 3], key=ui.setting(f"{prefix}-dims", 2, [2, 3])
+    )
+    seed = columns[1].number_input("Seed", 0, 10_000, key=ui.setting(f"{prefix}-seed", 0))
+    config = EmbeddingConfig(method=method, n_components=int(dims or 2), seed=int(seed))
+    if method == "tsne":
+        perplexity = columns[2].slider(
+            "Perplexity",
+            5.0,
+            100.0,
+            step=1.0,
+            key=ui.setting(f"{prefix}-perplexity", 30.0),
+            help="Roughly how many neighbours each cell tries to keep close",
+        )
+        config = replace(config, perplexity=perplexity)
+    if method == "umap":
+        neighbours = columns[2].slider(
+            "Neighbours", 2, 200, key=ui.setting(f"{prefix}-neighbours", 15)
+        )
+        min_dist = columns[3].slider(
+            "Minimum distance", 0.0, 1.0, step=0.05, key=ui.setting(f"{prefix}-min-dist", 0.5)
+        )
+        config = replace(config, n_neighbors=int(neighbours), min_dist=float(min_dist))
+    return config
+
+
+def metadata_columns(processed: ProcessedMatrix) -> tuple[str | None, str | None]:
+    obs_columns = [str(c) for c in processed.adata.obs.columns]
+    options = [NO_COLOR, *obs_columns]
+    left, right = st.columns(2)
+    label = left.selectbox(
+        "Label column (for kNN accuracy and silhouette)",
+        options,
+        key=ui.setting("emb-label", _default(processed.label_column, options), options),
+    )
+    batch = right.selectbox(
+        "Batch column (for batch mixing)",
+        options,
+        key=ui.setting("emb-batch", _default(processed.batch_column, options), options),
+    )
+    return (None if label == NO_COLOR else label), (None if batch == NO_COLOR else batch)
+
+
+def _default(column: str | None, options: list[str]) -> str:
+    return column if column in options else NO_COLOR
+
+
+def color_values(
+    processed: ProcessedMatrix, source_key: str, input_key: str, label: str | None
+) -> tuple[list | np.ndarray, str]:
+    """The colour column chosen by the user: metadata, Leiden clusters or a gene."""
+    obs = processed.adata.obs
+    options = [*[str(c) for c in obs.columns], LEIDEN, GENE]
+    choice = st.selectbox(
+        "Colour cells by",
+        options,
+        key=ui.setting(f"{source_key}-color", label or options[0], options),
+    )
+    if choice == LEIDEN:
+        return clusters_for(processed, input_key, label), LEIDEN
+    if choice == GENE:
+        genes = [str(g) for g in processed.adata.var_names]
+        gene = st.selectbox(
+            "Gene (type to search)", genes, key=ui.setting(f"{source_key}-gene", genes[0], genes)
+        )
+        column = processed.adata[:, gene].X
+        values = column.toarray().ravel() if hasattr(column, "toarray") else np.ravel(column)
+        return values.astype(float), gene
+    return obs[choice].astype(str).tolist(), choice
+
+
+def clusters_for(processed: ProcessedMatrix, input_key: str, label: str | None) -> list[str]:
+    resolution = st.slider(
+        "Leiden resolution",
+        0.1,
+        3.0,
+        step=0.1,
+        key=ui.setting("emb-resolution", 1.0),
+        help="Higher: more, smaller clusters",
+    )
+    with st.spinner("Finding Leiden clusters…"):
+        clusters = ui.session_memo(
+            "clusters",
+            processed,
+            (input_key, resolution),
+            lambda: leiden_clusters(
+                input_matrix(processed, input_key, None), resolution=resolution
+            ),
+        )
+    st.session_state["emb-last-clusters"] = (id(processed), clusters)
+    text = f"{len(set(clusters))} clusters at resolution {resolution:g}"
+    if label is not None:
+        ari = adjusted_rand(processed.adata.obs[label].astype(str).to_numpy(), clusters)
+        text += f"; agreement with '{ui.escape_markdown(label)}' (adjusted Rand index): {ari:.3f}"
+    st.caption(text)
+    return list(clusters)
+
+
+def score_metrics(scores: dict) -> None:
+    names = {
+        "knn_accuracy": "kNN accuracy",
+        "silhouette": "Silhouette",
+        "trustworthiness": "Trustworthiness",
+        "batch_mixing": "Batch mixing",
+    }
+    shown = [(names[k], scores[k]) for k in names if scores.get(k) is not None]
+    for column, (name, value) in zip(st.columns(len(shown)), shown, strict=True):
+        column.metric(name, f"{value:.3f}")
+    st.caption(f"Scores on {scores['n_scored']:,} cells (a random subsample for large data).")
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+def explore_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
+    label, batch = metadata_columns(processed)
+    options = input_options(processed.source_name)
+    left, right = st.columns(2)
+    input_key = left.selectbox(
+        "Computed on", list(options), format_func=options.get, key=ui.setting("emb-input", "pca")
+    )
+    method = right.segmented_control(
+        "Method",
+        list(METHOD_NAMES),
+        format_func=METHOD_NAMES.get,
+        key=ui.setting("emb-method", "pca", list(METHOD_NAMES)),
+    )
+    config = method_settings("emb", method or "pca")
+    embedding = embedding_of(processed, input_key, config, batch)
+    colors, color_name = color_values(processed, "emb", input_key, label)
+    cell_ids = processed.adata.obs_names.astype(str).tolist()
+    figure = embedding_figure(
+        embedding.coords,
+        color=colors,
+        color_name=color_name,
+        cell_ids=cell_ids,
+        hover=_hover(processed, label, batch),
+        title=f"{METHOD_NAMES[config.method]} of {options[input_key].lower()}",
+    )
+    event = st.plotly_chart(
+        figure,
+        on_select="rerun",
+        selection_mode=("lasso", "box"),
+        key=f"emb-plot-{config.n_components}",
+    )
+    st.caption(f"Computed in {embedding.seconds:.1f} s.")
+    score_metrics(scores_of(processed, input_key, embedding, label, batch))
+    selection_section(processed, event)
+    downloads(processed, embedding, figure, (colors, color_name), input_key, batch)
+
+
+def _hover(processed: ProcessedMatrix, label: str | None, batch: str | None) -> dict:
+    obs = processed.adata.obs
+    return {name: obs[name].astype(str).tolist() for name in (label, batch) if name is not None}
+
+
+def selection_section(processed: ProcessedMatrix, event: object) -> None:
+    indices = selection_indices(event)
+    if not indices:
+        st.caption("Lasso or box-select cells to see the genes that set them apart.")
+        return
+    mask = np.zeros(processed.adata.n_obs, dtype=bool)
+    mask[indices] = True
+    st.markdown(f"**{mask.sum():,} cells selected**: top genes against the other cells")
+    try:
+        table = top_genes(processed.adata, mask)
+    except GenodashError as error:
+        ui.show_error(error)
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Download these genes (CSV)",
+        table.to_csv(index=False),
+        file_name="selection_top_genes.csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="emb-selection-download",
+    )
+
+
+def downloads(
+    processed: ProcessedMatrix,
+    embedding: Embedding,
+    figure: go.Figure,
+    coloring: tuple[list | np.ndarray, str],
+    input_key: str,
+    batch: str | None,
+) -> None:
+    colors, color_name = coloring
+    obs = processed.adata.obs
+    extra = {str(c): obs[c].astype(str).tolist() for c in obs.columns[:8]}
+    if color_name == LEIDEN:
+        extra["leiden"] = colors
+    table = embedding_table(
+        processed.adata.obs_names.astype(str).tolist(),
+        embedding.coords,
+        method=embedding.method,
+        extra=extra,
+    )
+    stem = f"{embedding.method}_{input_key.replace(':', '_')}"
+    columns = st.columns(5)
+    columns[0].download_button(
+        "Coordinates (CSV)",
+        table.to_csv(index=False),
+        file_name=f"{stem}.csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="emb-dl-csv",
+    )
+    for column, fmt in zip(columns[1:4], ("png", "svg", "html"), strict=True):
+        column.download_button(
+            f"Figure ({fmt.upper()})",
+            ui.session_cached(
+                f"emb-fig-{fmt}", embedding, lambda fmt=fmt: figure_bytes(figure, fmt), color_name
+            ),
+            file_name=f"{stem}.{fmt}",
+            on_click="ignore",
+            icon=":material/image:",
+            key=f"emb-dl-{fmt}",
+        )
+    with columns[4]:
+        h5ad_download(processed, embedding, input_key, batch)
+
+
+def h5ad_download(
+    processed: ProcessedMatrix, embedding: Embedding, input_key: str, batch: str | None
+) -> None:
+    latent = None
+    if input_key.startswith("run:"):
+        latent = input_matrix(processed, input_key, batch)
+    stored = st.session_state.get("emb-last-clusters")
+    clusters = stored[1] if stored is not None and stored[0] == id(processed) else None
+    name = f"{embedding.method}_{input_key.replace(':', '_')}"
+    st.download_button(
+        "Matrix + embedding (.h5ad)",
+        ui.session_cached(
+            "emb-h5ad",
+            embedding,
+            lambda: h5ad_bytes(
+                processed, embeddings={name: embedding.coords}, latent=latent, clusters=clusters
+            ),
+            None if clusters is None else len(clusters),
+        ),
+        file_name="embedding.h5ad",
+        on_click="ignore",
+        icon=":material/download:",
+        key="emb-dl-h5ad",
+    )
+
+
+COURSE_PANELS = (("pca", "pca"), ("latent", "pca"), ("pca", "tsne"), ("latent", "tsne"))
+
+
+def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
+    label, batch = metadata_columns(processed)
+    options = input_options(processed.source_name)
+    runs = [key for key in options if key.startswith("run:")]
+    autoencoders = [key for key in runs if "autoencoder run" in options[key]]
+    st.markdown(
+        "Up to four embeddings of the same cells, same colours, scores under each panel. "
+        "The **course figure**: PCA | autoencoder latent | tSNE on PCA | tSNE on the latent."
+    )
+    if st.button("Course figure", icon=":material/school:", key="cmp-course"):
+        _set_course_panels(autoencoders or runs)
+    panels = []
+    columns = st.columns(4)
+    for i, column in enumerate(columns):
+        with column:
+            chosen = panel_choice(i, options)
+        if chosen is not None:
+            panels.append(chosen)
+    if not panels:
+        st.info("Choose at least one panel.", icon=":material/info:")
+        return
+    if not runs:
+        st.caption("No autoencoder yet: train one on *Autoencoders* to compare its latent space.")
+    computed = []
+    for input_key, method in panels:
+        config = EmbeddingConfig(method=method)
+        embedding = embedding_of(processed, input_key, config, batch)
+        scores = scores_of(processed, input_key, embedding, label, batch)
+        title = f"{METHOD_NAMES[method]} of {_short(options[input_key])}"
+        computed.append((title, embedding.coords, scores))
+    colors = None if label is None else processed.adata.obs[label].astype(str).tolist()
+    figure = embedding_grid(
+        computed,
+        color=colors,
+        color_name=label or "",
+        cell_ids=processed.adata.obs_names.astype(str).tolist(),
+    )
+    st.plotly_chart(figure, key="cmp-grid")
+    table = pd.DataFrame([{"embedding": title, **scores} for title, _, scores in computed])
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Scores (CSV)",
+        table.to_csv(index=False),
+        file_name="embedding_scores.csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="cmp-dl-scores",
+    )
+
+
+def _short(label: str) -> str:
+    return label.replace("Processed data", "the data").replace(" (50 components)", "")
+
+
+def _set_course_panels(runs: list[str]) -> None:
+    if not runs:
+        st.warning(
+            "The course figure needs an autoencoder: train one on *Autoencoders* first.",
+            icon=":material/warning:",
+        )
+        return
+    for i, (source, method) in enumerate(COURSE_PANELS):
+        st.session_state[f"cmp-input-{i}"] = runs[0] if source == "latent" else "pca"
+        st.session_state[f"cmp-method-{i}"] = method
+
+
+def panel_choice(index: int, options: dict[str, str]) -> tuple[str, str] | None:
+    keys = ["(empty)", *options]
+    default = "pca" if index < 2 else "(empty)"
+    input_key = st.selectbox(
+        f"Panel {index + 1}: computed on",
+        keys,
+        format_func=lambda k: options.get(k, k),
+        key=ui.setting(f"cmp-input-{index}", default, keys),
+    )
+    method = st.selectbox(
+        "Method",
+        list(METHOD_NAMES),
+        format_func=METHOD_NAMES.get,
+        key=ui.setting(f"cmp-method-{index}", "tsne" if index else "pca", list(METHOD_NAMES)),
+    )
+    return None if input_key == "(empty)" else (input_key, method)
+
+
+def sequence_view(dataset: SequenceSet) -> None:
+    st.markdown(
+        "A trained sequence model turns each sequence into a vector: the input of its last "
+        "layer. Embedding those vectors shows how the model sees your sequences — if it "
+        "learned the task, the classes form separate groups."
+    )
+    runs = [r for r in list_runs(ui.workspace_dir()) if r.kind == "sequence"]
+    if not runs:
+        st.info("No sequence model yet: train one first.", icon=":material/info:")
+        st.page_link("pages/3_Train.py", label="Train a model", icon=":material/model_training:")
+        return
+    names = [r.name for r in runs]
+    name = st.selectbox("Sequence run", names, key=ui.setting("seqemb-run", names[0], names))
+    method = st.segmented_control(
+        "Method",
+        list(METHOD_NAMES),
+        format_func=METHOD_NAMES.get,
+        key=ui.setting("seqemb-method", "umap", list(METHOD_NAMES)),
+    )
+    config = method_settings("seqemb", method or "umap")
+    path = next(r.path for r in runs if r.name == name)
+    with st.spinner("Running the model over the sequences and embedding its features…"):
+        embedding, scores = ui.session_memo(
+            "sequence-features",
+            dataset,
+            (name, config),
+            lambda: _features_embedding(load_run(path), dataset, config),
+        )
+    colors = None if dataset.labels is None else [str(x) for x in dataset.labels]
+    figure = embedding_figure(
+        embedding.coords,
+        color=colors,
+        color_name="class",
+        cell_ids=list(dataset.ids),
+        title=f"{METHOD_NAMES[embedding.method]} of the penultimate-layer features of {name}",
+    )
+    st.plotly_chart(figure, key="seqemb-plot")
+    score_metrics(scores)
+    table = embedding_table(
+        list(dataset.ids),
+        embedding.coords,
+        method=embedding.method,
+        extra=None if colors is None else {"class": colors},
+    )
+    st.download_button(
+        "Coordinates (CSV)",
+        table.to_csv(index=False),
+        file_name=f"{embedding.method}_features_{name}.csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="seqemb-dl",
+    )
+
+
+def _features_embedding(run: object, dataset: SequenceSet, config: EmbeddingConfig) -> tuple:
+    from genodash.train.sequence import sequence_features
+
+    features = sequence_features(run, dataset)
+    embedding = embed(features, config, input_name=f"features:{run.config['model']}")
+    labels = None if dataset.labels is None else np.asarray(dataset.labels, dtype=str)
+    return embedding, embedding_scores(features, embedding.coords, labels=labels)
+
+
+VIEWS = ("Explore", "Compare side by side")
+
+with ui.page("Embeddings", ":material/bubble_chart:", ABOUT):
+    dataset = ui.current_dataset()
+    if isinstance(dataset, SequenceSet):
+        sequence_view(dataset)
+    else:
+        try:
+            processed = ui.processed_matrix(dataset)
+        except GenodashError as error:
+            ui.show_error(error, context="The default preprocessing does not suit this matrix")
+            processed = None
+        if processed is not None:
+            ui.processed_caption(dataset)
+            view = (
+                st.segmented_control("View", VIEWS, key=ui.setting("emb-view", VIEWS[0], VIEWS))
+                or VIEWS[0]
+            )
+            try:
+                if view == VIEWS[0]:
+                    explore_view(dataset, processed)
+                else:
+                    compare_view(dataset, processed)
+            except GenodashError as error:
+                ui.show_error(error, context="This embedding cannot be computed")

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from conftest import DATA
+from genodash.data import MatrixSet
+from genodash.datasets import pbmc68k, simulated_counts
+from genodash.errors import ConfigError
+from genodash.expression.preprocess import (
+    PreprocessConfig,
+    config_fields,
+    preprocess,
+    qc_metrics,
+)
+
+STEPS = [
+    "filter_cells_by_genes",
+    "filter_cells_by_counts",
+    "filter_cells_by_mito",
+    "filter_genes_by_cells",
+    "normalize_total",
+    "log1p",
+    "highly_variable_genes",
+    "scale",
+]
+
+
+@pytest.fixture(scope="module")
+def counts() -> MatrixSet:
+    return simulated_counts(n_cells=300, n_genes=300, n_types=3, seed=0)
+
+
+@pytest.fixture(scope="module")
+def pbmc() -> MatrixSet:
+    return pbmc68k()
+
+
+def _steps(processed) -> dict[str, dict]:
+    return {step["step"]: step for step in processed.steps}
+
+
+def test_qc_metrics_by_hand() -> None:
+    from genodash.io import read_matrix
+
+    matrix = read_matrix(DATA / "matrix.csv")
+    values = matrix.adata.X.toarray() if scipy.sparse.issparse(matrix.adata.X) else matrix.adata.X
+    qc = qc_metrics(matrix)
+    assert list(qc.index) == [f"cell{i}" for i in range(1, 7)]
+    np.testing.assert_allclose(qc["total_counts"], values.sum(axis=1))
+    np.testing.assert_array_equal(qc["n_genes"], (values != 0).sum(axis=1))
+    mito = list(matrix.adata.var_names).index("MT-CO1")
+    np.testing.assert_allclose(qc["pct_mito"], 100 * values[:, mito] / values.sum(axis=1))
+    assert qc.attrs["value_type"] == "counts"
+
+
+def test_qc_metrics_without_mito_genes(counts) -> None:
+    no_mito = MatrixSet(counts.adata[:, 13:].copy(), "no mito", "example")
+    assert "pct_mito" not in qc_metrics(no_mito).columns
+
+
+def test_default_recipe_records_every_step(counts) -> None:
+    processed = preprocess(counts)
+    assert [step["step"] for step in processed.steps] == STEPS
+    steps = _steps(processed)
+    assert steps["normalize_total"]["ran"] and steps["log1p"]["ran"]
+    assert not steps["filter_cells_by_genes"]["ran"]
+    assert steps["filter_cells_by_genes"]["note"] == "off (0)"
+    # 300 genes < 2000: nothing to select
+    assert not steps["highly_variable_genes"]["ran"]
+    assert "all 300 genes kept" in steps["highly_variable_genes"]["note"]
+    assert processed.value_type == "non-negative"
+    assert processed.adata.X.dtype == np.float32
+    assert scipy.sparse.issparse(processed.adata.X)
+    totals = np.expm1(processed.adata.X.toarray()).sum(axis=1)
+    np.testing.assert_allclose(totals, 1e4, rtol=1e-3)
+    json.dumps(processed.summary())
+
+
+def test_steps_match_scanpy(counts) -> None:
+    import scanpy as sc
+
+    expected = counts.adata.copy()
+    sc.pp.normalize_total(expected, target_sum=1e4)
+    sc.pp.log1p(expected)
+    sc.pp.highly_variable_genes(expected, n_top_genes=100, flavor="seurat", subset=True)
+    processed = preprocess(counts, PreprocessConfig(n_top_genes=100))
+    assert list(processed.adata.var_names) == list(expected.var_names)
+    np.testing.assert_allclose(processed.adata.X.toarray(), expected.X.toarray(), rtol=1e-5)
+
+
+def test_dense_input_gives_the_same_result(counts) -> None:
+    dense = MatrixSet(counts.adata.copy(), "dense", "example")
+    dense.adata.X = dense.adata.X.toarray()
+    sparse_result = preprocess(counts, PreprocessConfig(n_top_genes=100, min_genes_per_cell=50))
+    dense_result = preprocess(dense, PreprocessConfig(n_top_genes=100, min_genes_per_cell=50))
+    assert isinstance(dense_result.adata.X, np.ndarray)
+    np.testing.assert_allclose(dense_result.adata.X, sparse_result.adata.X.toarray(), rtol=1e-5)
+    assert list(dense_result.adata.obs_names) == list(sparse_result.adata.obs_names)
+
+
+def test_input_is_not_changed(counts) -> None:
+    before = counts.adata.X.copy()
+    obs_before = counts.adata.obs.copy()
+    preprocess(counts, PreprocessConfig(n_top_genes=50, scale=True, min_genes_per_cell=10))
+    assert (before != counts.adata.X).nnz == 0
+    assert list(counts.adata.obs.columns) == list(obs_before.columns)
+    assert counts.adata.n_vars == 300
+
+
+def test_hvg_keeps_n_top_genes_and_their_counts(counts) -> None:
+    processed = preprocess(counts, PreprocessConfig(n_top_genes=100))
+    assert processed.adata.n_vars == 100
+    stats = processed.gene_stats
+    assert len(stats) == 300 and int(stats["highly_variable"].sum()) == 100
+    assert list(processed.adata.var_names) == list(stats.index[stats["highly_variable"]])
+    kept = counts.adata[:, processed.adata.var_names].X.toarray()
+    np.testing.assert_array_equal(processed.adata.layers["counts"].toarray(), kept)
+    assert _steps(processed)["highly_variable_genes"]["ran"]
+
+
+def test_hvg_without_log1p_ranks_on_log_values(counts) -> None:
+    processed = preprocess(counts, PreprocessConfig(log1p=False, n_top_genes=50))
+    note = _steps(processed)["highly_variable_genes"]["note"]
+    assert "log(1 + value), since log1p is off" in note
+    assert processed.adata.n_vars == 50
+
+
+def test_scaling_makes_dense_unit_variance(counts) -> None:
+    processed = preprocess(counts, PreprocessConfig(scale=True, scale_max_value=None))
+    X = processed.adata.X
+    assert isinstance(X, np.ndarray) and X.dtype == np.float32
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(X.std(axis=0, ddof=1), 1, atol=1e-3)
+    assert processed.value_type == "signed"
+    clipped = preprocess(counts, PreprocessConfig(scale=True, scale_max_value=2.0))
+    assert np.abs(clipped.adata.X).max() == pytest.approx(2.0)
+
+
+def test_filters_remove_the_expected_cells_and_genes(counts) -> None:
+    qc = qc_metrics(counts)
+    threshold = int(np.median(qc["n_genes"]))
+    mito_cut = float(np.percentile(qc["pct_mito"], 80))
+    config = PreprocessConfig(
+        min_genes_per_cell=threshold, max_mito_percent=mito_cut, min_cells_per_gene=5
+    )
+    processed = preprocess(counts, config)
+    expected = (qc["n_genes"] >= threshold) & (qc["pct_mito"] <= mito_cut)
+    assert list(processed.adata.obs_names) == list(qc.index[expected])
+    np.testing.assert_array_equal(processed.qc["kept"].to_numpy(), expected.to_numpy())
+    kept_cells = counts.adata[expected.to_numpy()].X
+    detected = np.asarray((kept_cells > 0).sum(axis=0)).ravel()
+    assert processed.adata.n_vars == int((detected >= 5).sum())
+    steps = _steps(processed)
+    removed = int((qc["n_genes"] < threshold).sum())
+    assert steps["filter_cells_by_genes"]["note"].startswith(f"removed {removed:,} cells")
+    assert steps["filter_cells_by_mito"]["ran"]
+
+
+def test_filter_that_empties_the_matrix_is_a_config_error(counts) -> None:
+    with pytest.raises(ConfigError, match="filter_cells_by_counts"):
+        preprocess(counts, PreprocessConfig(min_counts_per_cell=10**6))
+    with pytest.raises(ConfigError, match="filter_genes_by_cells"):
+        preprocess(counts, PreprocessConfig(min_cells_per_gene=10**4))
+
+
+def test_mito_filter_without_mito_genes_is_skipped(counts) -> None:
+    no_mito = MatrixSet(counts.adata[:, 13:].copy(), "no mito", "example")
+    step = _steps(preprocess(no_mito, PreprocessConfig(max_mito_percent=5)))
+    assert not step["filter_cells_by_mito"]["ran"]
+    assert "no mitochondrial genes" in step["filter_cells_by_mito"]["note"]
+
+
+def test_signed_data_go_through_unchanged(pbmc) -> None:
+    config = PreprocessConfig(min_genes_per_cell=10, min_counts_per_cell=10, n_top_genes=100)
+    processed = preprocess(pbmc, config)
+    steps = _steps(processed)
+    for name in (
+        "filter_cells_by_genes",
+        "filter_cells_by_counts",
+        "normalize_total",
+        "log1p",
+        "highly_variable_genes",
+    ):
+        assert not steps[name]["ran"], name
+        assert steps[name]["note"].startswith("skipped"), name
+    np.testing.assert_array_equal(processed.adata.X, pbmc.adata.X)
+    assert processed.value_type == "signed" and not processed.has_counts
+    assert processed.label_column == "bulk_labels"
+    assert list(processed.adata.obs["bulk_labels"]) == list(pbmc.adata.obs["bulk_labels"])
+
+
+def test_normalized_data_skip_count_steps_but_select_genes(counts) -> None:
+    logged = counts.adata.copy()
+    logged.X = logged.X.log1p()
+    matrix = MatrixSet(logged, "log data", "example", value_type="non-negative")
+    processed = preprocess(matrix, PreprocessConfig(n_top_genes=40, min_genes_per_cell=1))
+    steps = _steps(processed)
+    assert not steps["normalize_total"]["ran"] and not steps["log1p"]["ran"]
+    assert "already normalized" in steps["normalize_total"]["note"]
+    assert steps["highly_variable_genes"]["ran"] and steps["filter_cells_by_genes"]["ran"]
+    assert processed.adata.n_vars == 40 and not processed.has_counts
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_mito_percent": 0},
+        {"min_genes_per_cell": -1},
+        {"target_sum": 0},
+        {"n_top_genes": 0},
+        {"scale_max_value": -1.0},
+    ],
+)
+def test_bad_settings_are_config_errors(bad) -> None:
+    with pytest.raises(ConfigError):
+        PreprocessConfig(**bad)
+
+
+def test_config_fields_describe_widgets() -> None:
+    described = {f["name"]: f for f in config_fields(PreprocessConfig)}
+    assert described["n_top_genes"]["default"] == 2000
+    assert described["max_mito_percent"]["max"] == 100.0
+    assert all(f["label"] for f in described.values())
