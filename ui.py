@@ -292,6 +292,16 @@ def control_widget(control: Any, *, key: str) -> Any:
                 key=setting(key, default),
             )
         )
+    if isinstance(default, float) and control.maximum - control.minimum > 1000:
+        return float(
+            st.number_input(
+                label,
+                min_value=float(control.minimum),
+                max_value=float(control.maximum),
+                help=tip,
+                key=setting(key, default),
+            )
+        )
     if isinstance(default, float):
         return float(
             st.slider(

@@ -12,7 +12,7 @@ import ui
 from genodash.errors import GenodashError
 from genodash.expression.export import h5ad_bytes
 from genodash.expression.preprocess import PreprocessConfig, preprocess, qc_metrics
-from genodash.plotting.expression import qc_figure
+from genodash.plotting.expression import hvg_figure, qc_figure
 
 ABOUT = """
 Raw single-cell counts need cleaning before any model sees them — the standard **scanpy**
@@ -52,6 +52,24 @@ def _has_widget(field: dataclasses.Field) -> bool:
     return "label" in field.metadata and not isinstance(field.default, type(None))
 
 
+def shown_qc(qc: pd.DataFrame) -> pd.DataFrame:
+    """QC metrics to draw: a mitochondrial share only means something for raw counts."""
+    if qc.attrs.get("value_type", "counts") != "counts" and "pct_mito" in qc.columns:
+        return qc.drop(columns="pct_mito")
+    return qc
+
+
+def thresholds(config: PreprocessConfig | None) -> dict[str, float]:
+    if config is None:
+        return {}
+    chosen = {
+        "total_counts": config.min_counts_per_cell,
+        "n_genes": config.min_genes_per_cell,
+        "pct_mito": config.max_mito_percent if config.max_mito_percent < 100 else 0,
+    }
+    return {metric: value for metric, value in chosen.items() if value}
+
+
 def steps_table(processed: object) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -80,6 +98,11 @@ def result_section(dataset: object, processed: object, chosen: bool) -> None:
     columns[2].metric("Steps run", sum(step["ran"] for step in processed.steps))
     columns[3].metric("Values", processed.value_type)
     st.table(steps_table(processed).set_index("step"))
+    figures = st.columns(2)
+    if processed.qc is not None and not processed.qc["kept"].all():
+        figures[0].plotly_chart(qc_figure(shown_qc(processed.qc)), key="prep-qc-kept")
+    if processed.gene_stats is not None:
+        figures[1].plotly_chart(hvg_figure(processed.gene_stats), key="prep-hvg-figure")
     if processed.notes:
         st.markdown(ui.notes_markdown(processed.notes))
     st.download_button(
@@ -98,9 +121,10 @@ with ui.page("Preprocess a matrix", ":material/tune:", ABOUT):
     if ui.require_matrix(dataset):
         st.subheader("1 · Quality control")
         qc = ui.session_cached("prep-qc", dataset, lambda: qc_metrics(dataset))
-        st.plotly_chart(qc_figure(qc), key="prep-qc-figure")
+        chart = st.empty()
         st.caption(
-            f"{dataset.n_obs:,} cells × {dataset.n_vars:,} genes · values: {dataset.value_type}"
+            f"{dataset.n_obs:,} cells × {dataset.n_vars:,} genes · values: {dataset.value_type}. "
+            "Dashed lines: the filters chosen below."
         )
         st.subheader("2 · Steps")
         try:
@@ -108,6 +132,9 @@ with ui.page("Preprocess a matrix", ":material/tune:", ABOUT):
         except GenodashError as error:
             ui.show_error(error, context="These settings are not valid")
             config = None
+        chart.plotly_chart(
+            qc_figure(shown_qc(qc), thresholds=thresholds(config)), key="prep-qc-figure"
+        )
         if st.button(
             "Preprocess",
             type="primary",

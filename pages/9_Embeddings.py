@@ -284,7 +284,7 @@ def explore_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
         color_name=color_name,
         cell_ids=cell_ids,
         hover=_hover(processed, label, batch),
-        title=f"{METHOD_NAMES[config.method]} of {options[input_key].lower()}",
+        title=embedding_title(input_key, config.method, options),
     )
     event = st.plotly_chart(
         figure,
@@ -428,7 +428,7 @@ def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
         config = EmbeddingConfig(method=method)
         embedding = embedding_of(processed, input_key, config, batch)
         scores = scores_of(processed, input_key, embedding, label, batch)
-        title = f"{METHOD_NAMES[method]} of {_short(options[input_key])}"
+        title = embedding_title(input_key, method, options)
         computed.append((title, embedding.coords, scores))
     colors = None if label is None else processed.adata.obs[label].astype(str).tolist()
     figure = embedding_grid(
@@ -438,8 +438,16 @@ def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
         cell_ids=processed.adata.obs_names.astype(str).tolist(),
     )
     st.plotly_chart(figure, key="cmp-grid")
-    table = pd.DataFrame([{"embedding": title, **scores} for title, _, scores in computed])
-    st.dataframe(table, hide_index=True, width="stretch")
+    table = pd.DataFrame(
+        [
+            {"embedding": title, **{SCORE_LABELS[k]: v for k, v in s.items() if k in SCORE_LABELS}}
+            for title, _, s in computed
+        ]
+    )
+    st.dataframe(table.round(3), hide_index=True, width="stretch")
+    st.caption(
+        f"Scores on {computed[0][2]['n_scored']:,} cells, k = {computed[0][2]['k']} neighbours."
+    )
     st.download_button(
         "Scores (CSV)",
         table.to_csv(index=False),
@@ -450,8 +458,26 @@ def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
     )
 
 
-def _short(label: str) -> str:
-    return label.replace("Processed data", "the data").replace(" (50 components)", "")
+def embedding_title(input_key: str, method: str, options: dict[str, str]) -> str:
+    """Short titles: 'PCA', 'UMAP of PCA', 'tSNE of the autoencoder latent (run …)'."""
+    if input_key in ("pca", "data") and method == "pca":
+        return "PCA"
+    if input_key == "pca":
+        return f"{METHOD_NAMES[method]} of PCA"
+    if input_key == "data":
+        return f"{METHOD_NAMES[method]} of the data"
+    modality = input_key.removeprefix("run:").partition(":")[2]
+    suffix = MODALITY_NAMES[f":{modality}" if modality else ""]
+    model = options[input_key].removeprefix("Latent of ").split(" run ")[0]
+    return f"{METHOD_NAMES[method]} of the {model} latent{suffix}"
+
+
+SCORE_LABELS = {
+    "knn_accuracy": "kNN accuracy",
+    "silhouette": "silhouette",
+    "trustworthiness": "trustworthiness",
+    "batch_mixing": "batch mixing",
+}
 
 
 def _set_course_panels(runs: list[str]) -> None:

@@ -142,7 +142,8 @@ def test_compare_view_shows_scores_under_each_panel():
     assert "kNN" in titles
     table = at.dataframe[0].value
     assert len(table) == 2
-    assert {"knn_accuracy", "trustworthiness"} <= set(table.columns)
+    assert {"kNN accuracy", "trustworthiness", "batch mixing"} <= set(table.columns)
+    assert list(table["embedding"]) == ["PCA", "tSNE of the data"]
 
 
 def test_course_figure_asks_for_an_autoencoder_first():

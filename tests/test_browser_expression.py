@@ -3,8 +3,6 @@ autoencoders and embeddings (with the course figure and a box selection)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from browser_support import Server, shot, upload, wait_for_text, wait_idle
@@ -92,7 +90,7 @@ def test_pbmc_course_figure(server, page):
     wait_idle(page)
     segment(page, "Compare side by side")
     page.get_by_role("button", name="Course figure").click()
-    wait_for_text(page, "tSNE of latent", timeout=240_000)
+    wait_for_text(page, "tSNE of the autoencoder latent", timeout=240_000)
     wait_idle(page)
     grid = page.locator('[data-testid="stPlotlyChart"]').first.inner_text()
     assert "kNN" in grid
@@ -103,7 +101,7 @@ def test_pbmc_course_figure(server, page):
 
 def test_box_selection_lists_top_genes(server, page):
     load_example_in_ui(page, server, "PBMC 68k reduced", "PBMC 68k (reduced)")
-    page.goto(re.sub(r"/Data", "/Embeddings", page.url))
+    sidebar_link(page, "Embeddings").click()
     wait_for_text(page, "Colour cells by")
     wait_idle(page)
     segment(page, "PCA")

@@ -57,6 +57,16 @@ def test_qc_metrics_by_hand() -> None:
     assert qc.attrs["value_type"] == "counts"
 
 
+def test_qc_counts_no_explicit_zeros() -> None:
+    import anndata
+
+    X = scipy.sparse.csr_matrix(np.array([[0, 1, 0], [2, 0, 3], [0, 0, 0]], np.float32))
+    X.data[1] = 0  # an explicitly stored zero in the second row
+    qc = qc_metrics(MatrixSet(anndata.AnnData(X), "explicit zero", "example"))
+    assert list(qc["n_genes"]) == [1, 1, 0]
+    assert list(qc["total_counts"]) == [1, 3, 0]
+
+
 def test_qc_metrics_without_mito_genes(counts) -> None:
     no_mito = MatrixSet(counts.adata[:, 13:].copy(), "no mito", "example")
     assert "pct_mito" not in qc_metrics(no_mito).columns
