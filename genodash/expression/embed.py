@@ -36,7 +36,7 @@ import numpy as np
 
 from genodash.data import is_sparse
 from genodash.errors import ConfigError
-from genodash.expression.preprocess import _param
+from genodash.settings import param
 
 METHODS = ("pca", "tsne", "umap")
 METHOD_TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -54,48 +54,48 @@ _MIN_CELLS = 4
 class EmbeddingConfig:
     """How to compute an embedding; each method reads the fields it needs."""
 
-    method: str = _param("pca", "Method", help="PCA, t-SNE or UMAP", options=METHODS)
-    n_components: int = _param(2, "Dimensions", 2, 3, "2-D or 3-D picture")
-    n_pcs: int = _param(
+    method: str = param("pca", "Method", help="PCA, t-SNE or UMAP", options=METHODS)
+    n_components: int = param(2, "Dimensions", 2, 3, "2-D or 3-D picture")
+    n_pcs: int = param(
         50, "Principal components first", 2, 200, "t-SNE/UMAP start from this many PCs"
     )
-    perplexity: float = _param(
+    perplexity: float = param(
         30.0, "Perplexity (t-SNE)", 2.0, 200.0, "About how many neighbours each cell keeps"
     )
-    n_neighbors: int = _param(
+    n_neighbors: int = param(
         15, "Neighbours (UMAP)", 2, 200, "Small: local detail; large: global shape"
     )
-    min_dist: float = _param(
+    min_dist: float = param(
         0.5, "Minimum distance (UMAP)", 0.0, 1.0, "How tightly UMAP packs similar cells"
     )
-    seed: int = _param(0, "Random seed", 0, 10_000)
-    pca_first: bool = _param(
+    seed: int = param(0, "Random seed", 0, 10_000)
+    pca_first: bool = param(
         True,
         "Reduce to principal components first",
         help="Off: t-SNE/UMAP work on every feature (slower; data with more than "
         f"{_RAW_MAX_FEATURES:,} features are still reduced)",
     )
-    n_epochs: int | None = _param(
+    n_epochs: int | None = param(
         None,
         "Epochs (UMAP)",
         10,
         2000,
         "Layout iterations; empty: 500 up to 2,000 cells, 200 up to 10,000, 100 above",
     )
-    init: str = _param(
+    init: str = param(
         "pca",
         "Start layout (UMAP)",
         help="pca: fast and keeps the global arrangement; spectral: umap-learn's default",
         options=("pca", "spectral"),
     )
-    n_iter: int | None = _param(
+    n_iter: int | None = param(
         None,
         "Iterations (t-SNE)",
         50,
         5000,
         "After 250 early-exaggeration ones; empty: 500 up to 5,000 cells, 250 above",
     )
-    deterministic: bool = _param(
+    deterministic: bool = param(
         True,
         "Reproducible UMAP",
         help="Same seed, same picture; off lets UMAP use every core (faster, varies per run)",

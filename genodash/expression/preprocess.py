@@ -10,7 +10,7 @@ what happened, so the app can show the whole recipe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 
 from genodash.data import MatrixSet, ValueType, is_sparse
 from genodash.errors import ConfigError
+from genodash.settings import param
 
 if TYPE_CHECKING:
     import anndata
@@ -26,32 +27,17 @@ MITO_PREFIXES = ("MT-", "mt-", "Mt-")
 QC_PREFIX = "qc_"
 
 
-def _param(
-    default: object,
-    label: str,
-    low: float | None = None,
-    high: float | None = None,
-    help: str = "",
-    options: tuple[str, ...] = (),
-) -> Any:
-    """A config field with what a UI needs to build a widget for it."""
-    return field(
-        default=default,
-        metadata={"label": label, "min": low, "max": high, "help": help, "options": options},
-    )
-
-
 @dataclass(frozen=True)
 class PreprocessConfig:
     """The preprocessing recipe; the defaults are scanpy's usual choices."""
 
-    min_genes_per_cell: int = _param(
+    min_genes_per_cell: int = param(
         0, "Min genes per cell", 0, 10_000, "Remove cells with fewer detected genes (0: off)"
     )
-    min_counts_per_cell: int = _param(
+    min_counts_per_cell: int = param(
         0, "Min counts per cell", 0, 1_000_000, "Remove cells with fewer total counts (0: off)"
     )
-    max_mito_percent: float = _param(
+    max_mito_percent: float = param(
         100.0,
         "Max mitochondrial %",
         0.0,
@@ -59,22 +45,22 @@ class PreprocessConfig:
         "Remove cells whose counts come more than this much from MT- genes (100: off); "
         "a high share often marks a dying cell",
     )
-    min_cells_per_gene: int = _param(
+    min_cells_per_gene: int = param(
         0, "Min cells per gene", 0, 10_000, "Remove genes detected in fewer cells (0: off)"
     )
-    normalize: bool = _param(
+    normalize: bool = param(
         True, "Normalize library size", help="Scale each cell to the same total count"
     )
-    target_sum: float = _param(1e4, "Counts per cell after normalizing", 1.0, 1e7)
-    log1p: bool = _param(True, "log(1 + x)", help="Compress the range of expression values")
-    hvg: bool = _param(
+    target_sum: float = param(1e4, "Counts per cell after normalizing", 1.0, 1e7)
+    log1p: bool = param(True, "log(1 + x)", help="Compress the range of expression values")
+    hvg: bool = param(
         True, "Keep highly variable genes", help="Keep the genes that vary most between cells"
     )
-    n_top_genes: int = _param(2000, "Number of variable genes", 10, 20_000)
-    scale: bool = _param(
+    n_top_genes: int = param(2000, "Number of variable genes", 10, 20_000)
+    scale: bool = param(
         False, "Scale genes", help="Give every gene mean 0 and variance 1 (makes the data dense)"
     )
-    scale_max_value: float | None = _param(
+    scale_max_value: float | None = param(
         10.0, "Clip scaled values at", 1.0, 100.0, "Limit outliers after scaling"
     )
 

@@ -1,7 +1,8 @@
 """Torch modules and the one registry (``MODELS`` and :func:`build_model`).
 
-Models import only torch. Input conventions: sequence models take one-hot DNA
-``float32 (N, 4, L)`` (channels A, C, G, T; padding = trailing all-zero columns).
+Models import only torch (and ``genodash.settings`` for their fields). Input conventions:
+sequence models take one-hot DNA ``float32 (N, 4, L)`` (channels A, C, G, T; padding =
+trailing all-zero columns); expression models take cells × genes ``float32``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from genodash.models.layers import SeededDropout
-from genodash.models.sequence import _param
+from genodash.settings import param
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "elu": nn.ELU, "tanh": nn.Tanh}
 COURSE_WIDTHS = (512, 256, 128)
@@ -87,22 +87,22 @@ def per_cell_mse(reconstruction: torch.Tensor, target: torch.Tensor) -> torch.Te
 
 @dataclass(frozen=True)
 class AutoencoderConfig:
-    preset: str = _param(
+    preset: str = param(
         "custom",
         "Architecture",
         help="custom: the widths below; course 8-layer: genes → 512 → 256 → 128 → latent → "
         "128 → 256 → 512 → genes (4 encoder + 4 decoder dense layers)",
         options=("custom", "course 8-layer"),
     )
-    hidden: str = _param(
+    hidden: str = param(
         "256",
         "Hidden layer widths",
         help="Encoder widths, comma-separated (e.g. 256,64); the decoder mirrors them. "
         "Ignored by the course preset",
     )
-    latent_dim: int = _param(10, "Latent dimensions", 2, 128, "Size of the bottleneck")
-    dropout: float = _param(0.1, "Dropout", 0.0, 0.8)
-    activation: str = _param("relu", "Activation", options=tuple(ACTIVATIONS))
+    latent_dim: int = param(10, "Latent dimensions", 2, 128, "Size of the bottleneck")
+    dropout: float = param(0.1, "Dropout", 0.0, 0.8)
+    activation: str = param("relu", "Activation", options=tuple(ACTIVATIONS))
 
     def widths(self) -> tuple[int, ...]:
         return COURSE_WIDTHS if self.preset == "course 8-layer" else parse_widths(self.hidden)
@@ -177,20 +177,20 @@ def gaussian_kl(mean: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class VAEConfig:
-    likelihood: str = _param(
+    likelihood: str = param(
         NEGATIVE_BINOMIAL,
         "Likelihood",
         help="negative binomial: raw counts (scVI-like, library size from each cell); "
         "gaussian: normalized or scaled values",
         options=(NEGATIVE_BINOMIAL, GAUSSIAN),
     )
-    hidden: str = _param(
+    hidden: str = param(
         "128", "Hidden layer widths", help="Encoder widths, comma-separated; the decoder mirrors"
     )
-    latent_dim: int = _param(10, "Latent dimensions", 2, 128)
-    dropout: float = _param(0.1, "Dropout", 0.0, 0.8)
-    activation: str = _param("relu", "Activation", options=tuple(ACTIVATIONS))
-    kl_warmup_epochs: int = _param(
+    latent_dim: int = param(10, "Latent dimensions", 2, 128)
+    dropout: float = param(0.1, "Dropout", 0.0, 0.8)
+    activation: str = param("relu", "Activation", options=tuple(ACTIVATIONS))
+    kl_warmup_epochs: int = param(
         10,
         "KL warm-up (epochs)",
         0,
@@ -198,7 +198,7 @@ class VAEConfig:
         "Raise the weight of the KL term from 0 to 1 over this many epochs, so the latent "
         "space is used before it is pulled towards the prior",
     )
-    n_batches: int = _param(
+    n_batches: int = param(
         0, "Batches (covariate)", 0, 100, "Set from the data's batch column; 0 for none"
     )
 
@@ -296,14 +296,14 @@ class VAE(nn.Module):
 
 @dataclass(frozen=True)
 class IntegrationConfig:
-    hidden: str = _param("128", "Hidden layer widths (each modality)", help="Comma-separated")
-    latent_dim: int = _param(10, "Latent dimensions", 2, 128)
-    dropout: float = _param(0.1, "Dropout", 0.0, 0.8)
-    activation: str = _param("relu", "Activation", options=tuple(ACTIVATIONS))
-    second_weight: float = _param(
+    hidden: str = param("128", "Hidden layer widths (each modality)", help="Comma-separated")
+    latent_dim: int = param(10, "Latent dimensions", 2, 128)
+    dropout: float = param(0.1, "Dropout", 0.0, 0.8)
+    activation: str = param("relu", "Activation", options=tuple(ACTIVATIONS))
+    second_weight: float = param(
         1.0, "Weight of the second modality", 0.0, 10.0, "Its share of the reconstruction loss"
     )
-    single_weight: float = _param(
+    single_weight: float = param(
         0.0,
         "Train each modality's own latent",
         0.0,
@@ -312,7 +312,7 @@ class IntegrationConfig:
         "single-modality embeddings into the shared space, but lets the network memorise "
         "training cells (e.g. guess a cell's proteins from noise in its RNA): compare test cells",
     )
-    n_inputs_second: int = _param(
+    n_inputs_second: int = param(
         1, "Second-modality features", 1, 100_000, "Set from the data (e.g. proteins)"
     )
 

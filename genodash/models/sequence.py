@@ -7,7 +7,7 @@ gives the penultimate-layer representation ``(N, D)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -20,21 +20,7 @@ from genodash.models.layers import (
     sinusoidal_positions,
     valid_mask,
 )
-
-
-def _param(
-    default: object,
-    label: str,
-    low: float | None = None,
-    high: float | None = None,
-    help: str = "",
-    options: tuple[str, ...] = (),
-) -> object:
-    """A config field with what a UI needs to build a widget for it."""
-    return field(
-        default=default,
-        metadata={"label": label, "min": low, "max": high, "help": help, "options": options},
-    )
+from genodash.settings import param
 
 
 class SequenceClassifier(nn.Module):
@@ -61,18 +47,18 @@ class SequenceClassifier(nn.Module):
 
 @dataclass(frozen=True)
 class CNNConfig:
-    filters: int = _param(
+    filters: int = param(
         64, "Filters per layer", 4, 512, "How many motif detectors each convolution learns"
     )
-    kernel_width: int = _param(
+    kernel_width: int = param(
         12, "First-layer filter width (bp)", 3, 32, "Length of the motifs the first layer can see"
     )
-    blocks: int = _param(
+    blocks: int = param(
         2, "Convolution blocks", 1, 4, "conv → ReLU → max-pool; deeper blocks combine motifs"
     )
-    pool: int = _param(4, "Max-pool size", 1, 8, "How much each block shortens the sequence")
-    dense: int = _param(32, "Dense layer units", 0, 512, "0 for none")
-    dropout: float = _param(0.2, "Dropout", 0.0, 0.8)
+    pool: int = param(4, "Max-pool size", 1, 8, "How much each block shortens the sequence")
+    dense: int = param(32, "Dense layer units", 0, 512, "0 for none")
+    dropout: float = param(0.2, "Dropout", 0.0, 0.8)
 
 
 class CNN(SequenceClassifier):
@@ -114,19 +100,19 @@ class CNN(SequenceClassifier):
 
 @dataclass(frozen=True)
 class LSTMConfig:
-    hidden: int = _param(64, "LSTM units per direction", 8, 512)
-    layers: int = _param(1, "LSTM layers", 1, 3)
-    bidirectional: bool = _param(True, "Bidirectional", help="Read the sequence both ways")
-    conv_frontend: bool = _param(
+    hidden: int = param(64, "LSTM units per direction", 8, 512)
+    layers: int = param(1, "LSTM layers", 1, 3)
+    bidirectional: bool = param(True, "Bidirectional", help="Read the sequence both ways")
+    conv_frontend: bool = param(
         True,
         "Convolution front-end (DanQ)",
         help="Motif detectors first, then the LSTM reads their order; much faster on long reads",
     )
-    conv_filters: int = _param(64, "Front-end filters", 4, 512)
-    conv_width: int = _param(12, "Front-end filter width (bp)", 3, 32)
-    conv_pool: int = _param(4, "Front-end max-pool size", 1, 8)
-    dense: int = _param(32, "Dense layer units", 0, 512, "0 for none")
-    dropout: float = _param(0.2, "Dropout", 0.0, 0.8)
+    conv_filters: int = param(64, "Front-end filters", 4, 512)
+    conv_width: int = param(12, "Front-end filter width (bp)", 3, 32)
+    conv_pool: int = param(4, "Front-end max-pool size", 1, 8)
+    dense: int = param(32, "Dense layer units", 0, 512, "0 for none")
+    dropout: float = param(0.2, "Dropout", 0.0, 0.8)
 
 
 class LSTM(SequenceClassifier):
@@ -176,21 +162,21 @@ class LSTM(SequenceClassifier):
 
 @dataclass(frozen=True)
 class TransformerConfig:
-    tokens: str = _param(
+    tokens: str = param(
         "conv-stem",
         "Tokens",
         help="k-mer: each token is one k-mer "
         "(a lookup table of 4^k entries); conv-stem: a learned convolution",
         options=("conv-stem", "k-mer"),
     )
-    k: int = _param(4, "Bases per token (k / stem width)", 1, 6)
-    stride: int = _param(
+    k: int = param(4, "Bases per token (k / stem width)", 1, 6)
+    stride: int = param(
         4, "Stride between tokens (bp)", 1, 8, "Larger strides give fewer tokens: faster attention"
     )
-    width: int = _param(64, "Model width", 16, 512, "Size of each token's vector")
-    layers: int = _param(2, "Encoder layers", 1, 8)
-    heads: int = _param(4, "Attention heads", 1, 16, "Must divide the model width")
-    dropout: float = _param(0.1, "Dropout", 0.0, 0.8)
+    width: int = param(64, "Model width", 16, 512, "Size of each token's vector")
+    layers: int = param(2, "Encoder layers", 1, 8)
+    heads: int = param(4, "Attention heads", 1, 16, "Must divide the model width")
+    dropout: float = param(0.1, "Dropout", 0.0, 0.8)
 
 
 class EncoderLayer(nn.Module):
