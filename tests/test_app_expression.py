@@ -171,3 +171,23 @@ def test_runs_page_shows_an_expression_run():
     at.switch_page("pages/6_Runs.py").run()
     assert not at.exception
     assert "Latent dimensions" in summary_metrics(at)
+
+
+def test_integration_model_shows_each_modality_beside_the_joint_latent():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page("pages/8_Autoencoders.py")
+    at.session_state["dataset"] = ui.cached_example(
+        "simulated-cite-seq", (("n_cells", 300), ("seed", 0))
+    )
+    at.session_state["ae-model"] = "integration"
+    at.run()
+    assert not at.exception
+    assert any("proteins measured in the same cells" in c.value for c in at.caption)
+    at.number_input(key="ae-integration-epochs").set_value(2)
+    at.button(key="ae-start").click().run()
+    at = until(at, has_subheader("Results"))
+    assert not at.exception
+    titles = [c["layout"]["title"]["text"] for c in charts(at) if "Latent" in str(c["layout"])]
+    assert any("first modality" in t for t in titles)
+    assert any("second modality" in t for t in titles)
+    assert any("joint" in t for t in titles)
