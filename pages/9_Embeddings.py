@@ -18,6 +18,7 @@ from genodash.expression.export import embedding_table, figure_bytes, h5ad_bytes
 from genodash.expression.preprocess import ProcessedMatrix
 from genodash.expression.scores import embedding_scores
 from genodash.plotting.expression import embedding_figure, embedding_grid, selection_indices
+from genodash.train.expression import cells_latent
 from genodash.train.runs import list_runs, load_run
 
 ABOUT = """
@@ -87,25 +88,8 @@ def _compute_input(processed: ProcessedMatrix, key: str, batch_column: str | Non
         return pca_coordinates(processed.adata.X, min(50, *processed.adata.shape) - 1)
     name, _, modality = key.removeprefix("run:").partition(":")
     run = load_run(ui.workspace_dir() / name)
-    return run_latent(run, processed, f":{modality}" if modality else "", batch_column)
-
-
-def run_latent(
-    run: object, processed: ProcessedMatrix, suffix: str, batch_column: str | None
-) -> np.ndarray:
-    """The run's stored latent when it covers these cells, else these cells encoded anew."""
-    from genodash.train.expression import latent_for_run
-
-    table = run.tables.get(LATENT_TABLES[suffix])
-    cells = processed.adata.obs_names.astype(str)
-    if table is not None and set(cells) <= set(table["cell"].astype(str)):
-        return (
-            table.set_index(table["cell"].astype(str))
-            .loc[cells]
-            .drop(columns="cell")
-            .to_numpy(dtype="float32")
-        )
-    return latent_for_run(run, processed.adata, batch_column=batch_column)
+    table = LATENT_TABLES[f":{modality}" if modality else ""]
+    return cells_latent(run, processed.adata, table=table, batch_column=batch_column)
 
 
 def embedding_of(

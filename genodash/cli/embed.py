@@ -191,26 +191,16 @@ def _latent(folder: Path, matrix: MatrixSet, processed: ProcessedMatrix) -> tupl
         raise RunError(
             f"is a {run.kind} run; --input needs an expression model's run", file=folder.name
         )
-    cell_ids = [str(c) for c in processed.adata.obs_names]
-    saved = run.tables.get("latent")
-    saved_cells = set(saved["cell"].astype(str)) if saved is not None and "cell" in saved else set()
-    if saved is not None and set(cell_ids) <= saved_cells:
+    from genodash.train.expression import latent_for_run, saved_latent
+
+    saved = saved_latent(run, [str(c) for c in processed.adata.obs_names])
+    if saved is not None:
         _log(f"using the latent coordinates saved with run {folder.name}")
-        return _aligned_latent(saved, cell_ids), f"latent:{folder.name}"
-    return _encoded_latent(run, processed, folder.name), f"latent:{folder.name}"
-
-
-def _aligned_latent(saved: pd.DataFrame, cell_ids: list[str]) -> np.ndarray:
-    table = saved.assign(cell=saved["cell"].astype(str)).drop_duplicates("cell").set_index("cell")
-    columns = [c for c in table.columns if str(c).startswith("z")]
-    return table.loc[cell_ids, columns].to_numpy(dtype=np.float32)
-
-
-def _encoded_latent(run: Any, processed: ProcessedMatrix, run_name: str) -> np.ndarray:
-    from genodash.train.expression import latent_for_run
-
-    _log(f"encoding the cells with run {run_name}")
-    return np.asarray(latent_for_run(run, processed.adata), dtype=np.float32)
+        return saved, f"latent:{folder.name}"
+    _log(f"encoding the cells with run {folder.name}")
+    return np.asarray(
+        latent_for_run(run, processed.adata), dtype=np.float32
+    ), f"latent:{folder.name}"
 
 
 def _write_csv_atomically(table: pd.DataFrame, target: Path) -> None:

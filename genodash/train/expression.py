@@ -571,6 +571,30 @@ def _label_counts(labels: list[str] | None) -> dict[str, int]:
 # --- reuse a trained run -------------------------------------------------------------------
 
 
+def saved_latent(run: Run, cell_ids: list[str], *, table: str = "latent") -> np.ndarray | None:
+    """The latent coordinates saved with the run (``table``: ``latent``, or
+    ``latent_first``/``latent_second`` of a two-modality run) for ``cell_ids``, in that
+    order; ``None`` when the run did not save every one of them."""
+    saved = run.tables.get(table)
+    if saved is None or "cell" not in saved or not set(cell_ids) <= set(saved["cell"].astype(str)):
+        return None
+    indexed = saved.assign(cell=saved["cell"].astype(str)).drop_duplicates("cell")
+    indexed = indexed.set_index("cell")
+    columns = [c for c in indexed.columns if str(c).startswith("z")]
+    return indexed.loc[cell_ids, columns].to_numpy(dtype=np.float32)
+
+
+def cells_latent(
+    run: Run, adata: anndata.AnnData, *, table: str = "latent", batch_column: str | None = None
+) -> np.ndarray:
+    """Latent coordinates of ``adata``'s cells: saved with the run when it has them all
+    (see :func:`saved_latent`), else encoded anew with :func:`latent_for_run`."""
+    saved = saved_latent(run, [str(c) for c in adata.obs_names], table=table)
+    if saved is not None:
+        return saved
+    return np.asarray(latent_for_run(run, adata, batch_column=batch_column), dtype=np.float32)
+
+
 def latent_for_run(
     run: Run,
     adata: anndata.AnnData,
