@@ -62,7 +62,7 @@ def column_choices(processed: object, dataset: MatrixSet) -> tuple[str | None, s
 def paired_modalities(dataset: MatrixSet, processed: object) -> tuple[object, object | None]:
     """The (first, second) matrices for training: the processed matrix alone, or paired with
     the example's proteins or an uploaded second matrix of the same cells."""
-    built_in = second_modality(dataset)
+    built_in = ui.session_memo("ae-second", dataset, None, lambda: second_modality(dataset))
     if built_in is not None:
         st.caption(
             f"Second modality: {built_in.n_vars} proteins measured in the same cells "
