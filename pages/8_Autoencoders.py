@@ -89,6 +89,10 @@ def paired_modalities(dataset: MatrixSet, processed: object) -> tuple[object, ob
     except GenodashError as error:
         ui.show_error(error, context="The second matrix cannot be used")
         return processed.adata, None
+    st.caption(
+        f"Second modality: {paired.n_vars:,} features of {ui.escape_markdown(upload.name)} "
+        f"measured in {paired.n_obs:,} of the same cells, for the integration model."
+    )
     if notes:
         st.markdown(ui.notes_markdown(notes))
     return first, paired

@@ -13,7 +13,13 @@ import ui
 from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError
 from genodash.expression.cluster import adjusted_rand, leiden_clusters, top_genes
-from genodash.expression.embed import Embedding, EmbeddingConfig, embed, pca_coordinates
+from genodash.expression.embed import (
+    UMAP_LAYOUTS,
+    Embedding,
+    EmbeddingConfig,
+    embed,
+    pca_coordinates,
+)
 from genodash.expression.export import embedding_table, figure_bytes, h5ad_bytes
 from genodash.expression.preprocess import ProcessedMatrix
 from genodash.expression.scores import embedding_scores
@@ -130,7 +136,7 @@ def scores_of(
 
 
 def method_settings(prefix: str, method: str) -> EmbeddingConfig:
-    columns = st.columns(4)
+    columns = st.columns(5)
     dims = columns[0].segmented_control(
         "Dimensions", [2, 3], key=ui.setting(f"{prefix}-dims", 2, [2, 3])
     )
@@ -153,8 +159,27 @@ def method_settings(prefix: str, method: str) -> EmbeddingConfig:
         min_dist = columns[3].slider(
             "Minimum distance", 0.0, 1.0, step=0.05, key=ui.setting(f"{prefix}-min-dist", 0.5)
         )
-        config = replace(config, n_neighbors=int(neighbours), min_dist=float(min_dist))
+        layout = columns[4].selectbox(
+            "Layout",
+            UMAP_LAYOUTS,
+            key=ui.setting(f"{prefix}-layout", "auto", list(UMAP_LAYOUTS)),
+            help="reproducible: same seed, same picture (one core); parallel: every core, "
+            "faster, varies slightly per run; auto: reproducible up to 50,000 cells",
+        )
+        config = replace(
+            config, n_neighbors=int(neighbours), min_dist=float(min_dist), umap_layout=layout
+        )
     return config
+
+
+def layout_note(embedding: Embedding) -> str:
+    """A caption's warning when a UMAP picture will not come out the same next time."""
+    if embedding.params.get("deterministic") is False:
+        return (
+            " The UMAP layout used every core, so it varies slightly from run to run; choose "
+            "the reproducible layout for the same picture every time."
+        )
+    return ""
 
 
 def metadata_columns(processed: ProcessedMatrix) -> tuple[str | None, str | None]:
@@ -276,7 +301,7 @@ def explore_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
         selection_mode=("lasso", "box"),
         key=f"emb-plot-{config.n_components}",
     )
-    st.caption(f"Computed in {embedding.seconds:.1f} s.")
+    st.caption(f"Computed in {embedding.seconds:.1f} s.{layout_note(embedding)}")
     score_metrics(scores_of(processed, input_key, embedding, label, batch))
     selection_section(processed, event)
     downloads(processed, embedding, figure, (colors, color_name), input_key, batch)

@@ -51,14 +51,24 @@ def segment(page, label: str) -> None:
     wait_idle(page)
 
 
-def test_embeddings_by_direct_link_on_a_fresh_server(browser, page):
+def test_expression_pages_by_direct_link_on_a_fresh_server(browser):
     fresh = Server()
+    expected = {
+        "Preprocess": ("Preprocess a matrix", "This page works on an expression matrix"),
+        "Autoencoders": ("Autoencoders", "This page works on an expression matrix"),
+        "Embeddings": ("Embeddings", "No sequence model yet"),
+    }
     try:
-        page.goto(f"{fresh.url}/Embeddings")
-        wait_for_text(page, "No sequence model yet")
-        wait_idle(page)
-        assert page.title() == "Embeddings · genodash"
-        shot(page, "embeddings-direct-link")
+        for path, (title, text) in expected.items():  # the first is the server's first request
+            context = browser.new_context(viewport={"width": 1300, "height": 1400})
+            page = context.new_page()
+            page.goto(f"{fresh.url}/{path}")
+            wait_for_text(page, text)
+            wait_idle(page)
+            assert page.title() == f"{title} · genodash"
+            assert page.locator('[data-testid="stException"]').count() == 0
+            shot(page, f"direct-link-{path.lower()}")
+            context.close()
     finally:
         fresh.stop()
 
@@ -155,3 +165,89 @@ def test_uploaded_matrix_gets_scored_embeddings(server, page, counts_files, kind
     assert 0 <= float(metrics["Batch mixing"]) <= 1
     assert page.locator('[data-testid="stException"]').count() == 0
     shot(page, f"embeddings-upload-{kind}")
+
+
+def test_count_vae_with_batch_mixes_the_batches(server, page):
+    load_example_in_ui(page, server, "Simulated counts with batches", "Simulated counts")
+    sidebar_link(page, "Autoencoders").click()
+    wait_for_text(page, "2 · Model")
+    wait_idle(page)
+    choose(page, "Model", "Variational autoencoder (scVI-like)")
+    wait_for_text(page, "small cloud, pulled towards a standard normal")
+    page.get_by_label("Epochs (at most)", exact=True).wait_for()  # the old model's are gone
+    wait_idle(page)
+    batch_box = page.get_by_label("Batch column (the VAE can correct for it)", exact=True)
+    assert batch_box.input_value() == "batch"
+    set_number(page, "Epochs (at most)", 20)
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_for_text(page, "Results", timeout=300_000)
+    wait_idle(page)
+    assert "Test loss" in metric_values(page)
+    shot(page, "vae-simulated-counts")
+
+    sidebar_link(page, "Embeddings").click()
+    wait_for_text(page, "Colour cells by")
+    wait_idle(page)
+    segment(page, "PCA")
+    choose(page, "Batch column (for batch mixing)", "batch")
+    pca = metric_values(page)
+    pca_mixing = float(pca["Batch mixing"])
+    page.get_by_label("Computed on").click()
+    page.get_by_role("option", name="Latent of vae run", exact=False).first.click()
+    wait_for_text(page, "PCA of the vae latent")
+    wait_idle(page)
+    latent = metric_values(page)
+    shot(page, "vae-latent-embedding")
+    assert float(latent["Batch mixing"]) > pca_mixing + 0.2, (pca_mixing, latent)
+    assert float(latent["kNN accuracy"]) > 0.7, (pca, latent)  # 2-D: some types overlap
+
+
+@pytest.fixture(scope="module")
+def second_matrices(tmp_path_factory, counts_files):
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("second")
+    cells = pd.read_csv(counts_files["csv"], usecols=["cell"])["cell"]
+    proteins = pd.DataFrame({"cell": cells, "CD3": 5, "CD19": 7})
+    proteins["CD3"] += cells.index % 4
+    good = folder / "proteins.csv"
+    proteins.to_csv(good, index=False)
+    bad = folder / "garbage.csv"
+    bad.write_bytes(b"\x00\xff\xfe binary \x00 garbage" * 20)
+    return {"good": good, "bad": bad}
+
+
+def test_bad_second_matrix_is_refused_and_a_good_one_pairs(
+    server, page, counts_files, second_matrices
+):
+    page.goto(f"{server.url}/Data")
+    wait_for_text(page, "Summary: Planted motif")
+    wait_idle(page)
+    page.get_by_role("tab", name="Upload your file").click()
+    upload(page, counts_files["csv"])
+    wait_for_text(page, "Summary: counts.csv")
+    wait_idle(page)
+    sidebar_link(page, "Autoencoders").click()
+    wait_for_text(page, "2 · Model")
+    wait_idle(page)
+    upload(page, second_matrices["bad"])
+    wait_for_text(page, "The second matrix cannot be used")
+    wait_idle(page)
+    alert = page.locator('[data-testid="stAlert"]', has_text="second matrix").first.inner_text()
+    assert "garbage.csv" in alert
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("3 · Training").is_visible()
+    shot(page, "autoencoders-bad-second-matrix")
+
+    page.locator('[data-testid="stFileChip"] button').first.click()  # remove the bad file
+    wait_idle(page)
+    upload(page, second_matrices["good"])
+    wait_for_text(page, "Second modality: 2 features of proteins.csv measured in 400 of the")
+    wait_idle(page)
+    choose(page, "Model", "Two-modality autoencoder (RNA + protein)")
+    assert page.get_by_text("needs a second matrix").count() == 0
+    assert page.get_by_role("button", name="Train", exact=True).is_enabled()
+    shot(page, "autoencoders-second-matrix-paired")
+
+    sidebar_link(page, "Data").click()
+    wait_for_text(page, "Summary: counts.csv")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -12,6 +14,7 @@ from genodash.expression.embed import (
     embed,
     pca_coordinates,
     principal_components,
+    reproducible_layout,
     warm_umap,
 )
 from genodash.expression.scores import knn_accuracy
@@ -103,6 +106,27 @@ def test_umap_warms_up_is_reproducible_and_3d(blobs) -> None:
     assert three_d.coords.shape == (len(X), 3)
 
 
+@pytest.mark.slow  # ~40 s: compiling pynndescent
+def test_umap_with_approximate_neighbours_is_reproducible() -> None:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=8, size=(3, 10))
+    labels = np.repeat(np.arange(3), 1500)
+    X = (centres[labels] + rng.normal(size=(4500, 10))).astype(np.float32)
+    config = EmbeddingConfig(method="umap", n_epochs=20, seed=2, umap_layout="reproducible")
+    first, again = embed(X, config), embed(X, config)
+    np.testing.assert_array_equal(first.coords, again.coords)
+    assert knn_accuracy(first.coords, labels) == 1.0
+    parallel = embed(X, replace(config, umap_layout="parallel"))
+    assert parallel.params["deterministic"] is False
+    assert knn_accuracy(parallel.coords, labels) == 1.0
+
+
+def test_auto_layout_is_reproducible_up_to_50000_cells() -> None:
+    assert [reproducible_layout("auto", n) for n in (100, 50_000, 50_001)] == [True, True, False]
+    assert reproducible_layout("reproducible", 10**6) is True
+    assert reproducible_layout("parallel", 100) is False
+
+
 def test_iterations_shrink_with_size() -> None:
     assert [default_tsne_iterations(n) for n in (1000, 5000, 5001)] == [500, 500, 250]
     assert [default_umap_epochs(n) for n in (500, 2000, 5000, 10_000, 50_000)] == [
@@ -124,6 +148,7 @@ def test_iterations_shrink_with_size() -> None:
         ({"method": "umap", "n_neighbors": 30}, "n_neighbors must lie between 2"),
         ({"method": "umap", "min_dist": 2.0}, "min_dist"),
         ({"method": "umap", "init": "random"}, "unknown UMAP init"),
+        ({"method": "umap", "umap_layout": "fast"}, "unknown UMAP layout"),
         ({"n_pcs": 1}, "n_pcs"),
     ],
 )

@@ -13,6 +13,7 @@ from genodash.errors import ConfigError
 from genodash.expression.preprocess import (
     PreprocessConfig,
     config_fields,
+    normalize_rows,
     preprocess,
     qc_metrics,
 )
@@ -112,11 +113,25 @@ def test_dense_input_gives_the_same_result(counts) -> None:
     assert list(dense_result.adata.obs_names) == list(sparse_result.adata.obs_names)
 
 
-def test_input_is_not_changed(counts) -> None:
+@pytest.mark.parametrize(
+    "config",
+    [
+        PreprocessConfig(n_top_genes=50, scale=True, min_genes_per_cell=10),
+        PreprocessConfig(hvg=False),
+        PreprocessConfig(normalize=False, hvg=False),
+    ],
+    ids=["filter-hvg-scale", "no-filter-no-hvg", "log-only"],
+)
+def test_input_is_not_changed(counts, config) -> None:
     before = counts.adata.X.copy()
     obs_before = counts.adata.obs.copy()
-    preprocess(counts, PreprocessConfig(n_top_genes=50, scale=True, min_genes_per_cell=10))
+    processed = preprocess(counts, config)
     assert (before != counts.adata.X).nnz == 0
+    X = processed.adata.X
+    assert not np.shares_memory(X.data if scipy.sparse.issparse(X) else X, counts.adata.X.data)
+    kept_cells = np.isin(counts.adata.obs_names, processed.adata.obs_names)
+    kept_genes = np.isin(counts.adata.var_names, processed.adata.var_names)
+    assert (processed.adata.layers["counts"] != before[kept_cells][:, kept_genes]).nnz == 0
     assert list(counts.adata.obs.columns) == list(obs_before.columns)
     assert counts.adata.n_vars == 300
 
@@ -235,3 +250,16 @@ def test_config_fields_describe_widgets() -> None:
     assert described["n_top_genes"]["default"] == 2000
     assert described["max_mito_percent"]["max"] == 100.0
     assert all(f["label"] for f in described.values())
+
+
+def test_row_normalization_in_small_blocks_matches_dense(monkeypatch) -> None:
+    monkeypatch.setattr("genodash.expression.preprocess._SCRATCH_VALUES", 7)
+    X = scipy.sparse.random(50, 30, density=0.3, format="csr", random_state=0, dtype=np.float32)
+    X = scipy.sparse.csr_matrix(X.toarray() * (np.arange(50) % 5 != 0)[:, None])  # empty rows
+    dense = X.toarray()
+    normalize_rows(X, target_sum=10.0)
+    normalize_rows(dense, target_sum=10.0)
+    np.testing.assert_allclose(X.toarray(), dense, rtol=1e-6)
+    totals = dense.sum(axis=1)
+    np.testing.assert_allclose(totals[totals > 0], 10.0, rtol=1e-5)
+    assert (totals[::5] == 0).all()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from genodash.expression.embed import METHODS
+    from genodash.expression.embed import METHODS, UMAP_LAYOUTS
 
     parser = commands.add_parser(
         "embed",
@@ -52,6 +52,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--perplexity", type=float, default=30.0, help="t-SNE (default 30)")
     parser.add_argument("--n-neighbors", type=int, default=15, help="UMAP (default 15)")
     parser.add_argument("--min-dist", type=float, default=0.5, help="UMAP (default 0.5)")
+    parser.add_argument(
+        "--umap-layout",
+        choices=UMAP_LAYOUTS,
+        default="auto",
+        help="UMAP: reproducible (one core), parallel (every core, varies per run) or auto: "
+        "reproducible up to 50,000 cells (default)",
+    )
     parser.add_argument(
         "--preprocess",
         action=argparse.BooleanOptionalAction,
@@ -91,6 +98,7 @@ def _embed(args: argparse.Namespace) -> int:
         min_dist=args.min_dist,
         seed=args.seed,
         pca_first=args.input != "raw",
+        umap_layout=args.umap_layout,
     )
     _log(f"{args.method}: embedding {data.shape[0]:,} cells × {data.shape[1]:,} features")
     result = embed(data, config, input_name=input_name)
@@ -121,8 +129,9 @@ def _embed(args: argparse.Namespace) -> int:
         **{key: _rounded(value) for key, value in scores.items()},
         "out": args.out,
     }
-    if "reduced_to_pcs" in result.params:
-        summary["reduced_to_pcs"] = result.params["reduced_to_pcs"]
+    for key in ("reduced_to_pcs", "deterministic"):
+        if key in result.params:
+            summary[key] = result.params[key]
     print_json(summary)
     return 0
 

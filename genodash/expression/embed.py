@@ -10,13 +10,15 @@ Speed notes (measured on 2 CPU cores):
   from dense blocks of a few thousand cells, when there are at most 3,000 features:
   about 1 s for 20,000 cells × 2,000 genes, where scanpy's default (arpack) takes ~15 s.
 - UMAP compiles its numba code on the first call in each process (10-50 s); call
-  :func:`warm_umap` once in the background. With a fixed seed (the default) umap-learn
-  runs single-threaded, which makes the layout reproducible; ``deterministic=False`` lets
-  it use every core instead. Its layout starts from PCA rather than the spectral layout
-  (faster, and keeps the global arrangement: Kobak & Linderman, Nat Biotechnol 2021) and
-  runs fewer epochs on large data (100 above 10,000 cells): at 20,000 and 100,000 cells
-  100 epochs gave the same trustworthiness and kNN accuracy as 200 or 500 in half the time
-  or less.
+  :func:`warm_umap` once in the background. Its neighbour graph comes from pynndescent on
+  every core (the same graph for the same seed). A seeded layout is single-threaded, hence
+  reproducible; the default ``umap_layout="auto"`` keeps that up to 50,000 cells and uses
+  every core above (at 100,000 cells on two cores: 27 s single-threaded), where the
+  picture then varies slightly per run. The layout starts from PCA rather than the
+  spectral layout (faster, and keeps the global arrangement: Kobak & Linderman, Nat
+  Biotechnol 2021) and runs fewer epochs on large data (100 above 10,000 cells): at 20,000
+  and 100,000 cells 100 epochs gave the same trustworthiness and kNN accuracy as 200 or
+  500 in half the time or less.
 - t-SNE uses exact neighbours up to 20,000 cells (faster than Annoy there), Barnes-Hut
   gradients below 5,000 cells and FFT-interpolated gradients above, whichever was faster
   here at that size. Above 5,000 cells it runs 250 iterations after early exaggeration
@@ -41,6 +43,7 @@ from genodash.settings import param
 METHODS = ("pca", "tsne", "umap")
 METHOD_TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 UMAP_INITS = ("pca", "spectral")
+UMAP_LAYOUTS = ("auto", "reproducible", "parallel")
 
 _COVARIANCE_MAX_FEATURES = 3000
 _RAW_MAX_FEATURES = 3000
@@ -48,6 +51,8 @@ _EXACT_KNN_MAX_CELLS = 20_000
 _TSNE_FFT_MIN_CELLS = 5000
 _BLOCK_VALUES = 16_000_000  # values per dense block when building the covariance
 _MIN_CELLS = 4
+_PARALLEL_LAYOUT_MIN_CELLS = 50_000
+_UMAP_EXACT_KNN_MAX_CELLS = 4096  # umap-learn's own switch to approximate neighbours
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,13 @@ class EmbeddingConfig:
         5000,
         "After 250 early-exaggeration ones; empty: 500 up to 5,000 cells, 250 above",
     )
-    deterministic: bool = param(
-        True,
-        "Reproducible UMAP",
-        help="Same seed, same picture; off lets UMAP use every core (faster, varies per run)",
+    umap_layout: str = param(
+        "auto",
+        "UMAP layout",
+        help="reproducible: same seed, same picture, one core; parallel: every core, faster, "
+        f"varies slightly per run; auto: reproducible up to {_PARALLEL_LAYOUT_MIN_CELLS:,} "
+        "cells, parallel above",
+        options=UMAP_LAYOUTS,
     )
 
 
@@ -295,6 +303,10 @@ def _check_config(config: EmbeddingConfig, shape: tuple[int, ...]) -> None:
     if config.method == "umap":
         if config.init not in UMAP_INITS:
             raise ConfigError(f"unknown UMAP init {config.init!r}; choose one of {UMAP_INITS}")
+        if config.umap_layout not in UMAP_LAYOUTS:
+            raise ConfigError(
+                f"unknown UMAP layout {config.umap_layout!r}; choose one of {UMAP_LAYOUTS}"
+            )
         if not 2 <= config.n_neighbors < n_cells:
             raise ConfigError(
                 f"n_neighbors must lie between 2 and the number of cells - 1 "
@@ -384,12 +396,13 @@ def default_tsne_iterations(n_cells: int) -> int:
 
 def _umap(X: np.ndarray, config: EmbeddingConfig, params: dict[str, Any]) -> np.ndarray:
     n_epochs = config.n_epochs or default_umap_epochs(X.shape[0])
+    deterministic = reproducible_layout(config.umap_layout, X.shape[0])
     params.update(
         n_neighbors=config.n_neighbors,
         min_dist=config.min_dist,
         n_epochs=n_epochs,
         init=config.init,
-        deterministic=config.deterministic,
+        deterministic=deterministic,
     )
     return _fit_umap(
         X,
@@ -398,7 +411,8 @@ def _umap(X: np.ndarray, config: EmbeddingConfig, params: dict[str, Any]) -> np.
         min_dist=config.min_dist,
         n_epochs=n_epochs,
         init=config.init,
-        seed=config.seed if config.deterministic else None,
+        seed=config.seed,
+        deterministic=deterministic,
     )
 
 
@@ -409,6 +423,13 @@ def default_umap_epochs(n_cells: int) -> int:
     return 200 if n_cells <= 10_000 else 100
 
 
+def reproducible_layout(layout: str, n_cells: int) -> bool:
+    """Whether a UMAP layout setting means the seeded, single-threaded layout for ``n_cells``."""
+    if layout == "auto":
+        return n_cells <= _PARALLEL_LAYOUT_MIN_CELLS
+    return layout == "reproducible"
+
+
 def _fit_umap(
     X: np.ndarray,
     *,
@@ -417,7 +438,8 @@ def _fit_umap(
     min_dist: float,
     n_epochs: int,
     init: str,
-    seed: int | None,
+    seed: int,
+    deterministic: bool,
 ) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba deprecations; "n_jobs overridden by seed"
@@ -429,25 +451,54 @@ def _fit_umap(
             min_dist=min_dist,
             n_epochs=n_epochs,
             init=init,
-            random_state=seed,
-            n_jobs=1 if seed is not None else n_threads(),
+            random_state=seed if deterministic else None,
+            n_jobs=1 if deterministic else n_threads(),
+            precomputed_knn=_approximate_neighbors(X, n_neighbors, seed),
         )
         return model.fit_transform(X)
 
 
-def warm_umap(n_points: int = 4200, *, deterministic: bool = True) -> float:
-    """Fit UMAP once on random points so that its numba code is compiled.
+def _approximate_neighbors(
+    X: np.ndarray, n_neighbors: int, seed: int
+) -> tuple[np.ndarray | None, np.ndarray | None, Any]:
+    """UMAP's neighbour graph from pynndescent, on every core, with umap-learn's settings.
 
-    Above 4,096 points umap-learn switches to approximate neighbours (pynndescent), which
-    compiles separately, hence the default just above it. Run it once per process, in the
-    background, so that the first real embedding is fast.
+    Given a seed, umap-learn runs NN-descent on one thread; pynndescent itself gives the
+    same graph on every run with a seed and several threads (checked at 100,000 cells), at
+    about 70 % of the time on two cores. Small data keep umap-learn's exact neighbours.
+    """
+    n_cells = X.shape[0]
+    if n_cells <= _UMAP_EXACT_KNN_MAX_CELLS:
+        return None, None, None
+    from pynndescent import NNDescent
+
+    index = NNDescent(
+        X,
+        n_neighbors=n_neighbors,
+        n_trees=min(64, 5 + round(n_cells**0.5 / 20)),
+        n_iters=max(5, round(np.log2(n_cells))),
+        max_candidates=60,
+        low_memory=True,
+        random_state=seed,
+        n_jobs=n_threads(),
+        verbose=False,
+    )
+    indices, distances = index.neighbor_graph
+    return indices, distances, None
+
+
+def warm_umap(n_points: int = 4200) -> float:
+    """Fit UMAP on random points, with each layout, so that its numba code is compiled.
+
+    Above 4,096 points genodash computes UMAP's neighbours with pynndescent, which compiles
+    separately, hence the default just above it. The reproducible (single-threaded) and the
+    parallel layout compile separately too. Run it once per process, in the background, so
+    that the first real embedding is fast.
 
     Parameters
     ----------
     n_points
         Number of random points.
-    deterministic
-        Compile the single-threaded layout (used with a fixed seed) or the parallel one.
 
     Returns
     -------
@@ -457,13 +508,15 @@ def warm_umap(n_points: int = 4200, *, deterministic: bool = True) -> float:
     started = time.perf_counter()
     rng = np.random.default_rng(0)
     points = rng.normal(size=(n_points, 10)).astype(np.float32)
-    _fit_umap(
-        points,
-        n_components=2,
-        n_neighbors=15,
-        min_dist=0.5,
-        n_epochs=10,
-        init="pca",
-        seed=0 if deterministic else None,
-    )
+    for deterministic in (True, False):
+        _fit_umap(
+            points,
+            n_components=2,
+            n_neighbors=15,
+            min_dist=0.5,
+            n_epochs=10,
+            init="pca",
+            seed=0,
+            deterministic=deterministic,
+        )
     return time.perf_counter() - started

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MITO_PREFIXES = ("MT-", "mt-", "Mt-")
 QC_PREFIX = "qc_"
+_SCRATCH_VALUES = 1_000_000  # values per block when scaling rows of a sparse matrix
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,9 @@ class _Work:
     def __init__(self, matrix: MatrixSet) -> None:
         self.source = matrix
         self.adata = _working_copy(matrix.adata)
+        # X is copied only before the first change of values (see _own_x): until then it is
+        # the input's matrix, or a filtered subset, or shared with the counts layer
+        self.x_shared = True
         self.input_type: ValueType = matrix.value_type
         self.value_type: ValueType = matrix.value_type
         self.logged = False
@@ -336,6 +340,7 @@ class _Work:
         if n_removed:
             self.qc.loc[self.adata.obs_names[~keep], "kept"] = False
             self.adata = _subset(self.adata, rows=keep)
+            self.x_shared = False
         self.record(
             step,
             ran=True,
@@ -365,6 +370,7 @@ class _Work:
         n_removed = int((~keep).sum())
         if n_removed:
             self.adata = _subset(self.adata, columns=keep)
+            self.x_shared = False
         self.record(
             step,
             ran=True,
@@ -377,7 +383,15 @@ class _Work:
 
     def keep_counts(self) -> None:
         if self.input_type == "counts":
-            self.adata.layers["counts"] = self.adata.X.copy()
+            self.adata.layers["counts"] = self.adata.X
+            self.x_shared = True
+
+    def _own_x(self) -> Any:
+        """X, copied to float32 first if it is still shared with the input or the counts."""
+        if self.x_shared:
+            self.adata.X = self.adata.X.astype(np.float32)
+            self.x_shared = False
+        return self.adata.X
 
     def normalize(self, enabled: bool, target_sum: float) -> None:
         step, params = "normalize_total", {"target_sum": target_sum}
@@ -386,7 +400,7 @@ class _Work:
             return
         if self.skip_unless_counts(step, params):
             return
-        normalize_rows(self.adata.X, target_sum=target_sum)
+        normalize_rows(self._own_x(), target_sum=target_sum)
         self.value_type = "non-negative"
         self.record(
             step,
@@ -402,7 +416,7 @@ class _Work:
             return
         if self.skip_unless_counts(step, params):
             return
-        X = self.adata.X
+        X = self._own_x()
         np.log1p(X.data if is_sparse(X) else X, out=X.data if is_sparse(X) else X)
         self.logged = True
         self.value_type = "non-negative"
@@ -435,6 +449,7 @@ class _Work:
         stats, note = self._hvg_stats(n_top_genes)
         self.gene_stats = stats
         self.adata = _subset(self.adata, columns=stats["highly_variable"].to_numpy())
+        self.x_shared = False
         self.record(step, ran=True, params=params, note=note)
 
     def _hvg_stats(self, n_top_genes: int) -> tuple[pd.DataFrame, str]:
@@ -466,6 +481,7 @@ class _Work:
             return
         was_sparse = is_sparse(self.adata.X)
         self.adata.X = scale_columns(self.adata.X, max_value=max_value)
+        self.x_shared = False
         self.value_type = "signed"
         clip = f", clipped at ±{max_value:g}" if max_value is not None else ""
         dense = "; the matrix is now dense" if was_sparse else ""
@@ -474,9 +490,10 @@ class _Work:
         )
 
     def result(self) -> ProcessedMatrix:
-        X = self.adata.X
-        if X.dtype != np.float32:
-            self.adata.X = X.astype(np.float32)
+        if self.adata.X is self.source.adata.X:
+            self._own_x()  # nothing changed X: the result still must not share the input's
+        elif self.adata.X.dtype != np.float32:
+            self.adata.X = self.adata.X.astype(np.float32)
         if self.input_type != "counts":
             self.notes.append(f"input values are not counts ({self.input_type}): no counts layer")
         return ProcessedMatrix(
@@ -493,10 +510,11 @@ class _Work:
 
 
 def _working_copy(adata: anndata.AnnData) -> anndata.AnnData:
-    """A copy with X, obs and var only (stale layers, embeddings and uns are left out)."""
+    """X (not copied: it is never changed in place), obs and var copies; stale layers,
+    embeddings and uns are left out."""
     import anndata as ad
 
-    return ad.AnnData(X=adata.X.copy(), obs=adata.obs.copy(), var=adata.var.copy())
+    return ad.AnnData(X=adata.X, obs=adata.obs.copy(), var=adata.var.copy())
 
 
 def _subset(
@@ -533,10 +551,16 @@ def normalize_rows(X: Any, *, target_sum: float) -> None:
     totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
     factors = np.divide(target_sum, totals, out=np.zeros_like(totals), where=totals > 0)
     factors = factors.astype(X.dtype)
-    if is_sparse(X):
-        X.data *= np.repeat(factors, np.diff(X.indptr))
-    else:
+    if not is_sparse(X):
         X *= factors[:, None]
+        return
+    # in blocks of rows: one small scratch array, reused, instead of one as large as X.data
+    # (fresh large arrays cost more in page faults than the multiplication itself)
+    step = max(1, _SCRATCH_VALUES * X.shape[0] // max(X.nnz, 1))
+    for start in range(0, X.shape[0], step):
+        stop = min(start + step, X.shape[0])
+        lo, hi = X.indptr[start], X.indptr[stop]
+        X.data[lo:hi] *= np.repeat(factors[start:stop], np.diff(X.indptr[start : stop + 1]))
 
 
 def _describe(params: dict[str, Any]) -> str:
