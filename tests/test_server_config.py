@@ -1,0 +1,20 @@
+"""The shipped Streamlit configuration keeps a class server responsive."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+
+
+def test_no_full_garbage_collection_after_every_script_run() -> None:
+    # each one-second progress refresh would otherwise hold the interpreter ~0.3 s: with 20
+    # users training, no job finished within 15 minutes (bench/load_test.py)
+    config = tomllib.loads(CONFIG.read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
+def test_errors_reach_users_without_tracebacks() -> None:
+    client = tomllib.loads(CONFIG.read_text())["client"]
+    assert client["showErrorDetails"] == "none"
