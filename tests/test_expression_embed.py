@@ -129,12 +129,13 @@ def test_auto_layout_is_reproducible_up_to_50000_cells() -> None:
 
 def test_iterations_shrink_with_size() -> None:
     assert [default_tsne_iterations(n) for n in (1000, 5000, 5001)] == [500, 500, 250]
-    assert [default_umap_epochs(n) for n in (500, 2000, 5000, 10_000, 50_000)] == [
+    assert [default_umap_epochs(n) for n in (500, 2000, 5000, 10_000, 50_000, 50_001)] == [
         500,
         500,
         200,
         200,
         100,
+        60,
     ]
 
 
