@@ -46,6 +46,23 @@ def choose(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
+def go_to(page, link: str, text: str) -> None:
+    """Follow a sidebar link and wait for the page to show ``text`` and finish."""
+    sidebar_link(page, link).click()
+    wait_for_text(page, text)
+    wait_idle(page)
+
+
+def train_and_wait(page, epochs: int, screenshot: str) -> None:
+    """On the Autoencoders page: set the epochs, train, wait for the results."""
+    set_number(page, "Epochs (at most)", epochs)
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_for_text(page, "Results", timeout=300_000)
+    wait_idle(page)
+    assert "Test loss" in metric_values(page)
+    shot(page, screenshot)
+
+
 def segment(page, label: str) -> None:
     page.locator('[data-testid="stButtonGroup"] button', has_text=label).first.click()
     wait_idle(page)
@@ -85,19 +102,10 @@ def test_pbmc_course_figure(server, page):
     assert page.get_by_text("skipped: values are already scaled").first.is_visible()
     shot(page, "preprocess-pbmc")
 
-    sidebar_link(page, "Autoencoders").click()
-    wait_for_text(page, "2 · Model")
-    wait_idle(page)
-    set_number(page, "Epochs (at most)", 15)
-    page.get_by_role("button", name="Train", exact=True).click()
-    wait_for_text(page, "Results", timeout=240_000)
-    wait_idle(page)
-    assert "Test loss" in metric_values(page)
-    shot(page, "autoencoder-pbmc")
+    go_to(page, "Autoencoders", "2 · Model")
+    train_and_wait(page, 15, "autoencoder-pbmc")
 
-    sidebar_link(page, "Embeddings").click()
-    wait_for_text(page, "Colour cells by")
-    wait_idle(page)
+    go_to(page, "Embeddings", "Colour cells by")
     segment(page, "Compare side by side")
     page.get_by_role("button", name="Course figure").click()
     wait_for_text(page, "tSNE of the autoencoder latent", timeout=240_000)
@@ -169,25 +177,16 @@ def test_uploaded_matrix_gets_scored_embeddings(server, page, counts_files, kind
 
 def test_count_vae_with_batch_mixes_the_batches(server, page):
     load_example_in_ui(page, server, "Simulated counts with batches", "Simulated counts")
-    sidebar_link(page, "Autoencoders").click()
-    wait_for_text(page, "2 · Model")
-    wait_idle(page)
+    go_to(page, "Autoencoders", "2 · Model")
     choose(page, "Model", "Variational autoencoder (scVI-like)")
     wait_for_text(page, "small cloud, pulled towards a standard normal")
     page.get_by_label("Epochs (at most)", exact=True).wait_for()  # the old model's are gone
     wait_idle(page)
     batch_box = page.get_by_label("Batch column (the VAE can correct for it)", exact=True)
     assert batch_box.input_value() == "batch"
-    set_number(page, "Epochs (at most)", 20)
-    page.get_by_role("button", name="Train", exact=True).click()
-    wait_for_text(page, "Results", timeout=300_000)
-    wait_idle(page)
-    assert "Test loss" in metric_values(page)
-    shot(page, "vae-simulated-counts")
+    train_and_wait(page, 20, "vae-simulated-counts")
 
-    sidebar_link(page, "Embeddings").click()
-    wait_for_text(page, "Colour cells by")
-    wait_idle(page)
+    go_to(page, "Embeddings", "Colour cells by")
     segment(page, "PCA")
     choose(page, "Batch column (for batch mixing)", "batch")
     pca = metric_values(page)
