@@ -704,14 +704,19 @@ def show_expression_run(run: Any, path: Path | None, *, key: str, labels: Any = 
     columns = st.columns(5)
     columns[0].metric("Test loss", f"{metrics['test_loss']:.4g}", help="Lower is better")
     columns[1].metric("Latent dimensions", metrics["latent_dim"])
-    columns[2].metric("Cells × genes", f"{metrics['n_cells']:,} × {metrics['n_genes']:,}")
+    columns[2].metric(
+        "Cells", f"{metrics['n_cells']:,}", help=f"× {metrics['n_genes']:,} genes per cell"
+    )
     columns[3].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
     columns[4].metric(
         "Time",
         f"{metrics['train_seconds']:.1f} s",
         help=f"{metrics['samples_per_second']:,.0f} cells/s on {metrics['device']}",
     )
-    st.caption(escape_markdown(metrics["message"]))
+    st.caption(
+        f"{escape_markdown(metrics['message'])} · {metrics['n_cells']:,} cells × "
+        f"{metrics['n_genes']:,} genes"
+    )
     tabs = st.tabs(["Learning curves", "Latent space", "Settings"])
     with tabs[0]:
         st.plotly_chart(

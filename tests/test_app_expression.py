@@ -84,7 +84,8 @@ def test_autoencoder_page_trains_and_shows_the_latent_space():
     assert not at.exception
     metrics = summary_metrics(at)
     assert float(metrics["Test loss"]) > 0
-    assert metrics["Cells × genes"].startswith("300 ×")
+    assert metrics["Cells"] == "300"
+    assert any(" · 300 cells × " in caption.value for caption in at.caption)
     latent = [c for c in charts(at) if "Latent" in c["layout"]["title"]["text"]]
     assert latent and len(latent[0]["data"]) == 3  # one trace per cell type
 
