@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ METHOD_NAMES = {"pca": "PCA", "tsne": "tSNE", "umap": "UMAP"}
 LEIDEN = "Leiden cluster"
 GENE = "Gene expression"
 NO_COLOR = "(none)"
+EMBEDDING_FIELDS = {field.name: field for field in fields(EmbeddingConfig)}
 
 
 # --- inputs: what the embeddings are computed on ----------------------------------------------
@@ -163,8 +164,7 @@ def method_settings(prefix: str, method: str) -> EmbeddingConfig:
             "Layout",
             UMAP_LAYOUTS,
             key=ui.setting(f"{prefix}-layout", "auto", list(UMAP_LAYOUTS)),
-            help="reproducible: same seed, same picture (one core); parallel: every core, "
-            "faster, varies slightly per run; auto: reproducible up to 50,000 cells",
+            help=EMBEDDING_FIELDS["umap_layout"].metadata["help"],
         )
         config = replace(
             config, n_neighbors=int(neighbours), min_dist=float(min_dist), umap_layout=layout

@@ -250,10 +250,8 @@ class _Work:
 
     def __init__(self, matrix: MatrixSet) -> None:
         self.source = matrix
+        # X is copied only before the first change of values (see _own_x)
         self.adata = _working_copy(matrix.adata)
-        # X is copied only before the first change of values (see _own_x): until then it is
-        # the input's matrix, or a filtered subset, or shared with the counts layer
-        self.x_shared = True
         self.input_type: ValueType = matrix.value_type
         self.value_type: ValueType = matrix.value_type
         self.logged = False
@@ -340,7 +338,6 @@ class _Work:
         if n_removed:
             self.qc.loc[self.adata.obs_names[~keep], "kept"] = False
             self.adata = _subset(self.adata, rows=keep)
-            self.x_shared = False
         self.record(
             step,
             ran=True,
@@ -370,7 +367,6 @@ class _Work:
         n_removed = int((~keep).sum())
         if n_removed:
             self.adata = _subset(self.adata, columns=keep)
-            self.x_shared = False
         self.record(
             step,
             ran=True,
@@ -384,13 +380,13 @@ class _Work:
     def keep_counts(self) -> None:
         if self.input_type == "counts":
             self.adata.layers["counts"] = self.adata.X
-            self.x_shared = True
 
     def _own_x(self) -> Any:
-        """X, copied to float32 first if it is still shared with the input or the counts."""
-        if self.x_shared:
-            self.adata.X = self.adata.X.astype(np.float32)
-            self.x_shared = False
+        """X, copied to float32 first if it is still the input's matrix or the counts layer
+        (filters and gene selection make new matrices, which need no copy)."""
+        X = self.adata.X
+        if X is self.source.adata.X or X is self.adata.layers.get("counts"):
+            self.adata.X = X.astype(np.float32)
         return self.adata.X
 
     def normalize(self, enabled: bool, target_sum: float) -> None:
@@ -449,7 +445,6 @@ class _Work:
         stats, note = self._hvg_stats(n_top_genes)
         self.gene_stats = stats
         self.adata = _subset(self.adata, columns=stats["highly_variable"].to_numpy())
-        self.x_shared = False
         self.record(step, ran=True, params=params, note=note)
 
     def _hvg_stats(self, n_top_genes: int) -> tuple[pd.DataFrame, str]:
@@ -481,7 +476,6 @@ class _Work:
             return
         was_sparse = is_sparse(self.adata.X)
         self.adata.X = scale_columns(self.adata.X, max_value=max_value)
-        self.x_shared = False
         self.value_type = "signed"
         clip = f", clipped at ±{max_value:g}" if max_value is not None else ""
         dense = "; the matrix is now dense" if was_sparse else ""
@@ -490,9 +484,8 @@ class _Work:
         )
 
     def result(self) -> ProcessedMatrix:
-        if self.adata.X is self.source.adata.X:
-            self._own_x()  # nothing changed X: the result still must not share the input's
-        elif self.adata.X.dtype != np.float32:
+        self._own_x()  # when no step changed X, the result still must not share it
+        if self.adata.X.dtype != np.float32:
             self.adata.X = self.adata.X.astype(np.float32)
         if self.input_type != "counts":
             self.notes.append(f"input values are not counts ({self.input_type}): no counts layer")
