@@ -4,6 +4,7 @@ autoencoders and embeddings (with the course figure and a box selection)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser_support import Server, shot, upload, wait_for_text, wait_idle
 from genodash.datasets import load_example
@@ -28,7 +29,13 @@ def load_example_in_ui(page, server, title: str, summary: str) -> None:
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=title).click()
     wait_idle(page)
-    page.get_by_role("button", name="Load this example").click()
+    for _ in range(3):  # a click that lands while the page redraws for the new example is lost
+        page.get_by_role("button", name="Load this example").click()
+        try:
+            wait_for_text(page, f"Summary: {summary}", timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            wait_idle(page)
     wait_for_text(page, f"Summary: {summary}")
     wait_idle(page)
 
