@@ -1,4 +1,4 @@
-"""Preprocess a matrix: QC plots, then scanpy's filters, normalization, HVGs and scaling."""
+"""Preprocess a matrix: QC plots, then filters, normalization, HVGs and scaling as in scanpy."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ with ui.page("Preprocess a matrix", ":material/tune:", ABOUT):
             key="prep-run",
         ):
             try:
-                with st.spinner("Running scanpy…"):
+                with st.spinner("Preprocessing…"):
                     ui.set_processed(dataset, preprocess(dataset, config), chosen=True)
             except GenodashError as error:
                 ui.show_error(error, context="Preprocessing did not run; nothing was changed")

@@ -44,11 +44,15 @@ def test_pca_matches_scikit_learn_including_signs(blobs) -> None:
     assert coords.dtype == np.float32
 
 
-def test_pca_of_sparse_equals_pca_of_dense(blobs) -> None:
+@pytest.mark.parametrize("sparse_format", ["csr", "csc"])
+@pytest.mark.parametrize("block_values", [None, 500], ids=["one-block", "blocks-of-6-rows"])
+def test_pca_of_sparse_equals_pca_of_dense(blobs, monkeypatch, sparse_format, block_values):
     X, _ = blobs
     positive = np.clip(X, 0, None)
     dense = pca_coordinates(positive, 3)
-    sparse = pca_coordinates(scipy.sparse.csr_matrix(positive), 3)
+    if block_values:
+        monkeypatch.setattr("genodash.expression.embed._BLOCK_VALUES", block_values)
+    sparse = pca_coordinates(scipy.sparse.csr_matrix(positive).asformat(sparse_format), 3)
     np.testing.assert_allclose(dense, sparse, atol=1e-3)
 
 

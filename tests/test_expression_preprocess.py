@@ -13,9 +13,11 @@ from genodash.errors import ConfigError
 from genodash.expression.preprocess import (
     PreprocessConfig,
     config_fields,
+    gene_moments,
     normalize_rows,
     preprocess,
     qc_metrics,
+    seurat_dispersions,
 )
 
 STEPS = [
@@ -103,14 +105,19 @@ def test_steps_match_scanpy(counts) -> None:
     np.testing.assert_allclose(processed.adata.X.toarray(), expected.X.toarray(), rtol=1e-5)
 
 
-def test_dense_input_gives_the_same_result(counts) -> None:
-    dense = MatrixSet(counts.adata.copy(), "dense", "example")
-    dense.adata.X = dense.adata.X.toarray()
-    sparse_result = preprocess(counts, PreprocessConfig(n_top_genes=100, min_genes_per_cell=50))
-    dense_result = preprocess(dense, PreprocessConfig(n_top_genes=100, min_genes_per_cell=50))
-    assert isinstance(dense_result.adata.X, np.ndarray)
-    np.testing.assert_allclose(dense_result.adata.X, sparse_result.adata.X.toarray(), rtol=1e-5)
-    assert list(dense_result.adata.obs_names) == list(sparse_result.adata.obs_names)
+@pytest.mark.parametrize("layout", ["dense", "csc"])
+def test_dense_or_csc_input_gives_the_same_result(counts, layout) -> None:
+    other = MatrixSet(counts.adata.copy(), layout, "example")
+    other.adata.X = other.adata.X.toarray() if layout == "dense" else other.adata.X.tocsc()
+    config = PreprocessConfig(n_top_genes=100, min_genes_per_cell=50)
+    sparse_result = preprocess(counts, config)
+    other_result = preprocess(other, config)
+    X = other_result.adata.X
+    assert isinstance(X, np.ndarray) if layout == "dense" else X.format == "csr"
+    found = X if layout == "dense" else X.toarray()
+    np.testing.assert_allclose(found, sparse_result.adata.X.toarray(), rtol=1e-5)
+    assert list(other_result.adata.obs_names) == list(sparse_result.adata.obs_names)
+    assert list(other_result.adata.var_names) == list(sparse_result.adata.var_names)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +151,82 @@ def test_hvg_keeps_n_top_genes_and_their_counts(counts) -> None:
     assert list(processed.adata.var_names) == list(stats.index[stats["highly_variable"]])
     kept = counts.adata[:, processed.adata.var_names].X.toarray()
     np.testing.assert_array_equal(processed.adata.layers["counts"].toarray(), kept)
+    assert not np.shares_memory(processed.adata.X.data, processed.adata.layers["counts"].data)
     assert _steps(processed)["highly_variable_genes"]["ran"]
+
+
+def _scanpy_hvg(adata, recipe: str):
+    import scanpy as sc
+
+    adata = adata.copy()
+    if recipe in ("default", "no-log"):
+        sc.pp.normalize_total(adata, target_sum=1e4)
+    if recipe != "log-given":
+        sc.pp.log1p(adata)  # the seurat flavour reads log values; without log1p we rank on them
+    return sc.pp.highly_variable_genes(adata, flavor="seurat", n_top_genes=60, inplace=False)
+
+
+@pytest.mark.parametrize(
+    ("recipe", "config"),
+    [
+        ("default", PreprocessConfig(n_top_genes=60)),
+        ("no-log", PreprocessConfig(n_top_genes=60, log1p=False)),
+        ("counts-as-given", PreprocessConfig(n_top_genes=60, normalize=False, log1p=False)),
+        ("log-given", PreprocessConfig(n_top_genes=60)),
+    ],
+)
+@pytest.mark.parametrize("layout", ["sparse", "dense"])
+def test_gene_ranking_matches_scanpy_seurat_flavor(counts, recipe, config, layout) -> None:
+    adata = counts.adata.copy()
+    value_type = "counts"
+    if recipe == "log-given":
+        adata.X = adata.X.log1p()
+        value_type = "non-negative"
+    if layout == "dense":
+        adata.X = adata.X.toarray()
+    expected = _scanpy_hvg(adata, recipe)
+    stats = preprocess(MatrixSet(adata, recipe, "example", value_type=value_type), config)
+    found = stats.gene_stats
+    np.testing.assert_array_equal(found["highly_variable"], expected["highly_variable"])
+    for column in ("means", "dispersions", "dispersions_norm"):
+        np.testing.assert_allclose(found[column], expected[column], rtol=1e-5, atol=1e-6)
+
+
+def test_gene_moments_in_blocks_by_hand(monkeypatch) -> None:
+    monkeypatch.setattr("genodash.expression.preprocess._SCRATCH_VALUES", 4)
+    values = np.array([[1, 0, 2], [0, 0, 4], [3, 1, 0], [0, 5, 6]], dtype=np.float32)
+    factors = np.array([1.0, 0.5, 2.0, 0.0], dtype=np.float32)
+    scaled = values * factors[:, None]  # rows [1 0 2], [0 0 2], [6 2 0], [0 0 0]
+    for X in (values, scipy.sparse.csr_matrix(values)):
+        mean, var = gene_moments(X, row_factors=factors)
+        np.testing.assert_allclose(mean, [7 / 4, 2 / 4, 4 / 4])
+        np.testing.assert_allclose(var, scaled.var(axis=0, ddof=1))
+        mean, var = gene_moments(X, exponentiate=True)
+        np.testing.assert_allclose(mean, np.expm1(values).mean(axis=0), rtol=1e-6)
+        np.testing.assert_allclose(var, np.expm1(values).var(axis=0, ddof=1), rtol=1e-6)
+
+
+def test_gene_alone_in_its_bin_gets_normalized_dispersion_one() -> None:
+    # four genes with low means share the first bin; the fifth is alone in the last one
+    mean = np.array([1.0, 1.01, 1.02, 1.03, 100.0])
+    var = np.array([2.0, 6.0, 1.0, 3.0, 500.0])
+    stats = seurat_dispersions(mean, var, n_top_genes=2)
+    dispersions = np.log(var / mean)
+    assert stats["dispersions_norm"].iloc[4] == pytest.approx(1.0)
+    low = dispersions[:4]
+    expected = (low - low.mean()) / low.std(ddof=1)
+    np.testing.assert_allclose(stats["dispersions_norm"].iloc[:4], expected)
+    # the top two: gene 1 (z = 1.2) and the lone gene (1.0)
+    assert list(stats["highly_variable"]) == [False, True, False, False, True]
+
+
+def test_no_varying_gene_is_a_config_error() -> None:
+    import anndata
+
+    X = scipy.sparse.csr_matrix(np.ones((20, 30), dtype=np.float32))
+    matrix = MatrixSet(anndata.AnnData(X), "flat", "example", value_type="counts")
+    with pytest.raises(ConfigError, match="no gene varies"):
+        preprocess(matrix, PreprocessConfig(n_top_genes=10))
 
 
 def test_hvg_without_log1p_ranks_on_log_values(counts) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from genodash.data import is_sparse
 from genodash.errors import ConfigError
+from genodash.expression.preprocess import gene_means
 
 if TYPE_CHECKING:
     import anndata
@@ -206,10 +207,7 @@ def _wilcoxon(adata: anndata.AnnData, mask: np.ndarray) -> pd.DataFrame:
 
 
 def _column_means(X: Any, rows: np.ndarray, *, expm1: bool = False) -> np.ndarray:
-    block = X[np.flatnonzero(rows)]
-    if expm1:
-        block = block.expm1() if is_sparse(block) else np.expm1(block)
-    return np.asarray(block.mean(axis=0), dtype=np.float64).ravel()
+    return gene_means(X[np.flatnonzero(rows)], exponentiate=expm1)
 
 
 def _log2_fold_change(X: Any, mask: np.ndarray) -> np.ndarray:

@@ -39,6 +39,7 @@ import numpy as np
 
 from genodash.data import is_sparse
 from genodash.errors import ConfigError
+from genodash.expression.preprocess import gene_means
 from genodash.settings import param
 
 METHODS = ("pca", "tsne", "umap")
@@ -191,7 +192,7 @@ def _covariance_pca(X: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     import scipy.linalg
 
     n_cells, n_features = X.shape
-    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    mean = gene_means(X)
     mean32 = mean.astype(np.float32)
     covariance = np.zeros((n_features, n_features), dtype=np.float64)
     step = min(n_cells, max(1, _BLOCK_VALUES // n_features))
@@ -221,13 +222,27 @@ def _covariance_pca(X: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _dense_rows_into(X: Any, start: int, stop: int, buffer: np.ndarray) -> np.ndarray:
     """Rows ``start:stop`` of ``X`` as float32, written into the first rows of ``buffer``."""
     block = buffer[: stop - start]
-    rows = X[start:stop]
+    rows = _row_view(X, start, stop)
     if is_sparse(rows):
         block.fill(0)
         rows.astype(np.float32, copy=False).toarray(out=block)  # adds values into the zeros
     else:
         block[...] = rows
     return block
+
+
+def _row_view(X: Any, start: int, stop: int) -> Any:
+    """Rows ``start:stop`` of ``X``; of a CSR matrix without copying its values (slicing
+    copies them)."""
+    import scipy.sparse
+
+    if not scipy.sparse.isspmatrix_csr(X) and not isinstance(X, scipy.sparse.csr_array):
+        return X[start:stop]
+    lo, hi = X.indptr[start], X.indptr[stop]
+    pointers = X.indptr[start : stop + 1] - lo
+    return scipy.sparse.csr_matrix(
+        (X.data[lo:hi], X.indices[lo:hi], pointers), shape=(stop - start, X.shape[1]), copy=False
+    )
 
 
 def _sklearn_pca(X: Any, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

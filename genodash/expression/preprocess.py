@@ -6,10 +6,15 @@ steps run only on raw counts; on values that are already normalized (``"non-nega
 or scaled (``"signed"``) they are skipped, and the record says so. Every step appears in
 :attr:`ProcessedMatrix.steps`, run or not, with its parameters and a sentence explaining
 what happened, so the app can show the whole recipe.
+
+The results are scanpy's (the tests compare them), but genodash computes them itself, in
+blocks, without the full copies of X that scanpy's functions make: on 100,000 cells those
+copies, not the arithmetic, took most of the time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
 
 MITO_PREFIXES = ("MT-", "mt-", "Mt-")
 QC_PREFIX = "qc_"
-_SCRATCH_VALUES = 1_000_000  # values per block when scaling rows of a sparse matrix
+_SCRATCH_VALUES = 1_000_000  # values per block when a pass over X works in blocks
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,8 @@ def _nonzero_per_row(X: Any) -> np.ndarray:
     if not is_sparse(X):
         return np.count_nonzero(X, axis=1).astype(np.int64)
     stored = np.diff(X.indptr).astype(np.int64)
+    if np.count_nonzero(X.data) == X.nnz:  # no stored zeros: skip the search for them
+        return stored
     explicit_zeros = np.flatnonzero(X.data == 0)
     if explicit_zeros.size:
         rows = np.searchsorted(X.indptr, explicit_zeros, side="right") - 1
@@ -246,7 +253,13 @@ def preprocess(matrix: MatrixSet, config: PreprocessConfig | None = None) -> Pro
 
 
 class _Work:
-    """The matrix being processed and the growing record of steps."""
+    """The matrix being processed and the growing record of steps.
+
+    ``normalize_total`` and ``log1p`` are recorded when they run but applied to X only
+    when its values are next needed (scaling or the result): the gene ranking reads the
+    raw values with the cells' factors, and gene selection first shrinks the matrix, so
+    X is copied once, after selection, instead of before it.
+    """
 
     def __init__(self, matrix: MatrixSet) -> None:
         self.source = matrix
@@ -255,6 +268,8 @@ class _Work:
         self.input_type: ValueType = matrix.value_type
         self.value_type: ValueType = matrix.value_type
         self.logged = False
+        self.row_factors: np.ndarray | None = None  # normalize_total, not yet applied
+        self.log_pending = False
         self.steps: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self.gene_stats: pd.DataFrame | None = None
@@ -396,7 +411,7 @@ class _Work:
             return
         if self.skip_unless_counts(step, params):
             return
-        normalize_rows(self._own_x(), target_sum=target_sum)
+        self.row_factors = row_factors(self.adata.X, target_sum=target_sum)
         self.value_type = "non-negative"
         self.record(
             step,
@@ -412,8 +427,7 @@ class _Work:
             return
         if self.skip_unless_counts(step, params):
             return
-        X = self._own_x()
-        np.log1p(X.data if is_sparse(X) else X, out=X.data if is_sparse(X) else X)
+        self.log_pending = True
         self.logged = True
         self.value_type = "non-negative"
         self.record(step, ran=True, params=params, note="values replaced by log(1 + value)")
@@ -448,23 +462,18 @@ class _Work:
         self.record(step, ran=True, params=params, note=note)
 
     def _hvg_stats(self, n_top_genes: int) -> tuple[pd.DataFrame, str]:
-        import anndata
-        import scanpy as sc
-
-        X = self.adata.X
+        # counts: X still holds them, the normalization waits in row_factors; other
+        # values are read as log values, which the seurat flavour undoes, as scanpy does
+        mean, var = gene_moments(
+            self.adata.X, row_factors=self.row_factors, exponentiate=self.input_type != "counts"
+        )
         if self.input_type == "counts" and not self.logged:
-            # seurat's dispersion expects log values: rank on log1p without changing X
-            X = X.log1p() if is_sparse(X) else np.log1p(X)
             how = "ranked on log(1 + value), since log1p is off"
         elif self.input_type == "counts":
             how = "ranked by normalized dispersion of the log values"
         else:
             how = "ranked on the values as given, read as log-normalized"
-        temp = anndata.AnnData(X=X, var=pd.DataFrame(index=self.adata.var_names))
-        stats = sc.pp.highly_variable_genes(
-            temp, flavor="seurat", n_top_genes=n_top_genes, inplace=False
-        )
-        stats = stats[["means", "dispersions", "dispersions_norm", "highly_variable"]].copy()
+        stats = seurat_dispersions(mean, var, n_top_genes)
         stats.index = self.adata.var_names.copy()
         kept = int(stats["highly_variable"].sum())
         return stats, f"kept the {kept:,} most variable of {len(stats):,} genes ({how})"
@@ -474,6 +483,7 @@ class _Work:
         if not enabled:
             self.record(step, ran=False, params=params, note="off")
             return
+        self._apply_pending()
         was_sparse = is_sparse(self.adata.X)
         self.adata.X = scale_columns(self.adata.X, max_value=max_value)
         self.value_type = "signed"
@@ -483,8 +493,17 @@ class _Work:
             step, ran=True, params=params, note=f"each gene set to mean 0, variance 1{clip}{dense}"
         )
 
+    def _apply_pending(self) -> None:
+        X = self._own_x()
+        if self.row_factors is not None:
+            scale_rows(X, self.row_factors)
+            self.row_factors = None
+        if self.log_pending:
+            np.log1p(X.data if is_sparse(X) else X, out=X.data if is_sparse(X) else X)
+            self.log_pending = False
+
     def result(self) -> ProcessedMatrix:
-        self._own_x()  # when no step changed X, the result still must not share it
+        self._apply_pending()  # also when no step changed X: the result must not share it
         if self.adata.X.dtype != np.float32:
             self.adata.X = self.adata.X.astype(np.float32)
         if self.input_type != "counts":
@@ -503,11 +522,12 @@ class _Work:
 
 
 def _working_copy(adata: anndata.AnnData) -> anndata.AnnData:
-    """X (not copied: it is never changed in place), obs and var copies; stale layers,
-    embeddings and uns are left out."""
+    """X (not copied: it is never changed in place; other sparse formats become CSR), obs
+    and var copies; stale layers, embeddings and uns are left out."""
     import anndata as ad
 
-    return ad.AnnData(X=adata.X, obs=adata.obs.copy(), var=adata.var.copy())
+    X = adata.X.tocsr() if is_sparse(adata.X) and adata.X.format != "csr" else adata.X
+    return ad.AnnData(X=X, obs=adata.obs.copy(), var=adata.var.copy())
 
 
 def _subset(
@@ -528,12 +548,9 @@ def _subset(
 
     obs = adata.obs if rows is None else adata.obs.iloc[np.flatnonzero(rows)]
     var = adata.var if columns is None else adata.var.iloc[np.flatnonzero(columns)]
-    return ad.AnnData(
-        X=pick(adata.X),
-        obs=obs.copy(),
-        var=var.copy(),
-        layers={name: pick(layer) for name, layer in adata.layers.items()},
-    )
+    X = pick(adata.X)
+    layers = {name: X if layer is adata.X else pick(layer) for name, layer in adata.layers.items()}
+    return ad.AnnData(X=X, obs=obs.copy(), var=var.copy(), layers=layers)
 
 
 def normalize_rows(X: Any, *, target_sum: float) -> None:
@@ -541,19 +558,152 @@ def normalize_rows(X: Any, *, target_sum: float) -> None:
 
     Rows that sum to 0 stay 0. ``X`` is float, dense or CSR.
     """
+    scale_rows(X, row_factors(X, target_sum=target_sum))
+
+
+def row_factors(X: Any, *, target_sum: float) -> np.ndarray:
+    """The float32 factor that scales each row of ``X`` to sum to ``target_sum`` (0 for
+    rows that sum to 0)."""
     totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
     factors = np.divide(target_sum, totals, out=np.zeros_like(totals), where=totals > 0)
-    factors = factors.astype(X.dtype)
+    return factors.astype(np.float32)
+
+
+def scale_rows(X: Any, factors: np.ndarray) -> None:
+    """Multiply each row of ``X`` (float, dense or CSR) in place by its factor."""
+    factors = factors.astype(X.dtype, copy=False)
     if not is_sparse(X):
         X *= factors[:, None]
         return
-    # in blocks of rows: one small scratch array, reused, instead of one as large as X.data
-    # (fresh large arrays cost more in page faults than the multiplication itself)
-    step = max(1, _SCRATCH_VALUES * X.shape[0] // max(X.nnz, 1))
-    for start in range(0, X.shape[0], step):
-        stop = min(start + step, X.shape[0])
+    # in blocks of rows: one small scratch array at a time instead of one as large as
+    # X.data (fresh large arrays cost more in page faults than the multiplication itself)
+    for start, stop in _row_blocks(X):
         lo, hi = X.indptr[start], X.indptr[stop]
         X.data[lo:hi] *= np.repeat(factors[start:stop], np.diff(X.indptr[start : stop + 1]))
+
+
+def _row_blocks(X: Any) -> Iterator[tuple[int, int]]:
+    """Row ranges of a CSR matrix holding about ``_SCRATCH_VALUES`` stored values each."""
+    step = max(1, _SCRATCH_VALUES * X.shape[0] // max(X.nnz, 1))
+    for start in range(0, X.shape[0], step):
+        yield start, min(start + step, X.shape[0])
+
+
+def gene_moments(
+    X: Any, *, row_factors: np.ndarray | None = None, exponentiate: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-gene mean and variance (ddof 1, float64) of ``X`` as scanpy's seurat flavour
+    sees it: rows scaled by ``row_factors`` (float32, as :func:`scale_rows` would), or
+    ``expm1(X)`` with ``exponentiate``.
+
+    Reads ``X`` (dense or CSR) in blocks of about a million values, so it needs no copy
+    of the matrix (scanpy's seurat flavour makes two, which cost more than the sums).
+    """
+    n_cells = X.shape[0]
+    sums, squares = _column_sums(X, row_factors, exponentiate, squares=True)
+    mean = sums / n_cells
+    var = squares / n_cells - mean**2
+    if n_cells > 1:
+        var *= n_cells / (n_cells - 1)
+    return mean, var
+
+
+def gene_means(X: Any, *, exponentiate: bool = False) -> np.ndarray:
+    """Per-gene mean (float64) of ``X`` or of ``expm1(X)``, in blocks, without a copy of X
+    (``X.mean(axis=0)`` of a sparse matrix copies it whole)."""
+    sums, _ = _column_sums(X, None, exponentiate, squares=False)
+    return sums / X.shape[0]
+
+
+def _column_sums(
+    X: Any, row_factors: np.ndarray | None, exponentiate: bool, *, squares: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    n_genes = X.shape[1]
+    sums = np.zeros(n_genes)
+    square_sums = np.zeros(n_genes) if squares else None
+    for values, columns in _value_blocks(X, row_factors):
+        if exponentiate:
+            values = np.expm1(values)
+        if columns is None:
+            sums += values.sum(axis=0, dtype=np.float64)
+            if square_sums is not None:
+                square_sums += np.square(values, dtype=np.float64).sum(axis=0)
+            continue
+        sums += np.bincount(columns, values, minlength=n_genes)
+        if square_sums is not None:
+            square_sums += np.bincount(
+                columns, np.square(values, dtype=np.float64), minlength=n_genes
+            )
+    return sums, square_sums
+
+
+def _value_blocks(
+    X: Any, row_factors: np.ndarray | None
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Blocks of rows of X, each scaled by its rows' factors: the stored values and their
+    columns (CSR) or the dense rows and ``None``."""
+    factors = None if row_factors is None else row_factors.astype(np.float32)
+    if is_sparse(X) and X.format != "csr":
+        X = X.tocsr()
+    if not is_sparse(X):
+        step = max(1, _SCRATCH_VALUES // max(X.shape[1], 1))
+        for start in range(0, X.shape[0], step):
+            values = np.asarray(X[start : start + step])
+            if factors is not None:
+                values = values * factors[start : start + step, None]
+            yield values, None
+        return
+    for start, stop in _row_blocks(X):
+        lo, hi = X.indptr[start], X.indptr[stop]
+        values = X.data[lo:hi]
+        if factors is not None:
+            values = values * np.repeat(factors[start:stop], np.diff(X.indptr[start : stop + 1]))
+        yield values, X.indices[lo:hi]
+
+
+def seurat_dispersions(
+    mean: np.ndarray, var: np.ndarray, n_top_genes: int, n_bins: int = 20
+) -> pd.DataFrame:
+    """Highly variable genes as scanpy's ``flavor="seurat"`` picks them, from gene moments.
+
+    The log dispersion (variance / mean) of each gene is z-scored among the genes in the
+    same of ``n_bins`` bins of log mean (a gene alone in its bin gets 1), and the
+    ``n_top_genes`` highest are kept (ties included), as scanpy does.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gene: ``means`` (log1p of the mean), ``dispersions`` (log),
+        ``dispersions_norm`` and ``highly_variable``.
+
+    Raises
+    ------
+    ConfigError
+        No gene varies between cells.
+    """
+    mean = np.where(mean == 0, 1e-12, mean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dispersion = var / mean
+        dispersion[dispersion == 0] = np.nan
+        dispersion = np.log(dispersion)
+    table = pd.DataFrame({"means": np.log1p(mean), "dispersions": dispersion})
+    bins = pd.cut(table["means"], bins=n_bins)
+    per_bin = table.groupby(bins, observed=True)["dispersions"].agg(avg="mean", dev="std")
+    alone = per_bin["dev"].isna()
+    per_bin.loc[alone, "dev"] = per_bin.loc[alone, "avg"]
+    per_bin.loc[alone, "avg"] = 0.0
+    per_gene = per_bin.loc[bins]
+    normalized = (dispersion - per_gene["avg"].to_numpy()) / per_gene["dev"].to_numpy()
+    ranked = np.sort(normalized[~np.isnan(normalized)])[::-1]
+    if ranked.size == 0:
+        raise ConfigError(
+            "no gene varies between cells, so none can be ranked as highly variable; "
+            "turn off 'Keep highly variable genes'"
+        )
+    cutoff = ranked[min(n_top_genes, ranked.size) - 1]
+    table["dispersions_norm"] = normalized
+    table["highly_variable"] = np.nan_to_num(normalized, nan=-np.inf) >= cutoff
+    return table
 
 
 def _describe(params: dict[str, Any]) -> str:
