@@ -93,16 +93,21 @@ def result_section(dataset: object, processed: object, chosen: bool) -> None:
             icon=":material/info:",
         )
     columns = st.columns(4)
-    columns[0].metric("Cells kept", f"{processed.adata.n_obs:,}", f"of {dataset.n_obs:,}")
-    columns[1].metric("Genes kept", f"{processed.adata.n_vars:,}", f"of {dataset.n_vars:,}")
+    for column, label, kept, total in (
+        (columns[0], "Cells kept", processed.adata.n_obs, dataset.n_obs),
+        (columns[1], "Genes kept", processed.adata.n_vars, dataset.n_vars),
+    ):
+        column.metric(label, f"{kept:,}", f"of {total:,}", delta_color="off", delta_arrow="off")
     columns[2].metric("Steps run", sum(step["ran"] for step in processed.steps))
     columns[3].metric("Values", processed.value_type)
     st.table(steps_table(processed).set_index("step"))
-    figures = st.columns(2)
+    charts = []
     if processed.qc is not None and not processed.qc["kept"].all():
-        figures[0].plotly_chart(qc_figure(shown_qc(processed.qc)), key="prep-qc-kept")
+        charts.append(("prep-qc-kept", qc_figure(shown_qc(processed.qc))))
     if processed.gene_stats is not None:
-        figures[1].plotly_chart(hvg_figure(processed.gene_stats), key="prep-hvg-figure")
+        charts.append(("prep-hvg-figure", hvg_figure(processed.gene_stats)))
+    for column, (key, figure) in zip(st.columns(2), charts, strict=False):
+        column.plotly_chart(figure, key=key)
     if processed.notes:
         st.markdown(ui.notes_markdown(processed.notes))
     st.download_button(

@@ -124,6 +124,20 @@ def test_pbmc_course_figure(server, page):
     shot(page, "embeddings-course-figure")
 
 
+def test_preprocessing_counts_selects_variable_genes(server, page):
+    load_example_in_ui(page, server, "Simulated counts with batches", "Simulated counts")
+    go_to(page, "Preprocess a matrix", "1 · Quality control")
+    set_number(page, "Number of variable genes", 300)
+    page.get_by_role("button", name="Preprocess", exact=True).click()
+    page.get_by_text("Not run yet").wait_for(state="detached")
+    wait_idle(page)
+    assert page.get_by_text("kept the 300 most variable of 1,000 genes").first.is_visible()
+    assert metric_values(page)["Genes kept"].strip() == "300"
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2  # QC and gene ranking
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shot(page, "preprocess-simulated-counts")
+
+
 def test_box_selection_lists_top_genes(server, page):
     load_example_in_ui(page, server, "PBMC 68k reduced", "PBMC 68k (reduced)")
     sidebar_link(page, "Embeddings").click()
