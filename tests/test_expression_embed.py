@@ -7,11 +7,14 @@ import pytest
 import scipy.sparse
 
 from genodash.errors import ConfigError
+from genodash.expression.cluster import leiden_clusters
 from genodash.expression.embed import (
     EmbeddingConfig,
     default_tsne_iterations,
     default_umap_epochs,
     embed,
+    exact_neighbors,
+    nearest_neighbors,
     pca_coordinates,
     principal_components,
     reproducible_layout,
@@ -110,12 +113,18 @@ def test_umap_warms_up_is_reproducible_and_3d(blobs) -> None:
     assert three_d.coords.shape == (len(X), 3)
 
 
-@pytest.mark.slow  # ~40 s: compiling pynndescent
-def test_umap_with_approximate_neighbours_is_reproducible() -> None:
+@pytest.fixture(scope="module")
+def large_blobs() -> tuple[np.ndarray, np.ndarray]:
+    """Above umap-learn's 4,096-cell switch to approximate neighbours."""
     rng = np.random.default_rng(0)
     centres = rng.normal(scale=8, size=(3, 10))
     labels = np.repeat(np.arange(3), 1500)
-    X = (centres[labels] + rng.normal(size=(4500, 10))).astype(np.float32)
+    return (centres[labels] + rng.normal(size=(4500, 10))).astype(np.float32), labels
+
+
+@pytest.mark.slow  # ~40 s: compiling pynndescent
+def test_umap_with_approximate_neighbours_is_reproducible(large_blobs) -> None:
+    X, labels = large_blobs
     config = EmbeddingConfig(method="umap", n_epochs=20, seed=2, umap_layout="reproducible")
     first, again = embed(X, config), embed(X, config)
     np.testing.assert_array_equal(first.coords, again.coords)
@@ -123,6 +132,21 @@ def test_umap_with_approximate_neighbours_is_reproducible() -> None:
     parallel = embed(X, replace(config, umap_layout="parallel"))
     assert parallel.params["deterministic"] is False
     assert knn_accuracy(parallel.coords, labels) == 1.0
+
+
+@pytest.mark.slow  # compiles pynndescent unless the test above did
+def test_approximate_neighbours_leave_each_cell_out(large_blobs) -> None:
+    X, labels = large_blobs
+    X = np.vstack([X, X[:100]])  # duplicates: a cell's twin may take its own place
+    found = nearest_neighbors(X, 15, seed=0)
+    assert found.shape == (len(X), 15)
+    assert not (found == np.arange(len(X))[:, None]).any()
+    exact = exact_neighbors(X, 15)[0]
+    recall = np.mean([len(set(a) & set(b)) / 15 for a, b in zip(found, exact, strict=True)])
+    assert recall > 0.95
+    clusters = leiden_clusters(X[: len(labels)], resolution=0.2, seed=0)
+    for cluster in set(clusters):  # every cluster inside one blob
+        assert len(set(labels[clusters == cluster])) == 1
 
 
 def test_auto_layout_is_reproducible_up_to_50000_cells() -> None:

@@ -25,12 +25,14 @@ def leiden_clusters(
 ) -> np.ndarray:
     """Leiden communities of the k-nearest-neighbour graph of the cells.
 
-    Each cell is joined to its ``n_neighbors`` nearest cells (exact, Euclidean; the graph
-    made undirected), and igraph's Leiden algorithm maximizes modularity on it with
-    ``n_iterations=2``, as scanpy's ``flavor="igraph"`` does. scanpy weights the edges by
-    UMAP's fuzzy membership; here every edge weighs 1, which gives very similar clusters
-    without UMAP's compilation cost. Inputs with more than 50 features are first reduced
-    to 50 principal components.
+    Each cell is joined to its ``n_neighbors`` nearest cells (Euclidean; exact up to 4,096
+    cells, approximate above, as in scanpy; the graph made undirected), and igraph's
+    Leiden algorithm maximizes modularity on it with ``n_iterations=2``, as scanpy's
+    ``flavor="igraph"`` does. scanpy weights the edges by UMAP's fuzzy membership; here
+    every edge weighs 1, which gives very similar clusters without UMAP's compilation
+    cost (the approximate neighbours compile once per process, which
+    :func:`~genodash.expression.embed.warm_umap` covers). Inputs with more than 50
+    features are first reduced to 50 principal components.
 
     Parameters
     ----------
@@ -78,12 +80,12 @@ def leiden_clusters(
 
 
 def _knn_edges(X: Any, k: int, seed: int) -> np.ndarray:
-    from genodash.expression.embed import exact_neighbors, pca_coordinates
+    from genodash.expression.embed import nearest_neighbors, pca_coordinates
 
     if X.shape[1] > _CLUSTER_MAX_FEATURES:
         X = pca_coordinates(X, min(_CLUSTER_MAX_FEATURES, X.shape[0] - 1), seed=seed)
     data = X.toarray() if is_sparse(X) else np.asarray(X, dtype=np.float32)
-    indices, _ = exact_neighbors(data, k)
+    indices = nearest_neighbors(data, k, seed)
     sources = np.repeat(np.arange(data.shape[0]), k)
     return np.column_stack([sources, indices.ravel()])
 

@@ -385,6 +385,18 @@ def exact_neighbors(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return indices, distances.astype(np.float32)
 
 
+def nearest_neighbors(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Indices of each row's ``k`` nearest other rows: exact up to 4,096 rows, from
+    pynndescent (approximate, seeded) above, as scanpy's neighbours are."""
+    n_rows = X.shape[0]
+    if n_rows <= _UMAP_EXACT_KNN_MAX_CELLS:
+        return exact_neighbors(X, k)[0]
+    indices, _, _ = _approximate_neighbors(X, k + 1, seed)  # each row is among its own
+    own = indices == np.arange(n_rows)[:, None]
+    own[~own.any(axis=1), -1] = True  # a row missing from its list drops its farthest
+    return indices[~own].reshape(n_rows, k)
+
+
 def _tsne(X: np.ndarray, config: EmbeddingConfig, params: dict[str, Any]) -> np.ndarray:
     from openTSNE import TSNE, affinity, initialization
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
