@@ -14,9 +14,10 @@ from genodash.expression.preprocess import (
     PreprocessConfig,
     config_fields,
     gene_moments,
-    normalize_rows,
+    normalization_factors,
     preprocess,
     qc_metrics,
+    scale_rows,
     seurat_dispersions,
 )
 
@@ -339,8 +340,8 @@ def test_row_normalization_in_small_blocks_matches_dense(monkeypatch) -> None:
     X = scipy.sparse.random(50, 30, density=0.3, format="csr", random_state=0, dtype=np.float32)
     X = scipy.sparse.csr_matrix(X.toarray() * (np.arange(50) % 5 != 0)[:, None])  # empty rows
     dense = X.toarray()
-    normalize_rows(X, target_sum=10.0)
-    normalize_rows(dense, target_sum=10.0)
+    scale_rows(X, normalization_factors(X, target_sum=10.0))
+    scale_rows(dense, normalization_factors(dense, target_sum=10.0))
     np.testing.assert_allclose(X.toarray(), dense, rtol=1e-6)
     totals = dense.sum(axis=1)
     np.testing.assert_allclose(totals[totals > 0], 10.0, rtol=1e-5)

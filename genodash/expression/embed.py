@@ -232,11 +232,11 @@ def _dense_rows_into(X: Any, start: int, stop: int, buffer: np.ndarray) -> np.nd
 
 
 def _row_view(X: Any, start: int, stop: int) -> Any:
-    """Rows ``start:stop`` of ``X``; of a CSR matrix without copying its values (slicing
-    copies them)."""
+    """Rows ``start:stop`` of ``X``; of a CSR matrix, built from slices of its arrays
+    (scipy then copies them whole, which is cheaper than its row slicing's gather)."""
     import scipy.sparse
 
-    if not scipy.sparse.isspmatrix_csr(X) and not isinstance(X, scipy.sparse.csr_array):
+    if not is_sparse(X) or X.format != "csr":
         return X[start:stop]
     lo, hi = X.indptr[start], X.indptr[stop]
     pointers = X.indptr[start : stop + 1] - lo

@@ -267,7 +267,6 @@ class _Work:
         self.adata = _working_copy(matrix.adata)
         self.input_type: ValueType = matrix.value_type
         self.value_type: ValueType = matrix.value_type
-        self.logged = False
         self.row_factors: np.ndarray | None = None  # normalize_total, not yet applied
         self.log_pending = False
         self.steps: list[dict[str, Any]] = []
@@ -284,6 +283,9 @@ class _Work:
 
     def record(self, step: str, *, ran: bool, params: dict[str, Any], note: str) -> None:
         self.steps.append({"step": step, "ran": ran, "params": params, "note": note})
+
+    def ran(self, step: str) -> bool:
+        return any(done["step"] == step and done["ran"] for done in self.steps)
 
     def skip_unless_counts(self, step: str, params: dict[str, Any]) -> bool:
         """Record a skip and return True when the values are not raw counts."""
@@ -398,7 +400,7 @@ class _Work:
 
     def _own_x(self) -> Any:
         """X, copied to float32 first if it is still the input's matrix or the counts layer
-        (filters and gene selection make new matrices, which need no copy)."""
+        (a filter or the gene selection makes a new matrix, shared with the counts layer)."""
         X = self.adata.X
         if X is self.source.adata.X or X is self.adata.layers.get("counts"):
             self.adata.X = X.astype(np.float32)
@@ -411,7 +413,7 @@ class _Work:
             return
         if self.skip_unless_counts(step, params):
             return
-        self.row_factors = row_factors(self.adata.X, target_sum=target_sum)
+        self.row_factors = normalization_factors(self.adata.X, target_sum=target_sum)
         self.value_type = "non-negative"
         self.record(
             step,
@@ -428,7 +430,6 @@ class _Work:
         if self.skip_unless_counts(step, params):
             return
         self.log_pending = True
-        self.logged = True
         self.value_type = "non-negative"
         self.record(step, ran=True, params=params, note="values replaced by log(1 + value)")
 
@@ -467,7 +468,7 @@ class _Work:
         mean, var = gene_moments(
             self.adata.X, row_factors=self.row_factors, exponentiate=self.input_type != "counts"
         )
-        if self.input_type == "counts" and not self.logged:
+        if self.input_type == "counts" and not self.ran("log1p"):
             how = "ranked on log(1 + value), since log1p is off"
         elif self.input_type == "counts":
             how = "ranked by normalized dispersion of the log values"
@@ -553,17 +554,9 @@ def _subset(
     return ad.AnnData(X=X, obs=obs.copy(), var=var.copy(), layers=layers)
 
 
-def normalize_rows(X: Any, *, target_sum: float) -> None:
-    """Scale each row (cell) in place to sum to ``target_sum``, like ``sc.pp.normalize_total``.
-
-    Rows that sum to 0 stay 0. ``X`` is float, dense or CSR.
-    """
-    scale_rows(X, row_factors(X, target_sum=target_sum))
-
-
-def row_factors(X: Any, *, target_sum: float) -> np.ndarray:
-    """The float32 factor that scales each row of ``X`` to sum to ``target_sum`` (0 for
-    rows that sum to 0)."""
+def normalization_factors(X: Any, *, target_sum: float) -> np.ndarray:
+    """The float32 factor that scales each row (cell) of ``X`` to sum to ``target_sum``, as
+    ``sc.pp.normalize_total`` does (0 for rows that sum to 0); :func:`scale_rows` applies it."""
     totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
     factors = np.divide(target_sum, totals, out=np.zeros_like(totals), where=totals > 0)
     return factors.astype(np.float32)
