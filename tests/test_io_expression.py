@@ -47,6 +47,15 @@ def test_10x_files_uploaded_together(data_dir):
     assert result.adata.var["gene_ids"].iloc[0] == "ENSG00000000000"
 
 
+def test_several_matrix_files_that_are_not_10x_parts_say_so(data_dir):
+    files = [RawFile(name, (data_dir / "small.h5ad").read_bytes()) for name in ("a.h5ad", "b.h5ad")]
+    with pytest.raises(FormatError) as refused:
+        read_dataset(files)
+    message = str(refused.value)
+    assert message.startswith("the uploaded files (a.h5ad, b.h5ad): are 2 matrix files")
+    assert "remove the others" in message
+
+
 def test_h5ad_keeps_obs_metadata(data_dir):
     result = read_matrix(data_dir / "small.h5ad")
     assert result.adata.obs["cell_type"].tolist() == ["T", "B", "T", "B", "mono", "mono"]

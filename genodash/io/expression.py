@@ -426,6 +426,15 @@ def _anndata_10x(matrix: object, barcodes: list[str], names: list[str], ids: lis
 
 def _read_10x_upload(sources: list[Source], limits: Limits) -> tuple[object, str, str, list[str]]:
     raws = [load(source, limits) for source in sources]
+    if not any(_tenx_roles(raw.name) for raw in raws):
+        # e.g. a second file added after a first one that was refused
+        names = ", ".join(raw.display_name for raw in raws)
+        raise FormatError(
+            f"are {len(raws)} matrix files read together, which works only for the three "
+            "files of a 10x sample (matrix.mtx, barcodes.tsv, features.tsv)",
+            file=f"the uploaded files ({names})",
+            hint="To read one file, remove the others from the list (× beside each name)",
+        )
     parts = _match_10x_parts({raw.name: raw for raw in raws}, "the uploaded files")
     return _read_10x_parts(parts, " + ".join(r.display_name for r in raws), limits)
 
@@ -479,20 +488,24 @@ def _zip_member(
     return RawFile(name=info.filename, data=data)
 
 
+def _tenx_roles(filename: str) -> list[str]:
+    """The 10x parts ('matrix', 'barcodes', 'features') that a file name can be."""
+    base = strip_compression_suffix(filename.rsplit("/", 1)[-1].lower())
+    return [role for role, endings in _TENX_PARTS.items() if base.endswith(endings)]
+
+
 def _match_10x_parts(files: dict[str, object], where: str) -> dict[str, object]:
     """Map 'matrix', 'barcodes', 'features' to the files whose names end accordingly."""
     found: dict[str, object] = {}
     for filename, item in files.items():
-        base = strip_compression_suffix(filename.rsplit("/", 1)[-1].lower())
-        for role, endings in _TENX_PARTS.items():
-            if base.endswith(endings):
-                if role in found:
-                    raise FormatError(
-                        f"has more than one {role} file",
-                        file=where,
-                        hint="Give one 10x sample at a time",
-                    )
-                found[role] = item
+        for role in _tenx_roles(filename):
+            if role in found:
+                raise FormatError(
+                    f"has more than one {role} file",
+                    file=where,
+                    hint="Give one 10x sample at a time",
+                )
+            found[role] = item
     missing = [role for role in _TENX_PARTS if role not in found]
     if missing:
         raise FormatError(
