@@ -8,6 +8,7 @@ loader kept, dropped, renamed or converted. Sequences are upper-case strings ove
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -60,6 +61,17 @@ class SequenceSet:
     @property
     def classes(self) -> list[str]:
         return sorted(set(self.labels)) if self.labels is not None else []
+
+    def subset(self, rows: Sequence[int] | np.ndarray) -> SequenceSet:
+        """The sequences at ``rows``, in that order, with their IDs and labels."""
+        rows = [int(row) for row in rows]
+        return SequenceSet(
+            ids=tuple(self.ids[row] for row in rows),
+            sequences=tuple(self.sequences[row] for row in rows),
+            labels=tuple(self.labels[row] for row in rows) if self.labels is not None else None,
+            name=self.name,
+            format=self.format,
+        )
 
     def class_counts(self) -> dict[str, int]:
         if self.labels is None:

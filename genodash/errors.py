@@ -75,9 +75,5 @@ class RunError(InputError):
     """A saved run is incomplete, altered, or does not match its model."""
 
 
-class TrainingError(GenodashError, RuntimeError):
-    """Training could not run (e.g. no memory on any device)."""
-
-
 class ConfigError(GenodashError, ValueError):
     """An option or parameter has an invalid value (unknown name, out of range)."""

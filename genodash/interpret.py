@@ -10,27 +10,34 @@ position: the attribution of the base actually present.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
+from genodash.data import SequenceSet
 from genodash.errors import ConfigError
+from genodash.preprocessing.encoding import ALPHABET, kept_window, one_hot
 
 Method = Literal["saliency", "ism"]
-ALPHABET = "ACGT"
 
 
-def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(x, dtype=np.float32))
+def _device(model: nn.Module) -> torch.device:
+    """Where the model's weights are: attributions run there, and the model is not moved."""
+    return next(model.parameters()).device
+
+
+def _as_tensor(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(x, dtype=np.float32), device=device)
 
 
 def _targets(model: nn.Module, x: torch.Tensor, target: int | None) -> torch.Tensor:
     if target is not None:
-        return torch.full((x.shape[0],), int(target), dtype=torch.long)
+        return torch.full((x.shape[0],), int(target), dtype=torch.long, device=x.device)
     with torch.no_grad():
         return model(x).argmax(dim=1)
 
@@ -41,13 +48,14 @@ def saliency(
     """Gradient × input of the target class's log-probability (Simonyan et al. 2014).
 
     Non-zero only at the bases present; positive where a base raises the target class.
+    Computed on the device that holds the model.
     """
-    model = model.cpu().eval()
-    inputs = _as_tensor(x).requires_grad_(True)
+    model.eval()
+    inputs = _as_tensor(x, _device(model)).requires_grad_(True)
     targets = _targets(model, inputs.detach(), target)
-    log_probs = torch.log_softmax(model(inputs), dim=1)
+    log_probs = torch.log_softmax(model(inputs).float(), dim=1)
     log_probs.gather(1, targets[:, None]).sum().backward()
-    return (inputs.grad * inputs).detach().numpy()
+    return (inputs.grad * inputs).detach().cpu().numpy()
 
 
 @torch.no_grad()
@@ -62,10 +70,10 @@ def ism(
 
     Centred per position (minus the mean over the four bases), so the value at the base
     present is how much better it does than an average base there. Positions without a
-    base (padding, N) get zeros.
+    base (padding, N) get zeros. Computed on the device that holds the model.
     """
-    model = model.cpu().eval()
-    inputs = _as_tensor(x)
+    model.eval()
+    inputs = _as_tensor(x, _device(model))
     targets = _targets(model, inputs, target)
     n, _, length = inputs.shape
     result = np.zeros((n, 4, length), dtype=np.float32)
@@ -77,20 +85,20 @@ def ism(
 def _ism_one(model: nn.Module, one_hot: torch.Tensor, target: int, batch_size: int) -> np.ndarray:
     positions = torch.nonzero(one_hot.sum(dim=0) > 0).flatten()
     variants = one_hot.repeat(len(positions) * 4, 1, 1)  # (P*4, 4, L)
-    rows = torch.arange(len(variants))
+    rows = torch.arange(len(variants), device=one_hot.device)
     position_of_row = positions.repeat_interleave(4)
-    base_of_row = torch.arange(4).repeat(len(positions))
+    base_of_row = torch.arange(4, device=one_hot.device).repeat(len(positions))
     variants[rows, :, position_of_row] = 0.0
     variants[rows, base_of_row, position_of_row] = 1.0
     scores = torch.cat(
         [
-            torch.log_softmax(model(variants[s : s + batch_size]), dim=1)[:, target]
+            torch.log_softmax(model(variants[s : s + batch_size]).float(), dim=1)[:, target]
             for s in range(0, len(variants), batch_size)
         ]
     )
     table = np.zeros((4, one_hot.shape[1]), dtype=np.float32)
-    by_position = scores.reshape(len(positions), 4).numpy()
-    table[:, positions.numpy()] = (by_position - by_position.mean(axis=1, keepdims=True)).T
+    by_position = scores.reshape(len(positions), 4).cpu().numpy()
+    table[:, positions.cpu().numpy()] = (by_position - by_position.mean(axis=1, keepdims=True)).T
     return table
 
 
@@ -181,8 +189,8 @@ def filter_motifs(
     filter's maximum over ``x`` is collected; their base frequencies form the motif, and the
     most common of those windows are its top k-mers.
     """
-    conv = first_conv(model.cpu().eval())
-    inputs = _as_tensor(x)
+    conv = first_conv(model.eval())
+    inputs = _as_tensor(x, _device(model))
     width = conv.kernel_size[0]
     activations = nn.functional.conv1d(inputs, conv.weight, conv.bias)  # (N, F, L - w + 1)
     windows = inputs.unfold(2, width, 1).permute(0, 2, 3, 1)  # (N, L - w + 1, w, 4)
@@ -195,7 +203,9 @@ def filter_motifs(
         complete = sites.sum(dim=(1, 2)) == width  # windows without N or padding
         sites = sites[complete]
         frequencies = (
-            sites.mean(dim=0).numpy() if len(sites) else np.full((width, 4), 0.25, dtype=np.float32)
+            sites.mean(dim=0).cpu().numpy()
+            if len(sites)
+            else np.full((width, 4), 0.25, dtype=np.float32)
         )
         motifs.append(
             FilterMotif(f, frequencies, len(sites), _common_kmers(sites, top_kmers), peak)
@@ -206,7 +216,7 @@ def filter_motifs(
 def _common_kmers(sites: torch.Tensor, top: int) -> list[tuple[str, int]]:
     if not len(sites):
         return []
-    letters = np.array(list(ALPHABET))[sites.argmax(dim=2).numpy()]
+    letters = np.array(list(ALPHABET))[sites.argmax(dim=2).cpu().numpy()]
     return Counter("".join(row) for row in letters).most_common(top)
 
 
@@ -218,61 +228,155 @@ def attention_maps(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
     """Attention weights for one sequence ``x`` (1, 4, L): per layer, ``(heads, T, T)``."""
     if not hasattr(model, "record_attention"):
         raise ConfigError("attention maps exist only for the Transformer")
-    model = model.cpu().eval()
+    model.eval()
     model.record_attention(True)
     try:
-        model(_as_tensor(x)[:1])
-        maps = [weights[0].numpy() for weights in model.attention()]
+        model(_as_tensor(x, _device(model))[:1])
+        maps = [weights[0].cpu().numpy() for weights in model.attention()]
     finally:
         model.record_attention(False)
     return maps
 
 
 def token_spans(model: nn.Module, n_tokens: int) -> list[tuple[int, int]]:
-    """The (start, end) bases each Transformer token covers, 0-based, end exclusive."""
+    """The (start, end) positions of the encoded row each Transformer token covers, 0-based,
+    end exclusive."""
     return [(t * model.stride, t * model.stride + model.k) for t in range(n_tokens)]
 
 
-# --- a table of scores for many sequences (the CLI's `explain`) ----------------------------
+@dataclass(frozen=True)
+class SequenceAttention:
+    """Attention over one sequence, among the tokens that cover at least one of its bases.
+
+    Attributes
+    ----------
+    maps
+        Per layer, ``(heads, T, T)``: row token attends to column token.
+    spans
+        Per token, the (start, end) bases it covers, 0-based in the original sequence,
+        end exclusive.
+    """
+
+    maps: list[np.ndarray]
+    spans: list[tuple[int, int]]
+
+
+def sequence_attention(run: object, sequences: SequenceSet) -> SequenceAttention:
+    """Attention of ``run``'s Transformer over the first of ``sequences``.
+
+    Tokens that cover only padding (beyond a short sequence) are left out; the others are
+    clipped to the bases they hold and placed in the original sequence's coordinates.
+    """
+    from genodash.train.sequence import encode_for_run
+
+    x = one_hot(encode_for_run(run, sequences.subset([0])))
+    maps = attention_maps(run.model, x)
+    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
+    source, target, count = kept_window(len(sequences.sequences[0]), length, align)
+    kept, spans = [], []
+    for token, (start, end) in enumerate(token_spans(run.model, maps[0].shape[-1])):
+        first, last = max(start, target), min(end, target + count)
+        if first < last:
+            kept.append(token)
+            spans.append((first - target + source, last - target + source))
+    picked = np.ix_(range(maps[0].shape[0]), kept, kept)
+    return SequenceAttention([layer[picked] for layer in maps], spans)
+
+
+# --- tables of per-base scores (the page's downloads and the CLI's `explain`) -------------
+
+
+def score_table(
+    run: object, sequences: SequenceSet, scores: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    """One row per scored base, positions in the original sequences.
+
+    Parameters
+    ----------
+    run
+        The run whose encoding (length, alignment) made the model input.
+    sequences
+        The sequences that were encoded, in the order of the score rows.
+    scores
+        Column name → per-position scores ``(N, L)`` in the encoded rows (e.g. from
+        :func:`importance`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seq_id``, ``position`` (0-based in the original sequence), ``base``, then one
+        column per entry of ``scores``. Bases the encoding cut off have no row.
+    """
+    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
+    frames = []
+    for i, sequence in enumerate(sequences.sequences):
+        source, target, count = kept_window(len(sequence), length, align)
+        columns = {
+            name: np.asarray(values)[i, target : target + count].round(6)
+            for name, values in scores.items()
+        }
+        frames.append(
+            pd.DataFrame(
+                {
+                    "seq_id": sequences.ids[i],
+                    "position": np.arange(source, source + count),
+                    "base": list(sequence[source : source + count]),
+                    **columns,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["seq_id", "position", "base", *scores])
+    return pd.concat(frames, ignore_index=True)
+
+
+def base_matrix(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Positions × 4 (A, C, G, T): ``column``'s score at the base present, 0 elsewhere, for
+    drawing one sequence of a :func:`score_table` as a logo."""
+    matrix = np.zeros((len(table), 4), dtype=np.float32)
+    for row, (base, score) in enumerate(zip(table["base"], table[column], strict=True)):
+        if base in ALPHABET:
+            matrix[row, ALPHABET.index(base)] = score
+    return matrix
 
 
 def explain_table(
     run: object,
-    sequences: object,
+    sequences: SequenceSet,
     *,
     method: Method = "saliency",
     target: int | None = None,
     batch_size: int = 256,
-) -> object:
-    """One row per scored base: ``seq_id``, ``position`` (0-based in the original sequence),
-    ``base`` and ``score`` (the attribution of the base present)."""
-    import pandas as pd
+) -> pd.DataFrame:
+    """Per-base scores of ``sequences`` under ``run``'s model, by ``method``.
 
-    from genodash.preprocessing.encoding import kept_window, one_hot
+    Parameters
+    ----------
+    run
+        A sequence run.
+    sequences
+        The sequences to explain; encoded as the run's training data was.
+    method
+        ``"saliency"`` or ``"ism"``.
+    target
+        Class index to explain (default: each sequence's predicted class).
+    batch_size
+        Sequences attributed at once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`score_table` with one ``score`` column: the attribution of the base present.
+    """
     from genodash.train.sequence import encode_for_run
 
     codes = encode_for_run(run, sequences)
-    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
     frames = []
     for start in range(0, sequences.n, batch_size):
         x = one_hot(codes[start : start + batch_size])
         scores = importance(attribute(run.model, x, method, target), x)
-        for offset, row_scores in enumerate(scores):
-            i = start + offset
-            sequence = sequences.sequences[i]
-            source, target_start, count = kept_window(len(sequence), length, align)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "seq_id": sequences.ids[i],
-                        "position": np.arange(source, source + count),
-                        "base": list(sequence[source : source + count]),
-                        "score": row_scores[target_start : target_start + count].round(6),
-                    }
-                )
-            )
-    return (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["seq_id", "position", "base", "score"])
-    )
+        batch = sequences.subset(range(start, start + len(x)))
+        frames.append(score_table(run, batch, {"score": scores}))
+    if not frames:
+        return score_table(run, sequences, {"score": np.zeros((0, 0))})
+    return pd.concat(frames, ignore_index=True)

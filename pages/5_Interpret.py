@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -13,8 +12,14 @@ from genodash.errors import GenodashError
 from genodash.motifs import jaspar_available, jaspar_bank
 from genodash.plotting import interpret as plots
 from genodash.plotting.logos import figure_bytes, logo_figure
+from genodash.preprocessing.encoding import ALPHABET, one_hot
 from genodash.train.runs import list_runs, load_run
-from genodash.train.sequence import encode_for_run, fingerprint
+from genodash.train.sequence import (
+    encode_for_run,
+    fingerprint,
+    one_hot_for_run,
+    predict_probabilities,
+)
 
 ABOUT = """
 A model that scores well may still be right for the wrong reasons. Here you look inside.
@@ -93,10 +98,11 @@ def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray, target: i
         ),
     )
     row = int(index[chosen])
-    sequence = dataset.sequences[row]
-    x = _one_hot(run, dataset, [row])
-    probabilities = _probabilities(run, x)
+    one = dataset.subset([row])
+    codes = encode_for_run(run, one)
+    x = one_hot(codes)
     classes = run.config["classes"]
+    probabilities = predict_probabilities(run.model, codes)
     st.caption(
         "Model's probabilities: "
         + ", ".join(
@@ -104,52 +110,57 @@ def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray, target: i
             for c, p in zip(classes, probabilities[0], strict=True)
         )
     )
-    start, width = _planted(dataset, row)
-    encoded = _encoded_sequence(run, sequence)
     saliency = interpret.saliency(run.model, x, target)
-    scores = interpret.importance(saliency, x)[0]
+    ism = interpret.ism(run.model, x, target)
+    table = interpret.score_table(
+        run,
+        one,
+        {
+            "saliency": interpret.importance(saliency, x),
+            **{f"ism_{base}": ism[:, k, :] for k, base in enumerate(ALPHABET)},
+        },
+    )
+    start, width = _planted(dataset, row)
+    sequence = "".join(table["base"])
+    first = int(table["position"].iloc[0]) if len(table) else 0
     st.plotly_chart(
         plots.importance_figure(
-            scores,
-            encoded,
+            table["saliency"].to_numpy(),
+            sequence,
             title=f"Saliency for class {classes[target]}",
+            first_position=first,
             motif_start=start,
             motif_width=width,
         ),
         key="interpret-saliency",
     )
-    if len(encoded) <= 200:
+    if len(sequence) <= 200:
         with st.expander("Saliency as a logo"):
             figure = logo_figure(
-                (saliency[0] * x[0]).T[: len(encoded)],
+                interpret.base_matrix(table, "saliency"),
                 kind="weight",
-                width=min(14.0, 0.14 * len(encoded) + 2),
+                width=min(14.0, 0.14 * len(sequence) + 2),
                 height=2.0,
             )
             st.image(figure_bytes(figure), width="stretch")
-    ism = interpret.ism(run.model, x, target)
     st.plotly_chart(
-        plots.ism_figure(ism[0], encoded, motif_start=start, motif_width=width), key="interpret-ism"
-    )
-    _downloads(ids[chosen], encoded, saliency[0], ism[0])
-
-
-def _downloads(seq_id: str, sequence: str, saliency: np.ndarray, ism: np.ndarray) -> None:
-    table = pd.DataFrame(
-        {
-            "seq_id": seq_id,
-            "position": np.arange(len(sequence)),
-            "base": list(sequence),
-            "saliency": [float(saliency[:, i].sum()) for i in range(len(sequence))],
-            **{f"ism_{b}": ism[k, : len(sequence)] for k, b in enumerate("ACGT")},
-        }
+        plots.ism_figure(
+            table[[f"ism_{base}" for base in ALPHABET]].to_numpy().T,
+            sequence,
+            first_position=first,
+            motif_start=start,
+            motif_width=width,
+        ),
+        key="interpret-ism",
     )
     st.download_button(
         "Download scores (CSV)",
         table.to_csv(index=False),
-        file_name=f"scores_{seq_id}.csv",
+        file_name=f"scores_{ids[chosen]}.csv",
         on_click="ignore",
         icon=":material/download:",
+        help="One row per base: position (0-based, in the original sequence), base, "
+        "saliency and the in-silico mutagenesis effect of each base",
     )
 
 
@@ -162,7 +173,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray, targe
         format_func={"saliency": "saliency (fast)", "ism": f"ISM (first {MAX_ISM} sequences)"}.get,
     )
     chosen = index if method == "saliency" else index[:MAX_ISM]
-    x = _one_hot(run, dataset, chosen)
+    x = one_hot_for_run(run, dataset.subset(chosen))
     scores = ui.session_cached(
         "interpret-many",
         run,
@@ -197,7 +208,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray, targe
 
 
 def filters(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
-    x = _one_hot(run, dataset, index[:2000])
+    x = one_hot_for_run(run, dataset.subset(index[:2000]))
     try:
         motifs = ui.session_cached(
             "interpret-filters",
@@ -260,8 +271,8 @@ def attention(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
     chosen = st.selectbox(
         "Sequence", range(len(index)), key="interpret-att-seq", format_func=lambda k: ids[k]
     )
-    x = _one_hot(run, dataset, [int(index[chosen])])
-    maps = interpret.attention_maps(run.model, x)
+    view = interpret.sequence_attention(run, dataset.subset([int(index[chosen])]))
+    maps = view.maps
     left, right = st.columns(2)
     layer = left.selectbox(
         "Layer", range(len(maps)), format_func=lambda i: f"layer {i + 1}", key="interpret-layer"
@@ -272,45 +283,12 @@ def attention(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
         format_func=lambda i: f"head {i + 1}",
         key="interpret-head",
     )
-    spans = interpret.token_spans(run.model, maps[layer].shape[-1])
     st.plotly_chart(
         plots.attention_figure(
-            maps[layer][head], spans, title=f"Attention, layer {layer + 1}, head {head + 1}"
+            maps[layer][head], view.spans, title=f"Attention, layer {layer + 1}, head {head + 1}"
         ),
         key="interpret-attention",
     )
-
-
-def _one_hot(run: object, dataset: SequenceSet, rows: list[int] | np.ndarray) -> np.ndarray:
-    from genodash.preprocessing.encoding import one_hot
-
-    subset = SequenceSet(
-        ids=tuple(dataset.ids[i] for i in rows),
-        sequences=tuple(dataset.sequences[i] for i in rows),
-        labels=None,
-        name=dataset.name,
-        format=dataset.format,
-    )
-    return one_hot(encode_for_run(run, subset))
-
-
-def _probabilities(run: object, x: np.ndarray) -> np.ndarray:
-    import torch
-
-    with torch.no_grad():
-        return torch.softmax(run.model(torch.from_numpy(x)), dim=1).numpy()
-
-
-def _encoded_sequence(run: object, sequence: str) -> str:
-    """The sequence as the model saw it (trimmed or padded to the run's length)."""
-    length = int(run.config["encoding"]["length"])
-    align = run.config["encoding"]["align"]
-    if len(sequence) <= length or align == "left":
-        return sequence[:length]
-    if align == "right":
-        return sequence[-length:]
-    skip = (len(sequence) - length) // 2
-    return sequence[skip : skip + length]
 
 
 def _planted(dataset: SequenceSet, row: int) -> tuple[int | None, int | None]:

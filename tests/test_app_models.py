@@ -49,9 +49,13 @@ def has_subheader(text: str):
     return lambda at: any(text in s.value for s in at.subheader)
 
 
-def train_cnn(epochs: int = 3) -> AppTest:
+def train_cnn(epochs: int = 3, *, length: int | None = None, align: str = "left") -> AppTest:
     at = small_dataset(open_page("pages/3_Train.py"))
     at.number_input(key="train-epochs").set_value(epochs)
+    if length is not None:
+        dataset = at.session_state["dataset"]
+        at.number_input(key=f"train-length-{dataset.name}-{dataset.n}").set_value(length)
+    at.selectbox(key="train-align").set_value(align)
     at.button(key="start-training").click().run()
     return until(at, has_subheader("Results"))
 
@@ -118,6 +122,55 @@ def test_interpret_and_runs_pages_after_training():
     bad = at.file_uploader(key=f"predict-{at.selectbox(key='runs-selected').value}")
     bad.set_value([("bad.fa", b">x\nMKLV\n", "text/plain")]).run()
     assert "No predictions were made" in at.error[0].value
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Read what a download button of the last AppTest run offers, by its URL."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    stores = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+    return lambda url: stores[-1].get_file(url.rsplit("/", 1)[-1]).content
+
+
+def test_interpret_download_is_the_cli_explain_table(downloads, tmp_path, capsys):
+    import io
+
+    import pandas as pd
+
+    from genodash.cli import main
+    from genodash.io.writers import fasta_text
+
+    at = train_cnn(epochs=2, length=20, align="center")  # the model sees bases 6 to 25
+    at.switch_page("pages/5_Interpret.py").run()
+    button = next(b for b in at.get("download_button") if b.proto.label == "Download scores (CSV)")
+    page_table = pd.read_csv(io.BytesIO(downloads(button.proto.url)))
+    seq_id = page_table["seq_id"].iloc[0]
+    dataset = at.session_state["dataset"]
+    one = dataset.subset([dataset.ids.index(seq_id)])
+    (tmp_path / "one.fa").write_text(fasta_text(one))
+    run_dir = next((ui.RUNS_ROOT).glob("*/*"))
+    classes = at.session_state["_cache_interpret-loaded"][2].config["classes"]
+    target = at.selectbox(key="interpret-target").value
+    assert target in classes
+    out = tmp_path / "scores.csv"
+    argv = ["explain", str(run_dir), str(tmp_path / "one.fa"), "--target", target]
+    assert main([*argv, "--out", str(out)]) == 0
+    cli_table = pd.read_csv(out)
+    cli_table["seq_id"] = cli_table["seq_id"].astype(str)
+    assert page_table["position"].tolist() == list(range(5, 25))
+    assert page_table["position"].tolist() == cli_table["position"].tolist()
+    assert page_table["base"].tolist() == cli_table["base"].tolist()
+    assert (page_table["seq_id"].astype(str) == cli_table["seq_id"]).all()
+    assert page_table["saliency"].tolist() == pytest.approx(cli_table["score"].tolist(), abs=1e-6)
 
 
 def test_pages_without_runs_point_to_training():

@@ -116,6 +116,21 @@ EXPECTED = {
         "fq_truncated.fq: record 2 'r2' (line 5): truncated: the file ends before the quality line",
     ),
     "fq_valid.fq": ("ok", []),
+    "fq_quality_starts_with_gt.fq": ("ok", []),
+    "fq_quality_tab.fq": (
+        "FormatError",
+        "fq_quality_tab.fq: record 1 'r1' (line 1): invalid quality character (a tab, code 0x09, at line 4, column 2). Quality lines hold only the characters ! to ~; the file may be corrupt",
+    ),
+    "fq_plus_names_other_read.fq": (
+        "FormatError",
+        "fq_plus_names_other_read.fq: record 1 'r1' (line 1), line 3: the '+' line names another read ('r9', not 'r1'); records from different reads may have been spliced together. The file may be corrupt: write it again from the source",
+    ),
+    "fq_empty_read.fq": (
+        "ok",
+        [
+            "dropped 1 empty read (record 3): a read without bases gives a model nothing to learn from"
+        ],
+    ),
     "gz_bomb.fa.gz": (
         "LimitError",
         "gz_bomb.fa.gz: decompresses to more than 1.0 MiB. Use a smaller file or raise GENODASH_MAX_DECOMPRESSED_BYTES",

@@ -7,6 +7,7 @@ import pytest
 import torch
 from scipy import stats
 
+from genodash.errors import ConfigError
 from genodash.models import MODELS, build_model, count_parameters, layer_table
 from genodash.models.expression import (
     gaussian_kl,
@@ -167,11 +168,11 @@ def test_hidden_widths_are_parsed_and_checked():
     assert parse_widths(" 256, 64 ") == (256, 64)
     assert parse_widths("") == ()
     for bad in ("64,x", "0", "-3", "1.5"):
-        with pytest.raises(ValueError, match="positive whole numbers"):
+        with pytest.raises(ConfigError, match="positive whole numbers"):
             parse_widths(bad)
-    with pytest.raises(ValueError, match="positive whole numbers"):
+    with pytest.raises(ConfigError, match="positive whole numbers"):
         build_model("autoencoder", n_outputs=GENES, hidden="big")
-    with pytest.raises(ValueError, match="unknown likelihood 'poisson'"):
+    with pytest.raises(ConfigError, match="unknown likelihood 'poisson'"):
         build_model("vae", n_outputs=GENES, likelihood="poisson")
     linear = make("autoencoder", hidden="", latent_dim=2)
     assert [m.out_features for m in linear.modules() if isinstance(m, torch.nn.Linear)] == [

@@ -12,8 +12,10 @@ from genodash.datasets import pbmc68k, simulated_counts
 from genodash.errors import ConfigError
 from genodash.expression.preprocess import (
     PreprocessConfig,
+    cell_totals,
     config_fields,
     gene_moments,
+    median_total,
     normalization_factors,
     preprocess,
     qc_metrics,
@@ -90,20 +92,38 @@ def test_default_recipe_records_every_step(counts) -> None:
     assert processed.adata.X.dtype == np.float32
     assert scipy.sparse.issparse(processed.adata.X)
     totals = np.expm1(processed.adata.X.toarray()).sum(axis=1)
-    np.testing.assert_allclose(totals, 1e4, rtol=1e-3)
+    median = float(np.median(np.asarray(counts.adata.X.sum(axis=1), dtype=np.float64)))
+    np.testing.assert_allclose(totals, median, rtol=1e-3)
+    assert steps["normalize_total"]["params"] == {"target_sum": median, "target": "median"}
+    assert f"scaled to {median:,.6g} counts" in steps["normalize_total"]["note"]
     json.dumps(processed.summary())
 
 
-def test_steps_match_scanpy(counts) -> None:
+@pytest.mark.parametrize("target_sum", [None, 1e4])
+@pytest.mark.parametrize("layout", ["sparse", "dense"])
+def test_steps_match_scanpy(counts, target_sum, layout) -> None:
+    """The default target is scanpy's (the median total); a fixed one is also scanpy's."""
     import scanpy as sc
 
-    expected = counts.adata.copy()
-    sc.pp.normalize_total(expected, target_sum=1e4)
+    source = counts.adata.copy()
+    if layout == "dense":
+        source.X = source.X.toarray()
+    expected = source.copy()
+    sc.pp.normalize_total(expected, target_sum=target_sum)
     sc.pp.log1p(expected)
     sc.pp.highly_variable_genes(expected, n_top_genes=100, flavor="seurat", subset=True)
-    processed = preprocess(counts, PreprocessConfig(n_top_genes=100))
+    matrix = MatrixSet(adata=source, name="counts", format="example", value_type="counts")
+    processed = preprocess(matrix, PreprocessConfig(n_top_genes=100, target_sum=target_sum))
     assert list(processed.adata.var_names) == list(expected.var_names)
-    np.testing.assert_allclose(processed.adata.X.toarray(), expected.X.toarray(), rtol=1e-5)
+    X = processed.adata.X
+    X = X.toarray() if scipy.sparse.issparse(X) else X
+    wanted = expected.X.toarray() if scipy.sparse.issparse(expected.X) else expected.X
+    np.testing.assert_allclose(X, wanted, rtol=1e-5, atol=1e-6)
+
+
+def test_median_target_ignores_cells_without_counts() -> None:
+    assert median_total(np.array([0.0, 0.0, 10.0, 20.0, 40.0])) == 20.0
+    assert median_total(np.zeros(3)) == 1.0
 
 
 @pytest.mark.parametrize("layout", ["dense", "csc"])
@@ -161,7 +181,7 @@ def _scanpy_hvg(adata, recipe: str):
 
     adata = adata.copy()
     if recipe in ("default", "no-log"):
-        sc.pp.normalize_total(adata, target_sum=1e4)
+        sc.pp.normalize_total(adata)
     if recipe != "log-given":
         sc.pp.log1p(adata)  # the seurat flavour reads log values; without log1p we rank on them
     return sc.pp.highly_variable_genes(adata, flavor="seurat", n_top_genes=60, inplace=False)
@@ -340,8 +360,8 @@ def test_row_normalization_in_small_blocks_matches_dense(monkeypatch) -> None:
     X = scipy.sparse.random(50, 30, density=0.3, format="csr", random_state=0, dtype=np.float32)
     X = scipy.sparse.csr_matrix(X.toarray() * (np.arange(50) % 5 != 0)[:, None])  # empty rows
     dense = X.toarray()
-    scale_rows(X, normalization_factors(X, target_sum=10.0))
-    scale_rows(dense, normalization_factors(dense, target_sum=10.0))
+    scale_rows(X, normalization_factors(cell_totals(X), target_sum=10.0))
+    scale_rows(dense, normalization_factors(cell_totals(dense), target_sum=10.0))
     np.testing.assert_allclose(X.toarray(), dense, rtol=1e-6)
     totals = dense.sum(axis=1)
     np.testing.assert_allclose(totals[totals > 0], 10.0, rtol=1e-5)

@@ -100,6 +100,22 @@ def test_attention_maps_for_the_transformer():
         interpret.attention_maps(build_model("cnn", n_outputs=2), one_hot(["ACGT"]))
 
 
+def test_attention_tokens_cover_only_the_bases_of_the_sequence():
+    from types import SimpleNamespace
+
+    from genodash.data import SequenceSet
+
+    model = build_model("transformer", n_outputs=2, layers=1, heads=2, stride=4, k=4)
+    for align, first in (("left", 0), ("right", 0)):
+        run = SimpleNamespace(model=model, config={"encoding": {"length": 60, "align": align}})
+        reads = SequenceSet(("r",), ("ACGT" * 12 + "AC",), None, "reads", "example")
+        view = interpret.sequence_attention(run, reads)
+        assert len(view.spans) == 13  # 50 bases in tokens of 4: the last holds 2
+        assert view.spans[0][0] == first and view.spans[-1][1] == 50
+        assert all(0 <= start < end <= 50 for start, end in view.spans)
+        assert view.maps[0].shape == (2, 13, 13)
+
+
 def test_explain_table_uses_original_positions(trained_cnn):
     from dataclasses import replace
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from genodash.errors import ConfigError
 from genodash.models import MODELS, build_model, count_parameters, layer_table
 from genodash.models.layers import valid_mask
 from genodash.models.sequence import KmerEmbedding
@@ -98,11 +99,11 @@ def test_transformer_keeps_attention_when_asked():
 def test_registry_describes_models_and_rejects_bad_settings():
     for name in SEQUENCE_MODELS:
         assert len(MODELS[name].description.split()) > 30
-    with pytest.raises(KeyError, match="unknown model 'gru'; choose one of cnn, lstm"):
+    with pytest.raises(ConfigError, match="unknown model 'gru'; choose one of cnn, lstm"):
         build_model("gru", n_outputs=2)
-    with pytest.raises(KeyError, match="has no setting colour"):
+    with pytest.raises(ConfigError, match="has no setting colour"):
         build_model("cnn", n_outputs=2, colour=3)
-    with pytest.raises(ValueError, match="not divisible"):
+    with pytest.raises(ConfigError, match="not divisible"):
         build_model("transformer", n_outputs=2, width=30, heads=4)
 
 

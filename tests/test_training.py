@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -150,10 +151,14 @@ def test_prepare_rejects_unusable_data(small_motif_data):
     with pytest.raises(ConfigError, match="has no labels"):
         prepare_sequences(replace(small_motif_data, labels=None))
     one_class = replace(small_motif_data, labels=("x",) * small_motif_data.n)
-    with pytest.raises(ConfigError, match="all sequences have the same label 'x'"):
+    with pytest.raises(ConfigError) as error:
         prepare_sequences(one_class)
+    assert str(error.value).startswith(f"{small_motif_data.name}: all {small_motif_data.n} ")
+    assert "have the same label 'x'" in str(error.value)
     few = replace(small_motif_data, labels=("a",) * (small_motif_data.n - 3) + ("b",) * 3)
-    with pytest.raises(ConfigError, match=r"fewer than 5 examples.*'b' \(3\)"):
+    with pytest.raises(
+        ConfigError, match=rf"^{re.escape(small_motif_data.name)}: .*fewer than 5 .*'b' \(3\)"
+    ):
         prepare_sequences(few)
 
 

@@ -57,7 +57,15 @@ class PreprocessConfig:
     normalize: bool = param(
         True, "Normalize library size", help="Scale each cell to the same total count"
     )
-    target_sum: float = param(1e4, "Counts per cell after normalizing", 1.0, 1e7)
+    target_sum: float | None = param(
+        None,
+        "Counts per cell after normalizing",
+        1.0,
+        1e7,
+        "Empty: the median of the cells' totals (scanpy's default). A larger target, such "
+        "as 10,000, inflates cells sequenced shallowly, and the log then amplifies their "
+        "counting noise",
+    )
     log1p: bool = param(True, "log(1 + x)", help="Compress the range of expression values")
     hvg: bool = param(
         True, "Keep highly variable genes", help="Keep the genes that vary most between cells"
@@ -76,7 +84,7 @@ class PreprocessConfig:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if not 0 < self.max_mito_percent <= 100:
             raise ConfigError(f"max_mito_percent must lie in (0, 100], got {self.max_mito_percent}")
-        if self.target_sum <= 0:
+        if self.target_sum is not None and self.target_sum <= 0:
             raise ConfigError(f"target_sum must be positive, got {self.target_sum}")
         if self.n_top_genes < 1:
             raise ConfigError(f"n_top_genes must be at least 1, got {self.n_top_genes}")
@@ -182,7 +190,7 @@ def qc_metrics(matrix: MatrixSet) -> pd.DataFrame:
 
 
 def _qc_table(X: Any, gene_names: pd.Index) -> pd.DataFrame:
-    totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+    totals = cell_totals(X)
     columns: dict[str, np.ndarray] = {
         "total_counts": totals,
         "n_genes": _nonzero_per_row(X),
@@ -324,7 +332,7 @@ class _Work:
             return
         if self.skip_unless_counts(step, params):
             return
-        totals = np.asarray(self.adata.X.sum(axis=1)).ravel()
+        totals = cell_totals(self.adata.X)
         self._keep_cells(totals >= minimum, step, params, f"fewer than {minimum:,} counts")
 
     def filter_cells_by_mito(self, maximum: float) -> None:
@@ -406,20 +414,23 @@ class _Work:
             self.adata.X = X.astype(np.float32)
         return self.adata.X
 
-    def normalize(self, enabled: bool, target_sum: float) -> None:
+    def normalize(self, enabled: bool, target_sum: float | None) -> None:
         step, params = "normalize_total", {"target_sum": target_sum}
         if not enabled:
             self.record(step, ran=False, params=params, note="off")
             return
         if self.skip_unless_counts(step, params):
             return
-        self.row_factors = normalization_factors(self.adata.X, target_sum=target_sum)
+        totals = cell_totals(self.adata.X)
+        target = median_total(totals) if target_sum is None else target_sum
+        self.row_factors = normalization_factors(totals, target_sum=target)
         self.value_type = "non-negative"
+        why = " (the median of the cells' totals, scanpy's default)" if target_sum is None else ""
         self.record(
             step,
             ran=True,
-            params=params,
-            note=f"each cell scaled to {target_sum:,.0f} counts in total",
+            params={"target_sum": target, "target": "median" if target_sum is None else "fixed"},
+            note=f"each cell scaled to {target:,.6g} counts in total{why}",
         )
 
     def log1p(self, enabled: bool) -> None:
@@ -554,10 +565,43 @@ def _subset(
     return ad.AnnData(X=X, obs=obs.copy(), var=var.copy(), layers=layers)
 
 
-def normalization_factors(X: Any, *, target_sum: float) -> np.ndarray:
-    """The float32 factor that scales each row (cell) of ``X`` to sum to ``target_sum``, as
-    ``sc.pp.normalize_total`` does (0 for rows that sum to 0); :func:`scale_rows` applies it."""
-    totals = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+def cell_totals(X: Any) -> np.ndarray:
+    """The sum of each row (cell) of ``X``, float64."""
+    return np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+
+
+def median_total(totals: np.ndarray) -> float:
+    """scanpy's default normalization target: the median total of the cells that have any
+    counts (``sc.pp.normalize_total(target_sum=None)``).
+
+    Parameters
+    ----------
+    totals
+        Each cell's total count (:func:`cell_totals`).
+
+    Returns
+    -------
+    The median of the positive totals, or 1.0 when no cell has counts.
+    """
+    positive = totals[totals > 0]
+    return float(np.median(positive)) if positive.size else 1.0
+
+
+def normalization_factors(totals: np.ndarray, *, target_sum: float) -> np.ndarray:
+    """The float32 factor that scales each cell to sum to ``target_sum``, as
+    ``sc.pp.normalize_total`` does (0 for cells that sum to 0); :func:`scale_rows` applies it.
+
+    Parameters
+    ----------
+    totals
+        Each cell's total count (:func:`cell_totals`).
+    target_sum
+        The total every cell is scaled to.
+
+    Returns
+    -------
+    One float32 factor per cell.
+    """
     factors = np.divide(target_sum, totals, out=np.zeros_like(totals), where=totals > 0)
     return factors.astype(np.float32)
 

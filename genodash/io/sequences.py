@@ -36,7 +36,10 @@ _Locator = Callable[[int], str]
 SEQUENCE_COLUMN_ALIASES = ("seq", "sequence", "sequences", "dna")
 LABEL_COLUMN_ALIASES = ("lab", "label", "labels", "class", "target", "y")
 ID_COLUMN_ALIASES = ("id", "seq_id", "name", "read", "read_id")
-SEQUENCE_SUFFIXES = (".fa", ".fasta", ".fna", ".fas", ".ffn", ".fq", ".fastq", ".txt", ".seq")
+FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas", ".ffn")
+FASTQ_SUFFIXES = (".fq", ".fastq")
+SEQUENCE_SUFFIXES = (*FASTA_SUFFIXES, *FASTQ_SUFFIXES, ".txt", ".seq")
+_QUALITY_CHARACTERS = re.compile(r"[!-~]*")
 
 
 @dataclass
@@ -108,6 +111,24 @@ def _describe(char: str) -> str:
     if char.isprintable():
         return f"'{char}'"
     return f"{char!r} (a control character)"
+
+
+_CONTROL_NAMES = {
+    "\t": "a tab",
+    " ": "a space",
+    "\x0b": "a vertical tab",
+    "\x0c": "a form feed",
+    "\x1b": "an escape (ESC)",
+    "\x1f": "a unit separator",
+    "\x7f": "a delete (DEL)",
+}
+
+
+def _describe_quality(char: str) -> str:
+    name = _CONTROL_NAMES.get(char)
+    if name is None:
+        name = repr(char) if char.isprintable() else "a control character"
+    return f"{name}, code {ord(char):#04x},"
 
 
 @dataclass
@@ -202,14 +223,25 @@ def _parse_one(
 
 
 def sniff_format(lines: list[str], name: str, sequence_column: str = "SEQ") -> str:
-    """Guess ``"fasta"``, ``"fastq"``, ``"table"`` or ``"text"`` from the first data line."""
+    """Guess ``"fasta"``, ``"fastq"``, ``"table"`` or ``"text"``.
+
+    The first data line decides: ``>`` is FASTA and ``@`` is FASTQ, whatever later lines
+    hold (in FASTQ, ``>`` and ``@`` are common quality characters). The file's extension
+    decides only when that line does not.
+    """
     data_lines = [line.strip() for line in lines[:200] if line.strip() and line[0] != "#"]
     first = data_lines[0] if data_lines else ""
     lower_name = strip_compression_suffix(name.lower())
-    if first.startswith(">") or any(line.startswith(">") for line in data_lines[:50]):
+    if first.startswith(">"):
         return "fasta"
     if first.startswith("@"):
         return "fastq"
+    if lower_name.endswith(FASTA_SUFFIXES):
+        return "fasta"
+    if lower_name.endswith(FASTQ_SUFFIXES):
+        return "fastq"
+    if any(line.startswith(">") for line in data_lines[:50]):
+        return "fasta"
     if any(delimiter in first for delimiter in _DELIMITERS):
         return "table"
     if lower_name.endswith((".csv", ".tsv", ".tab")):
@@ -284,12 +316,27 @@ def _line_locator(parts: list[tuple[int, str]]) -> _Locator:
 
 def _parse_fastq(lines: list[str], cleaner: _Cleaner) -> _Parsed:
     parsed = _Parsed()
-    i, n_lines = _skip_leading_comments(lines), len(lines)
+    empty: list[int] = []
+    i, n_lines, record = _skip_leading_comments(lines), len(lines), 0
     while i < n_lines:
         if not lines[i].strip():
             i += 1
             continue
-        i = _read_fastq_record(lines, i, parsed, cleaner)
+        record += 1
+        i = _read_fastq_record(lines, i, record, parsed, cleaner, empty)
+    if empty and not parsed.sequences:
+        raise FormatError(
+            f"all {len(empty):,} reads are empty (no bases), so there is nothing to learn from",
+            file=cleaner.file,
+        )
+    if empty:
+        shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
+        reads = "empty read" if len(empty) == 1 else "empty reads"
+        records = "record" if len(empty) == 1 else "records"
+        parsed.notes.append(
+            f"dropped {len(empty):,} {reads} ({records} {shown}): a read without bases "
+            "gives a model nothing to learn from"
+        )
     return parsed
 
 
@@ -300,25 +347,51 @@ def _skip_leading_comments(lines: list[str]) -> int:
     return i
 
 
-def _read_fastq_record(lines: list[str], i: int, parsed: _Parsed, cleaner: _Cleaner) -> int:
-    """Parse the record whose header is ``lines[i]``; return the index after it.
+def _read_fastq_record(
+    lines: list[str], i: int, record: int, parsed: _Parsed, cleaner: _Cleaner, empty: list[int]
+) -> int:
+    """Parse record number ``record``, whose header is ``lines[i]``; return the index after it.
 
-    Sequence and quality may be wrapped over several lines, as the format allows.
+    Sequence and quality may be wrapped over several lines, as the format allows; quality
+    lines may begin with ``@`` or ``+``.
     """
-    index = len(parsed.sequences) + 1
-    header_line = lines[i].strip()
+    header_line = lines[i].rstrip()
     if not header_line.startswith("@"):
         raise FormatError(
             f"expected a '@' header line, found {header_line[:30]!r}",
             file=cleaner.file,
-            where=f"record {index} (line {i + 1})",
+            where=f"record {record} (line {i + 1})",
             hint="Each FASTQ record is '@id', sequence, '+', quality",
         )
-    text = header_line[1:].strip()
-    record_id = text.split()[0] if text else f"record{index}"
-    where = f"record {index} '{record_id}' (line {i + 1})"
+    title = header_line[1:].strip()
+    record_id = title.split()[0] if title else f"record{record}"
+    where = f"record {record} '{record_id}' (line {i + 1})"
+    parts, plus = _read_fastq_sequence(lines, i + 1, cleaner, where)
+    sequence = "".join(part for _, part in parts)
+    quality_lines, j = _read_quality(lines, plus + 1, len(sequence))
+    if not quality_lines:
+        raise FormatError(
+            "truncated: the file ends before the quality line", file=cleaner.file, where=where
+        )
+    _check_plus_line(
+        lines[plus][1:].strip(), title, record_id, cleaner, f"{where}, line {plus + 1}"
+    )
+    _check_quality(quality_lines, len(sequence), cleaner, where)
+    if not sequence:
+        empty.append(record)
+        return j
+    parsed.ids.append(record_id)
+    parsed.sequences.append(cleaner.clean(sequence, where, _line_locator(parts)))
+    match = _LABEL_TOKEN.search(title)
+    parsed.labels.append(match.group(1) if match else None)
+    return j
+
+
+def _read_fastq_sequence(
+    lines: list[str], j: int, cleaner: _Cleaner, where: str
+) -> tuple[list[tuple[int, str]], int]:
+    """The sequence lines from ``lines[j]`` up to the ``+`` line, and that line's index."""
     parts: list[tuple[int, str]] = []
-    j = i + 1
     while j < len(lines) and not lines[j].startswith("+"):
         if lines[j].startswith("@") and parts:
             raise FormatError(
@@ -336,35 +409,60 @@ def _read_fastq_record(lines: list[str], i: int, parsed: _Parsed, cleaner: _Clea
             file=cleaner.file,
             where=where,
         )
-    sequence = "".join(part for _, part in parts)
-    if not sequence:
-        raise FormatError("has no sequence", file=cleaner.file, where=where)
-    quality, j = _read_quality(lines, j + 1, len(sequence))
-    if not quality:
+    return parts, j
+
+
+def _check_plus_line(
+    plus_title: str, title: str, record_id: str, cleaner: _Cleaner, where: str
+) -> None:
+    """A ``+`` line may repeat the header; when it names a read, it must be this one."""
+    if plus_title and plus_title != title and plus_title.split()[0] != record_id:
         raise FormatError(
-            "truncated: the file ends before the quality line", file=cleaner.file, where=where
+            f"the '+' line names another read ({plus_title[:40]!r}, not {record_id!r}); "
+            "records from different reads may have been spliced together",
+            file=cleaner.file,
+            where=where,
+            hint="The file may be corrupt: write it again from the source",
         )
-    if len(quality) != len(sequence):
+
+
+def _read_quality(lines: list[str], j: int, target: int) -> tuple[list[tuple[int, str]], int]:
+    """Quality lines from ``lines[j]`` on, as (line number, text), and the index after them.
+
+    Lines are taken until they hold ``target`` characters, whatever they begin with: a
+    quality line may start with ``@`` or ``+``. An empty read has one empty quality line.
+    """
+    quality: list[tuple[int, str]] = []
+    length = 0
+    while j < len(lines) and not (quality and length >= target):
+        quality.append((j + 1, lines[j]))
+        length += len(lines[j])
+        j += 1
+    return quality, j
+
+
+def _check_quality(
+    quality_lines: list[tuple[int, str]], target: int, cleaner: _Cleaner, where: str
+) -> None:
+    length = sum(len(line) for _, line in quality_lines)
+    if length != target:
         raise FormatError(
-            f"quality length ({len(quality)}) differs from sequence length ({len(sequence)}); "
+            f"quality length ({length}) differs from sequence length ({target}); "
             "a line may be missing or cut short",
             file=cleaner.file,
             where=where,
             hint="The file may be truncated or corrupt",
         )
-    parsed.ids.append(record_id)
-    parsed.sequences.append(cleaner.clean(sequence, where, _line_locator(parts)))
-    match = _LABEL_TOKEN.search(text)
-    parsed.labels.append(match.group(1) if match else None)
-    return j
-
-
-def _read_quality(lines: list[str], j: int, target: int) -> tuple[str, int]:
-    quality = ""
-    while j < len(lines) and len(quality) < target:
-        quality += lines[j].strip()
-        j += 1
-    return quality, j
+    for line_no, line in quality_lines:
+        match = _QUALITY_CHARACTERS.match(line)
+        if match.end() < len(line):
+            raise FormatError(
+                f"invalid quality character ({_describe_quality(line[match.end()])} at line "
+                f"{line_no}, column {match.end() + 1})",
+                file=cleaner.file,
+                where=where,
+                hint="Quality lines hold only the characters ! to ~; the file may be corrupt",
+            )
 
 
 def _parse_text(lines: list[str], cleaner: _Cleaner) -> _Parsed:

@@ -1,8 +1,8 @@
 """Torch modules and the one registry (``MODELS`` and :func:`build_model`).
 
-Models import only torch (and ``genodash.settings`` for their fields). Input conventions:
-sequence models take one-hot DNA ``float32 (N, 4, L)`` (channels A, C, G, T; padding =
-trailing all-zero columns); expression models take cells × genes ``float32``.
+Models import only torch, ``genodash.settings`` (for their fields) and ``genodash.errors``.
+Input conventions: sequence models take one-hot DNA ``float32 (N, 4, L)`` (channels A, C,
+G, T; padding = trailing all-zero columns); expression models take cells × genes ``float32``.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from genodash.errors import ConfigError
 from genodash.models.registry import MODELS, ModelSpec
 from genodash.models.summary import count_parameters, layer_table
 
 _SEED_LOCK = threading.Lock()
-
-
-class UnknownModelError(KeyError):
-    """Raised for names not in the registry (callers turn it into a user message)."""
 
 
 def build_model(name: str, *, n_outputs: int, seed: int = 0, **config: Any) -> nn.Module:
@@ -31,18 +28,16 @@ def build_model(name: str, *, n_outputs: int, seed: int = 0, **config: Any) -> n
 
     Raises
     ------
-    KeyError
-        Unknown model name or setting (the message lists the valid ones).
-    ValueError
-        Inconsistent settings.
+    ConfigError
+        Unknown model name or setting (the message lists the valid ones), or inconsistent
+        settings.
     """
     if name not in MODELS:
-        raise UnknownModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    spec = MODELS[name]
-    settings = spec.config(**config)
+        raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    settings = MODELS[name].config(**config)
     with _SEED_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return spec.module_class(settings, n_outputs)
+        return MODELS[name].module_class(settings, n_outputs)
 
 
 __all__ = ["MODELS", "ModelSpec", "build_model", "count_parameters", "layer_table"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from genodash.errors import ConfigError
 from genodash.models.layers import SeededDropout
 from genodash.settings import param
 
@@ -33,7 +34,7 @@ def parse_widths(text: str) -> tuple[int, ...]:
 
     Raises
     ------
-    ValueError
+    ConfigError
         Anything but positive whole numbers separated by commas.
     """
     parts = [part.strip() for part in str(text).split(",") if part.strip()]
@@ -43,7 +44,7 @@ def parse_widths(text: str) -> tuple[int, ...]:
         widths = ()
         parts = ["bad"]
     if len(widths) != len(parts) or any(w < 1 for w in widths):
-        raise ValueError(
+        raise ConfigError(
             f"hidden layer widths must be positive whole numbers separated by commas "
             f"(e.g. 256,64), got {text!r}"
         )
@@ -55,7 +56,7 @@ def dense_stack(
 ) -> nn.Sequential:
     """Linear → (BatchNorm) → activation → dropout for each step ``widths[i] → widths[i+1]``."""
     if activation not in ACTIVATIONS:
-        raise ValueError(
+        raise ConfigError(
             f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
         )
     layers: list[nn.Module] = []
@@ -118,7 +119,7 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.config = config
         if config.preset not in ("custom", "course 8-layer"):
-            raise ValueError(f"unknown preset {config.preset!r}; choose custom or course 8-layer")
+            raise ConfigError(f"unknown preset {config.preset!r}; choose custom or course 8-layer")
         hidden = config.widths()
         act, drop = config.activation, config.dropout
         self.encoder = dense_stack((n_genes, *hidden), act, drop)
@@ -217,12 +218,12 @@ class VAE(nn.Module):
     def __init__(self, config: VAEConfig, n_genes: int) -> None:
         super().__init__()
         if config.likelihood not in (NEGATIVE_BINOMIAL, GAUSSIAN):
-            raise ValueError(
+            raise ConfigError(
                 f"unknown likelihood {config.likelihood!r}; "
                 f"choose {NEGATIVE_BINOMIAL} or {GAUSSIAN}"
             )
         if config.n_batches < 0:
-            raise ValueError(f"n_batches must be 0 or more, got {config.n_batches}")
+            raise ConfigError(f"n_batches must be 0 or more, got {config.n_batches}")
         self.config = config
         self.counts = config.likelihood == NEGATIVE_BINOMIAL
         hidden = parse_widths(config.hidden)
@@ -328,7 +329,7 @@ class Integration(nn.Module):
     def __init__(self, config: IntegrationConfig, n_first: int) -> None:
         super().__init__()
         if config.n_inputs_second < 1:
-            raise ValueError(f"n_inputs_second must be at least 1, got {config.n_inputs_second}")
+            raise ConfigError(f"n_inputs_second must be at least 1, got {config.n_inputs_second}")
         self.config, self.n_first = config, n_first
         self.encoders = nn.ModuleList(
             self._encoder(n, config) for n in (n_first, config.n_inputs_second)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from torch import nn
 
+from genodash.errors import ConfigError
 from genodash.models import expression, sequence
 
 ModelKind = Literal["sequence", "expression"]
@@ -25,15 +26,26 @@ class ModelSpec:
     module_class: type[nn.Module]
 
     def config(self, **values: Any) -> Any:
-        """The config dataclass with ``values`` over the defaults; unknown keys raise."""
+        """The config dataclass with ``values`` over the defaults.
+
+        Raises
+        ------
+        ConfigError
+            A key that is not one of the model's settings, or a value its config refuses.
+        """
         known = {f.name for f in dataclasses.fields(self.config_class)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise KeyError(
+            raise ConfigError(
                 f"model {self.name!r} has no setting {', '.join(unknown)}; "
                 f"it has {', '.join(sorted(known))}"
             )
-        return self.config_class(**values)
+        try:
+            return self.config_class(**values)
+        except (ValueError, TypeError) as err:
+            if isinstance(err, ConfigError):
+                raise
+            raise ConfigError(f"model {self.name!r}: {err}") from err
 
     def fields(self) -> list[dataclasses.Field]:
         return list(dataclasses.fields(self.config_class))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from genodash.errors import ConfigError
 from genodash.models.layers import (
     SameConv1d,
     SeededDropout,
@@ -238,7 +239,9 @@ class Transformer(SequenceClassifier):
     def __init__(self, config: TransformerConfig, n_classes: int) -> None:
         super().__init__(config.width, n_classes, config.dropout)
         if config.width % config.heads:
-            raise ValueError(f"model width {config.width} is not divisible by {config.heads} heads")
+            raise ConfigError(
+                f"model width {config.width} is not divisible by {config.heads} heads"
+            )
         self.k, self.stride = config.k, config.stride
         if config.tokens == "k-mer":
             self.embed: nn.Module = KmerEmbedding(config.k, config.stride, config.width)

@@ -37,12 +37,17 @@ def importance_figure(
     sequence: str,
     *,
     title: str,
+    first_position: int = 0,
     motif_start: int | None = None,
     motif_width: int | None = None,
 ) -> go.Figure:
-    """One bar per position, coloured by the base present; the planted motif shaded."""
+    """One bar per position, coloured by the base present; the planted motif shaded.
+
+    ``sequence`` and ``scores`` start at ``first_position`` (0-based) of the original
+    sequence; the axis counts bases from 1, and ``motif_start`` is 0-based in the original.
+    """
     length = min(len(sequence), len(scores))
-    positions = np.arange(1, length + 1)
+    positions = np.arange(1, length + 1) + first_position
     fig = go.Figure()
     for base, color in BASE_COLORS.items():
         picked = np.array([sequence[i] == base for i in range(length)])
@@ -72,17 +77,21 @@ def ism_figure(
     table: np.ndarray,
     sequence: str,
     *,
+    first_position: int = 0,
     motif_start: int | None = None,
     motif_width: int | None = None,
 ) -> go.Figure:
-    """In-silico mutagenesis as a 4 × L heatmap: red raises the class, blue lowers it."""
+    """In-silico mutagenesis as a 4 × L heatmap: red raises the class, blue lowers it.
+
+    Positions as in :func:`importance_figure`.
+    """
     length = min(len(sequence), table.shape[1])
     values = table[:, :length]
     limit = float(np.abs(values).max()) or 1.0
     fig = go.Figure(
         go.Heatmap(
             z=values,
-            x=np.arange(1, length + 1),
+            x=np.arange(1, length + 1) + first_position,
             y=list(_ALPHABET),
             colorscale="RdBu_r",
             zmin=-limit,
@@ -94,7 +103,7 @@ def ism_figure(
     present = [_ALPHABET.index(b) if b in _ALPHABET else None for b in sequence[:length]]
     fig.add_trace(
         go.Scatter(
-            x=[i + 1 for i, b in enumerate(present) if b is not None],
+            x=[first_position + i + 1 for i, b in enumerate(present) if b is not None],
             y=[_ALPHABET[b] for b in present if b is not None],
             mode="markers",
             marker={"symbol": "circle-open", "color": "black", "size": 6},

@@ -75,6 +75,12 @@ def kept_window(sequence_length: int, length: int, align: Align) -> tuple[int, i
     return int(source[0]), int(target[0]), keep
 
 
+def window(sequence: str, length: int, align: Align) -> str:
+    """The bases of ``sequence`` that an encoding at ``length`` keeps, in order."""
+    source, _, count = kept_window(len(sequence), length, align)
+    return sequence[source : source + count]
+
+
 def one_hot(
     sequences: Sequence[str] | np.ndarray,
     length: int | None = None,

@@ -40,8 +40,26 @@ def stratified_split(
     val_fraction: float = 0.15,
     test_fraction: float = 0.25,
     seed: int = 0,
+    data_name: str | None = None,
 ) -> Split:
     """Split ``n`` rows so that each subset keeps the class proportions of ``labels``.
+
+    Parameters
+    ----------
+    labels
+        One class per row, or None for a plain random split.
+    n
+        Number of rows.
+    val_fraction, test_fraction
+        Shares of the rows for validation and test.
+    seed
+        Seed of the split.
+    data_name
+        Name of the data set, for messages.
+
+    Returns
+    -------
+    The row indices of each subset.
 
     Raises
     ------
@@ -58,7 +76,7 @@ def stratified_split(
     index = np.arange(n)
     strata = np.asarray(labels) if labels is not None else None
     if strata is not None:
-        _check_class_sizes(strata)
+        _check_class_sizes(strata, data_name)
     rest, test = train_test_split(
         index, test_size=test_fraction, random_state=seed, stratify=strata
     )
@@ -72,17 +90,18 @@ def stratified_split(
     return Split(np.sort(train), np.sort(val), np.sort(test), val_fraction, test_fraction, seed)
 
 
-def _check_class_sizes(labels: np.ndarray) -> None:
+def _check_class_sizes(labels: np.ndarray, data_name: str | None) -> None:
     counts = Counter(labels.tolist())
+    prefix = f"{data_name}: " if data_name else ""
     if len(counts) < 2:
         raise ConfigError(
-            f"all sequences have the same label {next(iter(counts))!r}: a classifier needs at "
-            "least two classes"
+            f"{prefix}all {len(labels):,} examples have the same label {next(iter(counts))!r}: a "
+            "classifier needs at least two classes"
         )
     small = {label: count for label, count in counts.items() if count < 5}
     if small:
         listed = ", ".join(f"{label!r} ({count})" for label, count in sorted(small.items()))
         raise ConfigError(
-            f"classes with fewer than 5 examples cannot be split into train, validation and "
-            f"test sets: {listed}; add examples or remove these classes"
+            f"{prefix}classes with fewer than 5 examples cannot be split into train, "
+            f"validation and test sets: {listed}; add examples or remove these classes"
         )

@@ -355,10 +355,7 @@ def build_expression_model(
         names = [n for n, s in MODELS.items() if s.kind == "expression"]
         raise ConfigError(f"unknown expression model {name!r}; choose one of {', '.join(names)}")
     config = _complete_config(prepared, name, dict(config or {}))
-    try:
-        return build_model(name, n_outputs=prepared.n_genes, seed=seed, **config)
-    except (KeyError, ValueError, TypeError) as err:
-        raise ConfigError(str(err).strip("'\"")) from err
+    return build_model(name, n_outputs=prepared.n_genes, seed=seed, **config)
 
 
 def example_batch(prepared: PreparedMatrix, name: str) -> tuple[torch.Tensor]:

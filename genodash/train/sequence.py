@@ -23,7 +23,7 @@ from torch import nn
 from genodash.data import SequenceSet
 from genodash.errors import ConfigError
 from genodash.models import MODELS, build_model, count_parameters
-from genodash.preprocessing.encoding import Align, encode_codes
+from genodash.preprocessing.encoding import Align, encode_codes, one_hot
 from genodash.preprocessing.splits import Split, stratified_split
 from genodash.train.loop import Callbacks, FitResult, StepOutput, TrainConfig, fit
 from genodash.train.metrics import classification_metrics
@@ -103,6 +103,7 @@ def prepare_sequences(
         val_fraction=val_fraction,
         test_fraction=test_fraction,
         seed=seed,
+        data_name=sequences.name,
     )
     return PreparedSequences(
         codes=encode_codes(sequences.sequences, length, align=encoding.align),
@@ -200,10 +201,7 @@ def build_sequence_model(
     if spec is None or spec.kind != "sequence":
         names = [n for n, s in MODELS.items() if s.kind == "sequence"]
         raise ConfigError(f"unknown sequence model {name!r}; choose one of {', '.join(names)}")
-    try:
-        return build_model(name, n_outputs=n_classes, seed=seed, **config)
-    except (KeyError, ValueError, TypeError) as err:
-        raise ConfigError(str(err).strip("'\"")) from err
+    return build_model(name, n_outputs=n_classes, seed=seed, **config)
 
 
 def _make_run(
@@ -278,10 +276,25 @@ def _make_run(
 
 @torch.no_grad()
 def predict_probabilities(
-    model: nn.Module, codes: np.ndarray, *, device: str = "cpu", batch_size: int = 512
+    model: nn.Module, codes: np.ndarray, *, device: str | None = None, batch_size: int = 512
 ) -> np.ndarray:
-    """Class probabilities ``(N, classes)`` for base codes ``(N, L)``."""
-    model = model.to(device).eval()
+    """Class probabilities ``(N, classes)`` for base codes ``(N, L)``.
+
+    Parameters
+    ----------
+    model
+        A sequence classifier.
+    codes
+        Base codes ``uint8 (N, L)``.
+    device
+        Where to compute (the model is moved there); default: where the model is.
+    batch_size
+        Sequences per forward pass.
+    """
+    if device is not None:
+        model.to(device)
+    device = next(model.parameters()).device
+    model.eval()
     parts = []
     for start in range(0, len(codes), batch_size):
         batch = torch.from_numpy(codes[start : start + batch_size]).to(device)
@@ -295,6 +308,11 @@ def encode_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
     """Encode new sequences exactly as ``run``'s training data was."""
     encoding = run.config["encoding"]
     return encode_codes(sequences.sequences, int(encoding["length"]), align=encoding["align"])
+
+
+def one_hot_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
+    """One-hot ``float32 (N, 4, L)`` of new sequences, encoded as ``run``'s training data."""
+    return one_hot(encode_for_run(run, sequences))
 
 
 @torch.no_grad()

@@ -57,6 +57,10 @@ TEXT_FILES: dict[str, bytes] = {
     "fq_missing_plus.fq": FASTQ.replace("+\nIIII\n@r2", "IIII\n@r2").encode(),
     "fq_truncated.fq": FASTQ[:-6].encode(),
     "fq_bad_header.fq": FASTQ.replace("@r2", "r2").encode(),
+    "fq_quality_starts_with_gt.fq": FASTQ.replace("+\nIIII\n@r2", "+\n>III\n@r2").encode(),
+    "fq_quality_tab.fq": FASTQ.replace("+\nIIII\n@r2", "+\nI\tII\n@r2").encode(),
+    "fq_plus_names_other_read.fq": FASTQ.replace("+\nIIII\n@r2", "+r9\nIIII\n@r2").encode(),
+    "fq_empty_read.fq": (FASTQ + "@r3 label=a\n\n+\n\n").encode(),
     # sequences: tables
     "csv_valid.csv": TABLE.encode(),
     "csv_semicolons.csv": TABLE.replace(",", ";").encode(),
