@@ -457,12 +457,28 @@ def job_outcome(job: Job) -> None:
         )
 
 
-def config_widgets(spec: Any, *, key: str, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Widgets for a model's settings (from its config dataclass fields)."""
+def config_widgets(
+    spec: Any,
+    *,
+    key: str,
+    exclude: tuple[str, ...] = (),
+    unavailable: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Widgets for a model's settings (from its config dataclass fields).
+
+    Fields named in ``unavailable`` (field → reason) are drawn greyed out, switched off
+    (False, or the field's default), with the reason as their help; that is their value.
+    """
     values: dict[str, Any] = {}
     fields = [f for f in spec.fields() if f.name not in exclude]
     columns = st.columns(3)
     for i, field in enumerate(fields):
+        if field.name in (unavailable or {}):
+            with columns[i % 3]:
+                values[field.name] = _unavailable_widget(
+                    field, unavailable[field.name], key=f"{key}-{field.name}"
+                )
+            continue
         meta = field.metadata
         control = SimpleNamespace(
             label=meta.get("label", field.name),
@@ -476,6 +492,18 @@ def config_widgets(spec: Any, *, key: str, exclude: tuple[str, ...] = ()) -> dic
         with columns[i % 3]:
             values[field.name] = control_widget(control, key=f"{key}-{field.name}")
     return values
+
+
+def _unavailable_widget(field: Any, reason: str, *, key: str) -> Any:
+    """A greyed-out widget showing a setting that cannot apply here, and its off value."""
+    label = field.metadata.get("label", field.name)
+    help_text = f"Not available for this data: {reason}"
+    if isinstance(field.default, bool):
+        st.checkbox(label, value=False, disabled=True, help=help_text, key=f"{key}-off")
+        return False
+    shown = "" if field.default is None else f"{field.default:g}"
+    st.text_input(label, value=shown, disabled=True, help=help_text, key=f"{key}-off")
+    return field.default
 
 
 def training_settings(prefix: str, base: Any) -> tuple[Any, str]:
@@ -521,11 +549,26 @@ def training_settings(prefix: str, base: Any) -> tuple[Any, str]:
 
 
 def finished_runs(kind: str) -> list[Any]:
-    """The saved runs of this session's finished job that are of ``kind``."""
+    """The saved runs of this session's finished job that are of ``kind``.
+
+    The first time a job's sequence runs are shown, the first becomes the run the
+    Interpret page opens on.
+    """
     job = current_job()
     if job is None or job.snapshot().active:
         return []
-    return [saved for saved in job.result or [] if saved.run.kind == kind]
+    saved = [item for item in job.result or [] if item.run.kind == kind]
+    if saved and kind == "sequence" and st.session_state.get("_focused_job") != job.id:
+        st.session_state["_focused_job"] = job.id
+        focus_run("interpret-run", saved[0].path.name)
+    return saved
+
+
+def short_name(run: Any) -> str:
+    """The model's short name (CNN, VAE…) for legends."""
+    from genodash.models import MODELS
+
+    return MODELS[run.model_name].short
 
 
 def job_is_active() -> bool:
@@ -546,6 +589,36 @@ def device_choice(*, key: str) -> str:
     )
     st.caption(f"Trains on **{resolve_device(choice)}**")
     return choice
+
+
+def layers_expander(model: Any, *example: Any) -> None:
+    """The model's layers in an expander titled with its parameter count."""
+    import pandas as pd
+
+    from genodash.models import count_parameters, layer_table
+
+    rows = layer_table(model, *example)
+    with st.expander(f"Layers: {count_parameters(model):,} parameters"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Layer": [row.title for row in rows],
+                    "Part of the model": [row.part for row in rows],
+                    "Output shape": [row.output_shape for row in rows],
+                    "Parameters": [row.parameters for row in rows],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Output shape": st.column_config.TextColumn(
+                    help="For one input: channels × positions, or units"
+                ),
+                "Parameters": st.column_config.NumberColumn(
+                    format="localized", help="Weights this layer learns"
+                ),
+            },
+        )
 
 
 # --- results of a trained sequence model --------------------------------------------------
@@ -579,7 +652,7 @@ def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
     )
     with tabs[0]:
         st.plotly_chart(
-            plots.training_curves_figure({run.model_name: run.history}), key=f"{key}-curves"
+            plots.training_curves_figure({short_name(run): run.history}), key=f"{key}-curves"
         )
     with tabs[1]:
         st.plotly_chart(
@@ -593,15 +666,29 @@ def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
     with tabs[4]:
         st.dataframe(per_class_table(test), width="stretch")
     with tabs[5]:
-        st.json(
-            {
-                k: run.config[k]
-                for k in ("model", "model_config", "train_config", "encoding", "split", "classes")
-            },
-            expanded=False,
-        )
+        settings_view(run)
     if path is not None:
-        run_downloads(path, key=key)
+        run_downloads(run, path, key=key)
+        if st.button(
+            "Interpret this model",
+            icon=":material/insights:",
+            key=f"{key}-interpret",
+            help="Saliency, mutagenesis, filters and attention of this run",
+        ):
+            focus_run("interpret-run", path.name)
+            st.switch_page("pages/5_Interpret.py")
+
+
+def settings_view(run: Any) -> None:
+    from genodash.train.runs import settings_table
+
+    st.dataframe(settings_table(run), hide_index=True, width="stretch")
+
+
+def focus_run(setting_key: str, name: str) -> None:
+    """Make the run ``name`` the one a run selector (``setting_key``) shows next."""
+    st.session_state[setting_key] = name
+    st.session_state.setdefault("_kept_widgets", {})[setting_key] = name
 
 
 def per_class_table(test: dict[str, Any]) -> Any:
@@ -614,11 +701,11 @@ def per_class_table(test: dict[str, Any]) -> Any:
     )
 
 
-def run_downloads(path: Path, *, key: str) -> None:
+def run_downloads(run: Any, path: Path, *, key: str) -> None:
     from genodash.train.runs import zip_run
 
     st.download_button(
-        f"Download run {path.name} (.zip)",
+        "Download the run (.zip)",
         zip_run(path),
         file_name=f"{path.name}.zip",
         mime="application/zip",
@@ -627,8 +714,9 @@ def run_downloads(path: Path, *, key: str) -> None:
         key=f"{key}-zip",
     )
     st.caption(
-        f"Saved as run **{escape_markdown(path.name)}**: settings, metrics, learning "
-        "curves, weights (safetensors) and the split."
+        f"Saved as run **{escape_markdown(run.title or path.name)}** (folder "
+        f"{escape_markdown(path.name)}): settings, metrics, learning curves, weights "
+        "(safetensors) and the split."
     )
 
 
@@ -656,14 +744,24 @@ def processed_caption(dataset: MatrixSet) -> None:
     """Say which preprocessing the page works on, with a link to change it."""
     stored = st.session_state.get("processed")
     chosen = stored is not None and stored[0] is dataset and stored[2]
+    from genodash.expression.preprocess import STEP_TITLES
+
     processed = processed_matrix(dataset)
-    ran = [step["step"] for step in processed.steps if step["ran"]]
+    ran = [STEP_TITLES[step["step"]].lower() for step in processed.steps if step["ran"]]
     st.caption(
         f"Working on {processed.adata.n_obs:,} cells × {processed.adata.n_vars:,} genes after "
         f"{'your' if chosen else 'the default'} preprocessing "
-        f"({', '.join(ran) if ran else 'no steps ran'})."
+        f"({'; '.join(ran) if ran else 'no steps ran'})."
     )
     st.page_link("pages/7_Preprocess.py", label="Change preprocessing", icon=":material/tune:")
+
+
+def scanpy_defaults_expander() -> None:
+    """Where genodash's expression defaults match scanpy's, and where and why they differ."""
+    from genodash.expression.scanpy_defaults import defaults_table
+
+    with st.expander("genodash's defaults beside scanpy's", icon=":material/compare_arrows:"):
+        st.table(defaults_table().set_index("Step"))
 
 
 def require_matrix(dataset: Dataset) -> bool:
@@ -720,17 +818,14 @@ def show_expression_run(run: Any, path: Path | None, *, key: str, labels: Any = 
     tabs = st.tabs(["Learning curves", "Latent space", "Settings"])
     with tabs[0]:
         st.plotly_chart(
-            plots.training_curves_figure({run.model_name: run.history}), key=f"{key}-curves"
+            plots.training_curves_figure({short_name(run): run.history}), key=f"{key}-curves"
         )
     with tabs[1]:
         latent_preview(run, key=key, labels=labels)
     with tabs[2]:
-        st.json(
-            {k: run.config.get(k) for k in ("model", "model_config", "train_config")},
-            expanded=False,
-        )
+        settings_view(run)
     if path is not None:
-        run_downloads(path, key=key)
+        run_downloads(run, path, key=key)
 
 
 def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:

@@ -23,9 +23,15 @@ Run: python bench/expression_quality.py
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
 from genodash.datasets import load_example, second_modality, simulated_counts
 from genodash.expression.embed import EmbeddingConfig, embed, pca_coordinates
@@ -171,4 +177,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     main()

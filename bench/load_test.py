@@ -61,7 +61,7 @@ PROBE_TIMEOUT_S = 120.0
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import Server  # noqa: E402
+from browser_support import Server
 
 USER_MARKS = {
     "training": re.compile(r"^heading 3 · Training$"),

@@ -26,8 +26,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from genodash.errors import GenodashError  # noqa: E402
-from genodash.io import read_sequences  # noqa: E402
+from genodash.errors import GenodashError
+from genodash.io import read_sequences
 
 FORMATS = {".fastq": "fastq", ".fq": "fastq", ".fasta": "fasta-pearson", ".fa": "fasta-pearson"}
 _AS_DNA = str.maketrans({"U": "T", **dict.fromkeys("RYSWKMBDHV", "N")})

@@ -19,11 +19,17 @@ Run: python bench/sequence_quality.py
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
 from genodash import interpret
 from genodash.datasets import load_example, planted_motif
@@ -152,9 +158,10 @@ def primer_task() -> None:
         )
         if name == "cnn":
             cnn_model = result["model"]
-    positives = prepared.split.test[prepared.targets[prepared.split.test] == 1]
+    motif_class = prepared.classes.index(data.meta["positive_class"])
+    positives = prepared.split.test[prepared.targets[prepared.split.test] == motif_class]
     x = one_hot([data.sequences[i] for i in positives], prepared.length)
-    scores = interpret.importance(interpret.saliency(cnn_model, x, target=1), x)
+    scores = interpret.importance(interpret.saliency(cnn_model, x, target=motif_class), x)
     starts = np.array(data.meta["motif_starts"])[positives]
     recovery = interpret.motif_recovery(scores, starts, 12, window=12)
     print(
@@ -216,6 +223,7 @@ def splice_sites() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
     primer_task()
     multiclass()

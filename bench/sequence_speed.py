@@ -15,10 +15,15 @@ Run: python bench/sequence_speed.py [--device cpu|cuda] [--n 4000] [--repeats 3]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
 from genodash.models import build_model
 from genodash.preprocessing.encoding import encode_codes, one_hot

@@ -9,6 +9,7 @@ Run: python bench/startup.py
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 sys.path.insert(0, str(ROOT / "tests"))
 
 LOAD = """
@@ -69,6 +71,7 @@ def example_times() -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     home = home_cold_start()
     print("home page, fresh server (first request):")
     for name, seconds in home.items():

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     import anndata
 
 ValueType = Literal["counts", "non-negative", "signed"]
+VALUE_NAMES: dict[str, str] = {
+    "counts": "raw counts",
+    "non-negative": "normalized",
+    "signed": "scaled",
+}
+VALUE_DESCRIPTIONS: dict[str, str] = {
+    "counts": "counts per cell",
+    "non-negative": "log-normalized expression, log(1 + normalized count)",
+    "signed": "scaled values (z-scores: 0 = the gene's average over all cells, 1 = one "
+    "standard deviation above)",
+}
 
 
 @dataclass(frozen=True)
@@ -170,3 +181,14 @@ def count_nonzero(matrix: Any) -> int:
     if is_sparse(matrix):
         return int(matrix.count_nonzero())
     return int(np.count_nonzero(matrix))
+
+
+def value_type_of(matrix: Any) -> ValueType:
+    """What a matrix holds: ``"signed"`` (some values negative: scaled), ``"non-negative"``
+    (not all whole numbers: normalized) or ``"counts"`` (whole numbers)."""
+    values = matrix.data if is_sparse(matrix) else np.asarray(matrix)
+    if values.size and values.min() < 0:
+        return "signed"
+    if values.size and not np.array_equal(values, np.round(values)):
+        return "non-negative"
+    return "counts"

@@ -18,6 +18,9 @@ from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import ConfigError
 from genodash.io.sequences import IUPAC_AMBIGUOUS
 
+MOTIF_CLASS = "motif"
+BACKGROUND_CLASS = "background"
+
 if TYPE_CHECKING:
     import anndata
 
@@ -196,8 +199,8 @@ def planted_motif(
     """Random sequences with a motif planted at a random place in the positive class.
 
     The design of Zou et al., "A primer on deep learning in genomics" (Nat Genet 2018).
-    Labels are ``"1"`` (motif planted) and ``"0"``; ``meta["motif_starts"]`` gives the
-    0-based start of each planted motif (−1 where none was planted).
+    Labels are ``"motif"`` (motif planted) and ``"background"``; ``meta["motif_starts"]``
+    gives the 0-based start of each planted motif (−1 where none was planted).
     """
     source = _motif_source(motif, length)
     if not 0 < positive_fraction < 1:
@@ -213,7 +216,7 @@ def planted_motif(
         s = int(starts[i])
         instance = _mutate(source.draw(rng), rng, mutation_rate)
         sequences[i] = sequences[i][:s] + instance + sequences[i][s + source.width :]
-    labels = ["1"] * n_positive + ["0"] * (n - n_positive)
+    labels = [MOTIF_CLASS] * n_positive + [BACKGROUND_CLASS] * (n - n_positive)
     order = rng.permutation(n)
     params = {
         "n": n,
@@ -232,13 +235,13 @@ def planted_motif(
         format="example",
         notes=(
             f"generated: motif {source.label} planted in {n_positive:,} of {n:,} sequences "
-            f"(label 1), mutation rate {mutation_rate}",
+            f"(class '{MOTIF_CLASS}'), mutation rate {mutation_rate}",
         ),
         meta={
             "motif": source.label,
             "motif_width": source.width,
             "motif_starts": tuple(int(starts[i]) for i in order),
-            "positive_class": "1",
+            "positive_class": MOTIF_CLASS,
             "params": params,
         },
     )
@@ -487,15 +490,17 @@ def simulated_counts(
     n_batches: int = 2,
     batch_strength: float = 0.5,
     dispersion: float = 5.0,
+    marker_fold: float = 4.0,
+    library_sd: float = 0.3,
     seed: int = 0,
 ) -> MatrixSet:
     """Negative-binomial counts with cell-type programs, library-size variation and batches.
 
     Each gene has a log-normal base mean; each cell type raises 40 marker genes by about
-    4×; each batch after the first multiplies every gene by a log-normal factor
-    (sd ``batch_strength``) and scales library sizes by 1.5; counts are NB with
-    dispersion θ = ``dispersion`` (variance μ + μ²/θ). Thirteen ``MT-`` genes allow a
-    mitochondrial-fraction QC.
+    ``marker_fold``×; library sizes vary log-normally (sd ``library_sd``); each batch after
+    the first multiplies every gene by a log-normal factor (sd ``batch_strength``) and
+    scales library sizes by 1.5; counts are NB with dispersion θ = ``dispersion``
+    (variance μ + μ²/θ). Thirteen ``MT-`` genes allow a mitochondrial-fraction QC.
     """
     import anndata
     import pandas as pd
@@ -510,12 +515,12 @@ def simulated_counts(
     programs = np.ones((n_types, n_genes))
     markers = rng.permutation(np.arange(13, n_genes))[: n_types * 40].reshape(n_types, 40)
     for t in range(n_types):
-        programs[t, markers[t]] = rng.lognormal(np.log(4), 0.3, size=40)
+        programs[t, markers[t]] = rng.lognormal(np.log(marker_fold), 0.3, size=40)
     batch_genes = np.ones((n_batches, n_genes))
     batch_genes[1:] = rng.lognormal(0.0, batch_strength, size=(n_batches - 1, n_genes))
     cell_type = rng.integers(0, n_types, size=n_cells)
     batch = rng.integers(0, n_batches, size=n_cells)
-    library = rng.lognormal(0.0, 0.3, size=n_cells) * np.where(batch > 0, 1.5, 1.0)
+    library = rng.lognormal(0.0, library_sd, size=n_cells) * np.where(batch > 0, 1.5, 1.0)
     mean = base[None, :] * programs[cell_type] * batch_genes[batch] * library[:, None]
     counts = rng.poisson(rng.gamma(dispersion, mean / dispersion)).astype(np.float32)
     genes = [f"MT-{i + 1}" for i in range(13)] + [f"gene_{i:04d}" for i in range(13, n_genes)]

@@ -33,6 +33,9 @@ class DeviceInfo:
         return asdict(self)
 
 
+DEVICE_TITLES = {"cuda": "the GPU (CUDA)", "mps": "the Apple GPU (MPS)", "cpu": "the CPU"}
+
+
 def available_devices() -> list[str]:
     """Devices torch can use here, best first."""
     import torch

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genodash.data import MatrixSet, SequenceSet, is_sparse
+from genodash.data import MatrixSet, SequenceSet
+from genodash.expression.preprocess import cell_totals, detected_per_cell
 from genodash.preprocessing.encoding import N_CODE, encode_codes
 
 
@@ -89,14 +90,11 @@ class MatrixQC:
 
 
 def matrix_qc(matrix: MatrixSet, *, top: int = 20) -> MatrixQC:
-    """Per-cell totals, detected genes and the ``top`` genes by share of all values."""
+    """Per-cell totals, detected genes (as :func:`~genodash.expression.preprocess.qc_metrics`
+    counts them) and the ``top`` genes by share of all values."""
     x = matrix.adata.X
-    totals = np.asarray(x.sum(axis=1)).ravel()
-    detected = (
-        np.diff(x.indptr)
-        if is_sparse(x) and x.format == "csr"
-        else np.asarray((x != 0).sum(axis=1)).ravel()
-    )
+    totals = cell_totals(x)
+    detected = detected_per_cell(x)
     gene_totals = np.asarray(np.abs(x).sum(axis=0)).ravel()
     order = np.argsort(gene_totals)[::-1][:top]
     shares = gene_totals[order] / max(gene_totals.sum(), 1e-12)

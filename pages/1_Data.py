@@ -9,10 +9,10 @@ import streamlit as st
 
 import ui
 from genodash import plotting
-from genodash.data import MatrixSet, SequenceSet
+from genodash.data import VALUE_DESCRIPTIONS, VALUE_NAMES, MatrixSet, SequenceSet
 from genodash.datasets import EXAMPLES
 from genodash.errors import GenodashError, OrientationError
-from genodash.io import RawFile, ReadOptions, read_dataset
+from genodash.io import RawFile, ReadOptions, read_upload
 from genodash.io.writers import fasta_text, h5ad_bytes, sequences_csv_text
 from genodash.summaries import matrix_qc, sequence_profile
 
@@ -24,7 +24,8 @@ between pages.
 - **Your own file**: DNA sequences (FASTA, FASTQ, a CSV/TSV table with `SEQ` and `LAB`
   columns, or plain text with one sequence per line) or an expression matrix (CSV/TSV with
   cells as rows, `.h5ad`, 10x `.h5`, a 10x folder as `.zip`, or its three files together).
-  Gzipped files are fine. Upload several FASTA files at once to use **one class per file**.
+  Gzipped files are fine. Upload several FASTA files at once to use **one class per file**
+  (each file's name is its class); otherwise the newest upload replaces the older ones.
 
 Below the loader, the **summary** shows what was read — and the *notes* list everything
 the loader changed (RNA read as DNA, ambiguous bases turned into N, duplicate names made
@@ -96,7 +97,7 @@ def upload_tab() -> None:
         return
     with st.spinner(f"Reading {', '.join(raw.display_name for raw in raws)}…"):
         try:
-            dataset = read_dataset(raws if len(raws) > 1 else raws[0], options)
+            dataset = read_upload(raws, options)
             outcome: tuple[str, Any] = ("ok", dataset.name)
             ui.set_dataset(dataset, origin="upload")
         except GenodashError as error:
@@ -251,10 +252,7 @@ def matrix_summary(dataset: MatrixSet) -> None:
     cols[1].metric("Genes", f"{dataset.n_vars:,}")
     cols[2].metric("Zeros", f"{summary['sparsity']:.1%}")
     cols[3].metric(
-        "Values",
-        {"counts": "raw counts", "non-negative": "normalized", "signed": "scaled"}[
-            dataset.value_type
-        ],
+        "Values", VALUE_NAMES[dataset.value_type], help=VALUE_DESCRIPTIONS[dataset.value_type]
     )
     cols[4].metric("Stored as", "sparse" if summary["stored_sparse"] else "dense")
     loader_notes(dataset.notes)

@@ -178,9 +178,9 @@ def distances_demo() -> None:
         chart(plotting.distance_figure(result), "distances")
         metrics(
             {
-                f"nearest ÷ farthest, p = {dims[0]}": (f"{result.nearest_farthest[0]:.2f}", None),
+                f"nearest ÷ farthest, p = {dims[0]}": (_ratio(result.nearest_farthest[0]), None),
                 f"nearest ÷ farthest, p = {dims[-1]:,}": (
-                    f"{result.nearest_farthest[-1]:.2f}",
+                    _ratio(result.nearest_farthest[-1]),
                     None,
                 ),
                 f"sd ÷ mean of distances, p = {dims[-1]:,}": (
@@ -203,6 +203,11 @@ def distances_demo() -> None:
         "with p degrees of freedom.",
     )
     download(result, "distances")
+
+
+def _ratio(value: float) -> str:
+    """Two decimals, or two significant digits below 0.1, so a small ratio never reads 0.00."""
+    return f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
 
 
 def genotypes_demo() -> None:
@@ -242,13 +247,13 @@ def genotypes_demo() -> None:
         r"\Pr(\text{cell})=\prod_{j=1}^{m} f_{g_j},\quad f=\big((1-q)^2,\,2q(1-q),\,q^2\big),"
         r"\qquad \operatorname{E}[\text{share empty}]=3^{-m}\sum_{\text{cells}}"
         r"\big(1-\Pr(\text{cell})\big)^{n}",
-        "Each SNP has three genotypes, so m SNPs make 3^m combinations: 243 for 5 SNPs, "
+        "Each SNP has three genotypes, so m SNPs make 3ᵐ combinations: 243 for 5 SNPs, "
         "59,049 for 10. With 1,000 subjects and 10 SNPs nearly every combination is empty and "
         "most subjects are alone in theirs, so there is nobody to compare them with: a model "
         "that estimates an effect for each combination (all interactions) cannot be fitted. "
         "This is why interactions between variants (epistasis) are so hard to detect.",
         "Genotypes in Hardy–Weinberg proportions, SNPs independent; the sums run over the "
-        "3^m cells.",
+        "3ᵐ cells.",
     )
     download(result, "genotypes")
 
@@ -340,7 +345,10 @@ def variance_demo() -> None:
 def multiple_testing_demo() -> None:
     controls, plot = columns()
     with controls:
-        alpha = st.slider("Significance level α", 0.01, 0.10, 0.05, 0.01, key="fp-alpha", **KEEP)
+        # rounded: the browser's float steps give values such as 0.060000000000000005
+        alpha = round(
+            st.slider("Significance level α", 0.01, 0.10, 0.05, 0.01, key="fp-alpha", **KEEP), 2
+        )
         sizes = st.multiselect(
             "Subjects n", [100, 250, 500, 1000], [100, 250, 1000], key="fp-n", **KEEP
         )
@@ -363,41 +371,62 @@ def multiple_testing_demo() -> None:
     )
     with plot:
         chart(plotting.false_positive_figure(result), "false-positives")
-    st.dataframe(
-        [
-            {
-                "n": d.n,
-                "k": d.k,
-                "false positives: mean": f"{d.summary['raw']['mean']:.2f}",
-                "expected α·k": f"{d.theory_mean['raw']:.2f}",
-                "quartiles": _quartiles(d.summary["raw"]),
-                "mean, Bonferroni": f"{d.summary['bonferroni']['mean']:.2f}",
-                "mean, BH": f"{d.summary['bh']['mean']:.2f}",
-                "≥ 1 false positive": f"{d.family_wise['raw']:.0%}",
-                "≥ 1, Bonferroni": f"{d.family_wise['bonferroni']:.0%}",
-                "true predictor found": f"{d.power['raw']:.0%}",
-                "found, Bonferroni": f"{d.power['bonferroni']:.0%}",
-            }
-            for d in result.designs
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+    false_positive_tables(result)
     explain(
         r"\operatorname{E}[\#\,\text{false positives}]=\alpha k,\qquad "
         r"\Pr(\ge 1)=1-(1-\alpha)^{k},\qquad \text{Bonferroni: } P<\frac{\alpha}{k+1}",
-        "An extraneous predictor has no effect, yet its P value falls below 0.05 one time in "
-        "twenty. With 50 of them a regression expects 2.5 false positives and nearly every "
-        "regression has at least one — and more subjects do not help, because the test "
-        "gives exactly α under the null at any n (the paper's Fig. 3). Bonferroni and "
-        "Benjamini–Hochberg bring false positives back near zero, but with few subjects the "
-        "true predictor is then found far less often: correction controls errors, it does "
-        "not create power.",
+        false_positive_meaning(alpha, max(result.designs, key=lambda d: d.k).k),
         "Each regression: y = β₀ + slope·x₁ + ε with k uncorrelated extra predictors, all "
-        "fitted together; two-sided t-tests of the k + 1 slopes; corrections over those "
-        "k + 1 P values.",
+        f"fitted together; two-sided t-tests of the k + 1 slopes at α = {alpha:g}; "
+        "corrections over those k + 1 P values.",
     )
     download(result, "multiple-testing")
+
+
+def false_positive_tables(result: curse.MultipleTestingResult) -> None:
+    """The numbers behind the plot, in two tables narrow enough to show every column."""
+    alpha = f"{result.alpha:g}"
+    counts = [
+        {
+            "n": d.n,
+            "k": d.k,
+            "mean": f"{d.summary['raw']['mean']:.2f}",
+            f"expected: {alpha} × k": f"{d.theory_mean['raw']:.2f}",
+            "quartiles": _quartiles(d.summary["raw"]),
+            "mean, Bonferroni": f"{d.summary['bonferroni']['mean']:.2f}",
+            "mean, Benjamini–Hochberg": f"{d.summary['bh']['mean']:.2f}",
+        }
+        for d in result.designs
+    ]
+    shares = [
+        {
+            "n": d.n,
+            "k": d.k,
+            "≥ 1 false positive": f"{d.family_wise['raw']:.0%}",
+            "≥ 1, Bonferroni": f"{d.family_wise['bonferroni']:.0%}",
+            "true predictor found": f"{d.power['raw']:.0%}",
+            "found, Bonferroni": f"{d.power['bonferroni']:.0%}",
+        }
+        for d in result.designs
+    ]
+    st.markdown(f"**False positives per regression** (P < {alpha}, no correction unless named)")
+    st.dataframe(counts, hide_index=True, width="stretch")
+    st.markdown(f"**Share of regressions** (α = {alpha})")
+    st.dataframe(shares, hide_index=True, width="stretch")
+
+
+def false_positive_meaning(alpha: float, k: int) -> str:
+    """What the demo shows, in words, with the chosen level α and the largest k."""
+    many = 1 - (1 - alpha) ** k
+    return (
+        f"An extraneous predictor has no effect, yet its P value falls below α = {alpha:g} "
+        f"in {alpha:.0%} of regressions. With {k} of them a regression expects "
+        f"{alpha * k:.2g} false positives and {many:.0%} of regressions have at least one "
+        "— and more subjects do not help, because the test gives exactly α under the null "
+        "at any n (the paper's Fig. 3). Bonferroni and Benjamini–Hochberg bring false "
+        "positives back near zero, but with few subjects the true predictor is then found "
+        "far less often: correction controls errors, it does not create power."
+    )
 
 
 def _quartiles(summary: dict[str, float]) -> str:

@@ -9,10 +9,14 @@ import ui
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
 from genodash.jobs import Job
-from genodash.models import MODELS, count_parameters, layer_table
-from genodash.preprocessing.encoding import one_hot
+from genodash.models import MODELS
 from genodash.train.loop import TrainConfig
-from genodash.train.sequence import EncodingConfig, build_sequence_model, prepare_sequences
+from genodash.train.sequence import (
+    EncodingConfig,
+    build_sequence_model,
+    example_batch,
+    prepare_sequences,
+)
 from genodash.train.workflows import sequence_training
 
 ABOUT = """
@@ -98,18 +102,7 @@ def model_choice(prepared: object) -> tuple[str, dict]:
     except GenodashError as error:
         ui.show_error(error, context="These settings do not make a valid model")
         return name, {}
-    example = one_hot(prepared.source.sequences[:1], prepared.length)
-    import torch
-
-    rows = layer_table(model, torch.from_numpy(example))
-    with st.expander(f"Layers: {count_parameters(model):,} parameters"):
-        st.dataframe(
-            pd.DataFrame([vars(r) for r in rows]).rename(
-                columns={"name": "layer", "kind": "type", "output_shape": "output shape"}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    ui.layers_expander(model, *example_batch(prepared))
     return name, settings
 
 

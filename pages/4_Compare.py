@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -12,6 +11,7 @@ from genodash.jobs import Job
 from genodash.models import MODELS
 from genodash.plotting import training as plots
 from genodash.train.loop import TrainConfig
+from genodash.train.runs import leaderboard_table
 from genodash.train.sequence import EncodingConfig, prepare_sequences
 from genodash.train.workflows import sequence_training
 
@@ -52,40 +52,25 @@ def settings() -> tuple[list[str], TrainConfig, str, int]:
     return chosen, config, device, int(seed)
 
 
-def leaderboard(saved: list) -> pd.DataFrame:
-    rows = []
-    for item in saved:
-        metrics = item.run.metrics
-        rows.append(
-            {
-                "model": item.run.model_name,
-                "test_accuracy": metrics["test_accuracy"],
-                "test_auroc": metrics["test_auroc"],
-                "test_auprc": metrics["test_auprc"],
-                "parameters": metrics["parameters"],
-                "seconds_per_epoch": metrics["seconds_per_epoch"],
-                "epochs": metrics["epochs_run"],
-                "device": metrics["device"],
-                "run": item.path.name,
-            }
-        )
-    return pd.DataFrame(rows).sort_values("test_accuracy", ascending=False)
-
-
 def show_comparison(saved: list) -> None:
-    table = leaderboard(saved)
+    table = leaderboard_table([item.run for item in saved])
     st.dataframe(
-        table.style.format(
-            {
-                "test_accuracy": "{:.1%}",
-                "test_auroc": "{:.3f}",
-                "test_auprc": "{:.3f}",
-                "parameters": "{:,}",
-                "seconds_per_epoch": "{:.2f}",
-            }
-        ),
+        table,
         hide_index=True,
         width="stretch",
+        column_config={
+            "Test accuracy": st.column_config.NumberColumn(format="percent"),
+            "Test AUROC": st.column_config.NumberColumn(
+                format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
+            ),
+            "Test AUPRC": st.column_config.NumberColumn(
+                format="%.3f", help="Area under the precision–recall curve"
+            ),
+            "Parameters": st.column_config.NumberColumn(
+                format="localized", help="Weights the model learns"
+            ),
+            "Seconds per epoch": st.column_config.NumberColumn(format="%.2f"),
+        },
     )
     st.download_button(
         "Download leaderboard (CSV)",
@@ -99,7 +84,9 @@ def show_comparison(saved: list) -> None:
         st.plotly_chart(plots.leaderboard_figure(table.to_dict("records")), key="cmp-scores")
     with tabs[1]:
         st.plotly_chart(
-            plots.training_curves_figure({item.run.model_name: item.run.history for item in saved}),
+            plots.training_curves_figure(
+                {MODELS[item.run.model_name].short: item.run.history for item in saved}
+            ),
             key="cmp-curves",
         )
     binary = len(saved[0].run.config["classes"]) == 2
@@ -108,7 +95,9 @@ def show_comparison(saved: list) -> None:
             st.plotly_chart(
                 plots.roc_figure(
                     {
-                        i.run.model_name: next(iter(i.run.metrics["test"]["roc"].values()))
+                        MODELS[i.run.model_name].short: next(
+                            iter(i.run.metrics["test"]["roc"].values())
+                        )
                         for i in saved
                     },
                     title="ROC curves by model",
@@ -119,7 +108,9 @@ def show_comparison(saved: list) -> None:
             st.plotly_chart(
                 plots.pr_figure(
                     {
-                        i.run.model_name: next(iter(i.run.metrics["test"]["pr"].values()))
+                        MODELS[i.run.model_name].short: next(
+                            iter(i.run.metrics["test"]["pr"].values())
+                        )
                         for i in saved
                     },
                     title="Precision–recall by model",
@@ -176,7 +167,8 @@ with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
                     device=device,
                     runs_root=ui.workspace_dir(),
                 )
-                ui.start_job(Job(f"Comparing {', '.join(chosen)} on {dataset.name}", work))
+                names = ", ".join(MODELS[name].short for name in chosen)
+                ui.start_job(Job(f"Comparing {names} on {dataset.name}", work))
                 st.rerun()
         saved_runs = ui.finished_runs("sequence")
         if ui.job_is_active():

@@ -48,8 +48,7 @@ def choose_run() -> object | None:
         return None
     names = [r.name for r in runs]
     labels = {
-        r.name: f"{r.name} · {r.data_name} · accuracy "
-        f"{r.metrics.get('test_accuracy', float('nan')):.1%}"
+        r.name: f"{r.title} · test accuracy {r.metrics.get('test_accuracy', float('nan')):.1%}"
         for r in runs
     }
     name = st.selectbox(

@@ -10,7 +10,14 @@ from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError
 from genodash.io import RawFile, ReadOptions, read_dataset
 from genodash.models import MODELS
-from genodash.train.runs import delete_run, list_runs, load_run
+from genodash.train.runs import (
+    MAX_TITLE_LENGTH,
+    delete_run,
+    list_runs,
+    load_run,
+    rename_run,
+    runs_table,
+)
 from genodash.train.sequence import predict_sequences
 
 ABOUT = """
@@ -22,25 +29,6 @@ back to your runs later, or share it to let someone else see them.
 Pick a run to see its results again, download it as a .zip, delete it, or **predict** the
 classes of new sequences: upload a file and download the predictions as a table.
 """
-
-
-def runs_table(runs: list) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "run": r.name,
-                "model": MODELS[r.model].title if r.model in MODELS else r.model,
-                "data": r.data_name,
-                "test accuracy": r.metrics.get("test_accuracy"),
-                "test AUROC": r.metrics.get("test_auroc"),
-                "test loss": r.metrics.get("test_loss"),
-                "latent dims": r.metrics.get("latent_dim"),
-                "status": r.status,
-                "created (UTC)": r.created.replace("T", " ").removesuffix("Z"),
-            }
-            for r in runs
-        ]
-    )
 
 
 def predict_section(run: object, key: str) -> None:
@@ -91,6 +79,21 @@ def current_labels() -> pd.Series | None:
     return labels
 
 
+def rename_section(listing: object, key: str) -> None:
+    with st.popover("Rename", icon=":material/edit:"):
+        title = st.text_input(
+            "Name", value=listing.title, max_chars=MAX_TITLE_LENGTH, key=f"rename-text-{key}"
+        )
+        if st.button("Save the name", type="primary", key=f"rename-{key}"):
+            try:
+                rename_run(listing.path, title)
+            except GenodashError as error:
+                ui.show_error(error)
+                return
+            st.session_state.pop("runs-loaded", None)
+            st.rerun()
+
+
 def delete_section(path: object, key: str) -> None:
     with st.popover("Delete this run", icon=":material/delete:"):
         st.markdown("The run's folder, weights and results will be removed for good.")
@@ -101,7 +104,7 @@ def delete_section(path: object, key: str) -> None:
                 ui.show_error(error)
                 return
             st.session_state.pop("runs-selected", None)
-            st.toast(f"Deleted {ui.escape_markdown(path.name)}", icon=":material/delete:")
+            st.toast("Deleted the run", icon=":material/delete:")
             st.rerun()
 
 
@@ -113,20 +116,21 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
     else:
         table = runs_table(runs)
         st.dataframe(
-            table.style.format(
-                {
-                    "test accuracy": "{:.1%}",
-                    "test AUROC": "{:.3f}",
-                    "test loss": "{:.4g}",
-                    "latent dims": "{:.0f}",
-                },
-                na_rep="—",
-            ),
+            table,
             hide_index=True,
             width="stretch",
+            column_config={
+                "Test accuracy": st.column_config.NumberColumn(format="percent"),
+                "Test AUROC": st.column_config.NumberColumn(
+                    format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
+                ),
+                "Test loss": st.column_config.NumberColumn(
+                    format="%.4g", help="Reconstruction loss on the test cells: lower is better"
+                ),
+            },
         )
-        names = [r.name for r in runs]
-        name = st.selectbox("Run", names, key="runs-selected")
+        titles = {r.name: r.title for r in runs}
+        name = st.selectbox("Run", list(titles), format_func=titles.get, key="runs-selected")
         listing = next(r for r in runs if r.name == name)
         try:
             run = ui.session_cached(
@@ -135,24 +139,28 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
         except GenodashError as error:
             ui.show_error(error, context="This run cannot be loaded")
             run = None
+        if run is not None:
+            st.subheader(ui.escape_markdown(listing.title))
+            left, right = st.columns([1, 1], width=340)
+            with left:
+                rename_section(listing, name)
+            with right:
+                delete_section(listing.path, name)
         if run is not None and run.kind == "sequence":
-            st.subheader(f"{MODELS[run.model_name].title} · {ui.escape_markdown(name)}")
             st.caption(
-                f"Trained on {ui.escape_markdown(run.data['name'])}: "
-                f"{run.data['n_train']:,} training, {run.data['n_val']:,} validation, "
-                f"{run.data['n_test']:,} test sequences."
+                f"{MODELS[run.model_name].title}, trained on "
+                f"{ui.escape_markdown(run.data['name'])}: {run.data['n_train']:,} training, "
+                f"{run.data['n_val']:,} validation, {run.data['n_test']:,} test sequences."
             )
             ui.show_sequence_run(run, listing.path, key=f"run-{name}")
-            delete_section(listing.path, name)
             st.divider()
             if not isinstance(ui.current_dataset(), SequenceSet):
                 st.caption("Tip: predictions work on uploaded sequence files below.")
             predict_section(run, name)
         elif run is not None:
-            st.subheader(f"{MODELS[run.model_name].title} · {ui.escape_markdown(name)}")
             st.caption(
-                f"Trained on {ui.escape_markdown(run.data.get('name', ''))}: "
+                f"{MODELS[run.model_name].title}, trained on "
+                f"{ui.escape_markdown(run.data.get('name', ''))}: "
                 f"{run.metrics['n_cells']:,} cells × {run.metrics['n_genes']:,} genes."
             )
             ui.show_expression_run(run, listing.path, key=f"run-{name}", labels=current_labels())
-            delete_section(listing.path, name)

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import pandas as pd
 import streamlit as st
 
 import ui
+from genodash.data import VALUE_DESCRIPTIONS, VALUE_NAMES, MatrixSet
 from genodash.errors import GenodashError
 from genodash.expression.export import h5ad_bytes
-from genodash.expression.preprocess import PreprocessConfig, preprocess, qc_metrics
+from genodash.expression.preprocess import (
+    FIELD_STEPS,
+    STEP_TITLES,
+    PreprocessConfig,
+    cell_totals,
+    median_total,
+    preprocess,
+    qc_metrics,
+    steps_table,
+    why_step_cannot_run,
+)
 from genodash.plotting.expression import hvg_figure, qc_figure
 
 ABOUT = """
@@ -21,35 +31,111 @@ recipe, one optional step at a time:
 1. **Quality control**: cells with very few counts or genes are empty droplets; cells with a
    high share of **mitochondrial** reads (genes named `MT-…`) are usually dying. Genes seen
    in almost no cell carry no information.
-2. **Normalize** every cell to the same total (e.g. 10,000 counts), so a cell sequenced
-   twice as deeply does not look twice as active, then take **log(1 + x)** so a few very
-   high genes do not dominate.
+2. **Normalize** every cell to the same total — by default the median of the cells' totals,
+   as scanpy does — so a cell sequenced twice as deeply does not look twice as active, then
+   take **log(1 + x)** so a few very high genes do not dominate.
 3. Keep the **highly variable genes** (HVGs): those that differ most between cells carry the
    cell-type signal; the others mostly add noise and dimensions (remember the curse!).
 4. **Scale** each gene to mean 0 and variance 1 (optionally clipped), as PCA often expects.
 
-Data that are already normalized (no raw counts) skip the count-based steps, and the result
-says so. The other expression pages use what you choose here.
+Where genodash's defaults differ from scanpy's, the table *genodash's defaults beside
+scanpy's* says how and why. Data that are already normalized or scaled skip the steps that
+need counts, and the page says so at the top. The other expression pages use what you
+choose here.
 """
 
+RAW_COUNT_EXAMPLE = "simulated-counts"
+TARGETS = {"median": None, "10000": 1e4, "other": "other"}
 
-def settings_widgets(value_type: str) -> PreprocessConfig:
-    fields = [f for f in dataclasses.fields(PreprocessConfig) if _has_widget(f)]
-    spec = SimpleNamespace(fields=lambda: fields)
-    values = ui.config_widgets(spec, key="prep")
-    if value_type != "counts":
+
+def data_status(dataset: MatrixSet) -> None:
+    """What the matrix already is, and which steps can and cannot run on it."""
+    value_type = dataset.value_type
+    if value_type == "counts":
         st.caption(
-            "These values are not raw counts, so count-based steps (count filters, "
-            "normalization, log) will be skipped."
+            f"{dataset.n_obs:,} cells × {dataset.n_vars:,} genes of raw counts: every step can run."
         )
+        return
+    blocked = [
+        title for step, title in STEP_TITLES.items() if why_step_cannot_run(step, value_type)
+    ]
+    runnable = [
+        title for step, title in STEP_TITLES.items() if step not in blocked and title not in blocked
+    ]
+    st.info(
+        f"**This matrix is already {VALUE_NAMES[value_type]}** ({VALUE_DESCRIPTIONS[value_type]}): "
+        f"it was preprocessed before it came here, so there are no raw counts to clean.\n\n"
+        f"- Switched off, since they need other values: {', '.join(blocked).lower()}.\n"
+        f"- What can still run: {', '.join(runnable).lower()}.\n\n"
+        "To see the whole workflow from raw counts, load the simulated counts example.",
+        icon=":material/info:",
+    )
+    if st.button("Load the raw-count example (simulated counts)", icon=":material/download:"):
+        from genodash.datasets import EXAMPLES
+
+        defaults = tuple(sorted(EXAMPLES[RAW_COUNT_EXAMPLE].defaults().items()))
+        ui.set_dataset(ui.cached_example(RAW_COUNT_EXAMPLE, defaults), origin="example")
+        st.rerun()
+
+
+def quality_control(dataset: MatrixSet, config: PreprocessConfig | None) -> None:
+    if dataset.value_type == "signed":
+        st.caption(
+            "Per-cell totals and detected genes mean nothing on scaled values (zero is a "
+            "gene's average, not 'not detected'), so no quality-control plots are drawn."
+        )
+        return
+    qc = ui.session_cached("prep-qc", dataset, lambda: qc_metrics(dataset))
+    st.plotly_chart(qc_figure(shown_qc(qc), thresholds=thresholds(config)), key="prep-qc-figure")
+    st.caption("Dashed lines: the filters chosen below.")
+
+
+def settings_widgets(dataset: MatrixSet) -> PreprocessConfig:
+    fields = [f for f in dataclasses.fields(PreprocessConfig) if "label" in f.metadata]
+    unavailable = {
+        field: reason
+        for field, step in FIELD_STEPS.items()
+        if (reason := why_step_cannot_run(step, dataset.value_type))
+    }
+    spec = type("Fields", (), {"fields": staticmethod(lambda: fields)})
+    values = ui.config_widgets(spec, key="prep", exclude=("target_sum",), unavailable=unavailable)
+    if values["normalize"]:
+        values["target_sum"] = normalization_target(dataset)
     try:
         return PreprocessConfig(**values)
     except (TypeError, ValueError) as error:
         raise GenodashError(str(error)) from error
 
 
-def _has_widget(field: dataclasses.Field) -> bool:
-    return "label" in field.metadata and not isinstance(field.default, type(None))
+def normalization_target(dataset: MatrixSet) -> float | None:
+    median = ui.session_cached(
+        "prep-median", dataset, lambda: median_total(cell_totals(dataset.adata.X))
+    )
+    labels = {
+        "median": f"the median of the cells' totals ({median:,.0f}; scanpy's default)",
+        "10000": "10,000 (counts per 10k)",
+        "other": "another number",
+    }
+    left, right = st.columns([2, 1])
+    choice = left.radio(
+        "Total per cell after normalizing",
+        list(TARGETS),
+        format_func=labels.get,
+        horizontal=True,
+        key=ui.setting("prep-target", "median", list(TARGETS)),
+    )
+    st.caption(
+        "Why it matters: a target far above the real depth (such as 10,000 for cells with a "
+        "few hundred counts) inflates shallow cells, and the log then turns their counting "
+        "noise into apparent differences. The median keeps every cell near its real depth."
+    )
+    if choice != "other":
+        return TARGETS[choice]
+    return float(
+        right.number_input(
+            "Total per cell", 1.0, 1e7, key=ui.setting("prep-target-value", 1e4), format="%.0f"
+        )
+    )
 
 
 def shown_qc(qc: pd.DataFrame) -> pd.DataFrame:
@@ -70,21 +156,7 @@ def thresholds(config: PreprocessConfig | None) -> dict[str, float]:
     return {metric: value for metric, value in chosen.items() if value}
 
 
-def steps_table(processed: object) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "step": step["step"],
-                "ran": "yes" if step["ran"] else "no",
-                "parameters": ", ".join(f"{k}={v}" for k, v in step["params"].items()),
-                "note": step.get("note", ""),
-            }
-            for step in processed.steps
-        ]
-    )
-
-
-def result_section(dataset: object, processed: object, chosen: bool) -> None:
+def result_section(dataset: MatrixSet, processed: object, chosen: bool) -> None:
     st.subheader("3 · Result")
     if not chosen:
         st.info(
@@ -99,8 +171,12 @@ def result_section(dataset: object, processed: object, chosen: bool) -> None:
     ):
         column.metric(label, f"{kept:,}", f"of {total:,}", delta_color="off", delta_arrow="off")
     columns[2].metric("Steps run", sum(step["ran"] for step in processed.steps))
-    columns[3].metric("Values", processed.value_type)
-    st.table(steps_table(processed).set_index("step"))
+    columns[3].metric(
+        "Values now",
+        VALUE_NAMES[processed.value_type],
+        help=VALUE_DESCRIPTIONS[processed.value_type],
+    )
+    st.table(steps_table(processed).set_index("Step"))
     charts = []
     if processed.qc is not None and not processed.qc["kept"].all():
         charts.append(("prep-qc-kept", qc_figure(shown_qc(processed.qc))))
@@ -124,22 +200,18 @@ def result_section(dataset: object, processed: object, chosen: bool) -> None:
 with ui.page("Preprocess a matrix", ":material/tune:", ABOUT):
     dataset = ui.current_dataset()
     if ui.require_matrix(dataset):
+        data_status(dataset)
+        ui.scanpy_defaults_expander()
         st.subheader("1 · Quality control")
-        qc = ui.session_cached("prep-qc", dataset, lambda: qc_metrics(dataset))
-        chart = st.empty()
-        st.caption(
-            f"{dataset.n_obs:,} cells × {dataset.n_vars:,} genes · values: {dataset.value_type}. "
-            "Dashed lines: the filters chosen below."
-        )
+        chart = st.container()
         st.subheader("2 · Steps")
         try:
-            config = settings_widgets(dataset.value_type)
+            config = settings_widgets(dataset)
         except GenodashError as error:
             ui.show_error(error, context="These settings are not valid")
             config = None
-        chart.plotly_chart(
-            qc_figure(shown_qc(qc), thresholds=thresholds(config)), key="prep-qc-figure"
-        )
+        with chart:
+            quality_control(dataset, config)
         if st.button(
             "Preprocess",
             type="primary",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -11,7 +10,7 @@ from genodash.datasets import second_modality
 from genodash.errors import GenodashError
 from genodash.io import RawFile, ReadOptions, read_dataset
 from genodash.jobs import Job
-from genodash.models import MODELS, count_parameters, layer_table
+from genodash.models import MODELS
 from genodash.models.expression import DATA_SETTINGS
 from genodash.train.expression import (
     build_expression_model,
@@ -126,15 +125,7 @@ def layers_expander(prepared: object, name: str, settings: dict) -> None:
     except GenodashError as error:
         ui.show_error(error, context="These settings do not make a valid model")
         return
-    rows = layer_table(model, *example_batch(prepared, name))
-    with st.expander(f"Layers: {count_parameters(model):,} parameters"):
-        st.dataframe(
-            pd.DataFrame([vars(r) for r in rows]).rename(
-                columns={"name": "layer", "kind": "type", "output_shape": "output shape"}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    ui.layers_expander(model, *example_batch(prepared, name))
 
 
 def results(processed: object, label_column: str | None) -> None:

@@ -10,9 +10,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from genodash.data import MatrixSet, SequenceSet
+from genodash.data import VALUE_DESCRIPTIONS, MatrixSet, SequenceSet
 from genodash.errors import GenodashError
-from genodash.expression.cluster import adjusted_rand, leiden_clusters, top_genes
+from genodash.expression.cluster import (
+    DisplayTable,
+    adjusted_rand,
+    leiden_clusters,
+    top_genes,
+    top_genes_display,
+)
 from genodash.expression.embed import (
     UMAP_LAYOUTS,
     Embedding,
@@ -23,12 +29,14 @@ from genodash.expression.embed import (
 from genodash.expression.export import embedding_table, figure_bytes, h5ad_bytes
 from genodash.expression.preprocess import ProcessedMatrix
 from genodash.expression.scores import embedding_scores
+from genodash.models import MODELS
 from genodash.plotting.expression import embedding_figure, embedding_grid, selection_indices
 from genodash.train.expression import cells_latent
 from genodash.train.runs import list_runs, load_run
 
 ABOUT = """
-An **embedding** draws every cell as a point so that similar cells sit close together.
+An **embedding** draws every cell (or, for a trained sequence model, every sequence) as a
+point so that similar ones sit close together.
 
 - **PCA** is linear: the directions of largest variance. Fast, faithful to big distances,
   but it crowds cell types that differ in many small ways.
@@ -45,6 +53,9 @@ neighbours in the data (0 to 1). *Batch mixing*: whether cells from different ba
 (1) or sit apart (0) — high is good when the batches hold the same cell types.
 
 Lasso or box-select cells in the picture to see which genes set them apart.
+
+With sequences loaded, the page embeds what a trained sequence model computes for each
+sequence (the input of its last layer), and the scores are computed on sequences.
 """
 
 METHOD_NAMES = {"pca": "PCA", "tsne": "tSNE", "umap": "UMAP"}
@@ -73,8 +84,9 @@ def input_options(data_name: str) -> dict[str, str]:
     for listing in sorted(runs, key=lambda r: r.data_name != data_name):
         parts = LATENT_TABLES if listing.model == "integration" else {"": "latent"}
         for suffix in parts:
+            model = MODELS[listing.model].short if listing.model in MODELS else listing.model
             options[f"run:{listing.name}{suffix}"] = (
-                f"Latent of {listing.model} run {listing.name}{MODALITY_NAMES[suffix]}"
+                f"Latent of {model} run “{listing.title}”{MODALITY_NAMES[suffix]}"
             )
     return options
 
@@ -136,7 +148,7 @@ def scores_of(
 # --- widgets ------------------------------------------------------------------------------------
 
 
-def method_settings(prefix: str, method: str) -> EmbeddingConfig:
+def method_settings(prefix: str, method: str, unit: str = "cells") -> EmbeddingConfig:
     columns = st.columns(5)
     dims = columns[0].segmented_control(
         "Dimensions", [2, 3], key=ui.setting(f"{prefix}-dims", 2, [2, 3])
@@ -149,8 +161,9 @@ def method_settings(prefix: str, method: str) -> EmbeddingConfig:
             5.0,
             100.0,
             step=1.0,
+            format="%.0f",
             key=ui.setting(f"{prefix}-perplexity", 30.0),
-            help="Roughly how many neighbours each cell tries to keep close",
+            help=f"Roughly how many neighbours each {_singular(unit)} tries to keep close",
         )
         config = replace(config, perplexity=perplexity)
     if method == "umap":
@@ -170,6 +183,12 @@ def method_settings(prefix: str, method: str) -> EmbeddingConfig:
             config, n_neighbors=int(neighbours), min_dist=float(min_dist), umap_layout=layout
         )
     return config
+
+
+def computed_caption(embedding: Embedding) -> str:
+    """How long the embedding took, and whether a UMAP picture will come out the same."""
+    took = "under 0.1 s" if embedding.seconds < 0.1 else f"{embedding.seconds:.1f} s"
+    return f"Computed in {took}.{layout_note(embedding)}"
 
 
 def layout_note(embedding: Embedding) -> str:
@@ -219,7 +238,11 @@ def color_values(
     if choice == GENE:
         genes = [str(g) for g in processed.adata.var_names]
         gene = st.selectbox(
-            "Gene (type to search)", genes, key=ui.setting(f"{source_key}-gene", genes[0], genes)
+            "Gene (type to search)",
+            genes,
+            key=ui.setting(f"{source_key}-gene", genes[0], genes),
+            help="The colour is the gene's value in each cell, as preprocessed: "
+            f"{VALUE_DESCRIPTIONS[processed.value_type]}",
         )
         column = processed.adata[:, gene].X
         values = column.toarray().ravel() if hasattr(column, "toarray") else np.ravel(column)
@@ -233,6 +256,7 @@ def clusters_for(processed: ProcessedMatrix, input_key: str, label: str | None) 
         0.1,
         3.0,
         step=0.1,
+        format="%.1f",
         key=ui.setting("emb-resolution", 1.0),
         help="Higher: more, smaller clusters",
     )
@@ -254,17 +278,41 @@ def clusters_for(processed: ProcessedMatrix, input_key: str, label: str | None) 
     return list(clusters)
 
 
-def score_metrics(scores: dict) -> None:
-    names = {
-        "knn_accuracy": "kNN accuracy",
-        "silhouette": "Silhouette",
-        "trustworthiness": "Trustworthiness",
-        "batch_mixing": "Batch mixing",
+def _singular(unit: str) -> str:
+    return unit.removesuffix("s")
+
+
+def score_help(scores: dict, unit: str = "cells") -> dict[str, str]:
+    """One line per score: what it measures, its range, which way is better."""
+    one = _singular(unit)
+    k, k_batch = scores.get("k", 15), scores.get("k_batch", 50)
+    return {
+        "knn_accuracy": f"Share of {unit} whose {k} nearest neighbours in the picture mostly "
+        "share their label (0 to 1, higher is better)",
+        "silhouette": "How compact and apart the labelled groups are (−1 to 1, higher is "
+        "better; undefined with fewer than 2 groups)",
+        "trustworthiness": f"Whether each {one}'s {k} nearest neighbours in the picture "
+        "were near it in the data too (0 to 1, higher is better)",
+        "batch_mixing": f"Whether {unit} of different batches mix among each {one}'s "
+        f"{k_batch} neighbours: 0 = apart, 1 = as mixed as the whole data set (undefined "
+        "with one batch)",
     }
-    shown = [(names[k], scores[k]) for k in names if scores.get(k) is not None]
-    for column, (name, value) in zip(st.columns(len(shown)), shown, strict=True):
-        column.metric(name, f"{value:.3f}")
-    st.caption(f"Scores on {scores['n_scored']:,} cells (a random subsample for large data).")
+
+
+def score_metrics(scores: dict, unit: str = "cells") -> None:
+    helps = score_help(scores, unit)
+    shown = [(k, scores[k]) for k in SCORE_LABELS if scores.get(k) is not None]
+    for column, (key, value) in zip(st.columns(len(shown)), shown, strict=True):
+        text = f"{value:.3f}" if np.isfinite(value) else UNDEFINED
+        column.metric(SCORE_LABELS[key], text, help=helps[key])
+    st.caption(
+        f"Scores on {scores['n_scored']:,} {unit} (a random subsample for large data)"
+        f"{'; — = undefined here (see each score’s help)' if _any_undefined(scores) else ''}."
+    )
+
+
+def _any_undefined(scores: dict) -> bool:
+    return any(scores.get(k) is not None and not np.isfinite(scores[k]) for k in SCORE_LABELS)
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -301,7 +349,7 @@ def explore_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
         selection_mode=("lasso", "box"),
         key=f"emb-plot-{config.n_components}",
     )
-    st.caption(f"Computed in {embedding.seconds:.1f} s.{layout_note(embedding)}")
+    st.caption(computed_caption(embedding))
     score_metrics(scores_of(processed, input_key, embedding, label, batch))
     selection_section(processed, event)
     downloads(processed, embedding, figure, (colors, color_name), input_key, batch)
@@ -325,7 +373,7 @@ def selection_section(processed: ProcessedMatrix, event: object) -> None:
     except GenodashError as error:
         ui.show_error(error)
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(top_genes_display(table))
     st.download_button(
         "Download these genes (CSV)",
         table.to_csv(index=False),
@@ -334,6 +382,21 @@ def selection_section(processed: ProcessedMatrix, event: object) -> None:
         icon=":material/download:",
         key="emb-selection-download",
     )
+
+
+def show_table(display: DisplayTable) -> None:
+    """A library display table: its labels, help lines and number formats, its note once."""
+    config = {
+        key: (
+            st.column_config.TextColumn(column.label, help=column.help)
+            if column.format is None
+            else st.column_config.NumberColumn(column.label, help=column.help, format=column.format)
+        )
+        for key, column in display.columns.items()
+    }
+    st.dataframe(display.frame, hide_index=True, width="stretch", column_config=config)
+    if display.note:
+        st.caption(display.note)
 
 
 def downloads(
@@ -390,7 +453,7 @@ def h5ad_download(
     clusters = stored[1] if stored is not None and stored[0] == id(processed) else None
     name = f"{embedding.method}_{input_key.replace(':', '_')}"
     st.download_button(
-        "Matrix + embedding (.h5ad)",
+        "AnnData (.h5ad)",
         ui.session_cached(
             "emb-h5ad",
             embedding,
@@ -400,6 +463,8 @@ def h5ad_download(
             None if clusters is None else len(clusters),
         ),
         file_name="embedding.h5ad",
+        help="The processed matrix with this embedding (and the Leiden clusters and latent "
+        "space, when shown), to open with scanpy or anndata",
         on_click="ignore",
         icon=":material/download:",
         key="emb-dl-h5ad",
@@ -421,9 +486,10 @@ def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
     if st.button("Course figure", icon=":material/school:", key="cmp-course"):
         _set_course_panels(autoencoders or runs)
     panels = []
-    columns = st.columns(4)
-    for i, column in enumerate(columns):
-        with column:
+    for i in range(4):
+        if i % 2 == 0:
+            columns = st.columns(2, gap="large")
+        with columns[i % 2]:
             chosen = panel_choice(i, options)
         if chosen is not None:
             panels.append(chosen)
@@ -449,13 +515,15 @@ def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
     st.plotly_chart(figure, key="cmp-grid")
     table = pd.DataFrame(
         [
-            {"embedding": title, **{SCORE_LABELS[k]: v for k, v in s.items() if k in SCORE_LABELS}}
+            {"embedding": title, **{SCORE_COLUMNS[k]: s[k] for k in SCORE_COLUMNS if k in s}}
             for title, _, s in computed
         ]
     )
-    st.dataframe(table.round(3), hide_index=True, width="stretch")
+    shown = _blank_undefined(table)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=score_columns(shown))
     st.caption(
-        f"Scores on {computed[0][2]['n_scored']:,} cells, k = {computed[0][2]['k']} neighbours."
+        f"Scores on {computed[0][2]['n_scored']:,} cells, k = {computed[0][2]['k']} neighbours"
+        f"{'; — = undefined here (see each score’s help)' if table.isna().any().any() else ''}."
     )
     st.download_button(
         "Scores (CSV)",
@@ -481,12 +549,45 @@ def embedding_title(input_key: str, method: str, options: dict[str, str]) -> str
     return f"{METHOD_NAMES[method]} of the {model} latent{suffix}"
 
 
-SCORE_LABELS = {
+# score key -> its column in the compare table (and the scores CSV) and its label on screen
+SCORE_COLUMNS = {
     "knn_accuracy": "kNN accuracy",
     "silhouette": "silhouette",
     "trustworthiness": "trustworthiness",
     "batch_mixing": "batch mixing",
 }
+SCORE_LABELS = {
+    "knn_accuracy": "kNN accuracy",
+    "silhouette": "Silhouette",
+    "trustworthiness": "Trustworthiness",
+    "batch_mixing": "Batch mixing",
+}
+UNDEFINED = "—"
+
+
+def score_columns(shown: pd.DataFrame) -> dict[str, object]:
+    """Labels and help of the compare table's columns (text where "—" stands for NaN)."""
+    helps = score_help({})
+    config: dict[str, object] = {
+        "embedding": st.column_config.TextColumn("Embedding", help="What was embedded, and how")
+    }
+    for key, column in SCORE_COLUMNS.items():
+        if column in shown and shown[column].dtype == object:
+            config[column] = st.column_config.TextColumn(SCORE_LABELS[key], help=helps[key])
+        else:
+            config[column] = st.column_config.NumberColumn(
+                SCORE_LABELS[key], help=helps[key], format="%.3f"
+            )
+    return config
+
+
+def _blank_undefined(table: pd.DataFrame) -> pd.DataFrame:
+    """Score columns with an undefined (NaN) value become text, with "—" for it."""
+    shown = table.copy()
+    for column in SCORE_COLUMNS.values():
+        if column in shown and shown[column].isna().any():
+            shown[column] = [UNDEFINED if pd.isna(v) else f"{v:.3f}" for v in shown[column]]
+    return shown
 
 
 def _set_course_panels(runs: list[str]) -> None:
@@ -504,13 +605,14 @@ def _set_course_panels(runs: list[str]) -> None:
 def panel_choice(index: int, options: dict[str, str]) -> tuple[str, str] | None:
     keys = ["(empty)", *options]
     default = "pca" if index < 2 else "(empty)"
-    input_key = st.selectbox(
+    left, right = st.columns([3, 1])
+    input_key = left.selectbox(
         f"Panel {index + 1}: computed on",
         keys,
         format_func=lambda k: options.get(k, k),
         key=ui.setting(f"cmp-input-{index}", default, keys),
     )
-    method = st.selectbox(
+    method = right.selectbox(
         "Method",
         list(METHOD_NAMES),
         format_func=METHOD_NAMES.get,
@@ -530,15 +632,21 @@ def sequence_view(dataset: SequenceSet) -> None:
         st.info("No sequence model yet: train one first.", icon=":material/info:")
         st.page_link("pages/3_Train.py", label="Train a model", icon=":material/model_training:")
         return
-    names = [r.name for r in runs]
-    name = st.selectbox("Sequence run", names, key=ui.setting("seqemb-run", names[0], names))
+    titles = {r.name: r.title for r in runs}
+    names = list(titles)
+    name = st.selectbox(
+        "Sequence run",
+        names,
+        format_func=titles.get,
+        key=ui.setting("seqemb-run", names[0], names),
+    )
     method = st.segmented_control(
         "Method",
         list(METHOD_NAMES),
         format_func=METHOD_NAMES.get,
         key=ui.setting("seqemb-method", "umap", list(METHOD_NAMES)),
     )
-    config = method_settings("seqemb", method or "umap")
+    config = method_settings("seqemb", method or "umap", unit="sequences")
     path = next(r.path for r in runs if r.name == name)
     with st.spinner("Running the model over the sequences and embedding its features…"):
         embedding, scores = ui.session_memo(
@@ -551,12 +659,15 @@ def sequence_view(dataset: SequenceSet) -> None:
     figure = embedding_figure(
         embedding.coords,
         color=colors,
-        color_name="class",
+        color_name="" if colors is None else "class",
         cell_ids=list(dataset.ids),
-        title=f"{METHOD_NAMES[embedding.method]} of the penultimate-layer features of {name}",
+        title=f"{METHOD_NAMES[embedding.method]} of the penultimate-layer features of "
+        f"{titles[name]}",
+        unit="sequences",
     )
     st.plotly_chart(figure, key="seqemb-plot")
-    score_metrics(scores)
+    st.caption(computed_caption(embedding))
+    score_metrics(scores, unit="sequences")
     table = embedding_table(
         list(dataset.ids),
         embedding.coords,
@@ -579,7 +690,8 @@ def _features_embedding(run: object, dataset: SequenceSet, config: EmbeddingConf
     features = sequence_features(run, dataset)
     embedding = embed(features, config, input_name=f"features:{run.config['model']}")
     labels = None if dataset.labels is None else np.asarray(dataset.labels, dtype=str)
-    return embedding, embedding_scores(features, embedding.coords, labels=labels)
+    scores = embedding_scores(features, embedding.coords, labels=labels, unit="sequences")
+    return embedding, scores
 
 
 VIEWS = ("Explore", "Compare side by side")
@@ -596,6 +708,7 @@ with ui.page("Embeddings", ":material/bubble_chart:", ABOUT):
             processed = None
         if processed is not None:
             ui.processed_caption(dataset)
+            ui.scanpy_defaults_expander()
             view = (
                 st.segmented_control("View", VIEWS, key=ui.setting("emb-view", VIEWS[0], VIEWS))
                 or VIEWS[0]

@@ -117,6 +117,19 @@ def test_one_class_per_file_upload(data_dir):
     assert summary_metrics(at)["Classes"] == "2"
 
 
+def test_a_second_upload_of_another_kind_replaces_the_first(data_dir):
+    at = upload(
+        open_page("pages/1_Data.py"),
+        ("a.fa", (data_dir / "labelled.fa").read_bytes()),
+        ("b.csv", (data_dir / "table.csv").read_bytes()),
+    )
+    assert not at.exception
+    dataset = at.session_state["dataset"]
+    assert dataset.name == "b.csv" and dataset.format == "table"
+    notes = " ".join(info.value for info in at.info)
+    assert "read only b.csv, the newest of the 2 uploaded files" in notes.replace("\\", "")
+
+
 def test_genes_as_rows_upload_asks_and_transposes(data_dir):
     at = upload(
         open_page("pages/1_Data.py"), ("genes.csv", (data_dir / "genes_as_rows.csv").read_bytes())

@@ -49,6 +49,11 @@ def test_expression_pages_explain_themselves_for_sequences():
         assert "expression matrix" in at.info[0].value
 
 
+def steps_table(at):
+    """The Preprocess page's record of steps (the one table with a "Ran" column)."""
+    return next(table.value for table in at.table if "Ran" in table.value.columns)
+
+
 def test_preprocess_page_runs_the_chosen_steps():
     at = with_counts("pages/7_Preprocess.py")
     assert not at.exception
@@ -59,9 +64,25 @@ def test_preprocess_page_runs_the_chosen_steps():
     metrics = summary_metrics(at)
     assert metrics["Genes kept"] == "120"
     assert metrics["Cells kept"] == "300"
-    ran = at.table[0].value["ran"]
-    assert ran["normalize_total"] == "yes" and ran["log1p"] == "yes"
+    steps = steps_table(at)
+    assert steps.loc["Normalize each cell's total", "Ran"] == "yes"
+    assert steps.loc["Take log(1 + x)", "Ran"] == "yes"
+    assert "total per cell: " in steps.loc["Normalize each cell's total", "Settings"]
+    assert (
+        "median of the cells' totals" in steps.loc["Normalize each cell's total", "What happened"]
+    )
     assert not at.info or "Not run yet" not in at.info[0].value
+
+
+def test_preprocess_page_offers_scanpy_median_target_and_a_fixed_one():
+    at = with_counts("pages/7_Preprocess.py")
+    target = at.radio(key="prep-target")
+    assert target.value == "median"
+    assert "scanpy's default" in target.options[0]
+    target.set_value("10000").run()
+    at.button(key="prep-run").click().run()
+    steps = steps_table(at)
+    assert steps.loc["Normalize each cell's total", "Settings"].startswith("total per cell: 10,000")
 
 
 def test_preprocess_page_skips_count_steps_for_normalized_data():
@@ -70,8 +91,21 @@ def test_preprocess_page_skips_count_steps_for_normalized_data():
     at.button[0].click().run()
     at.switch_page("pages/7_Preprocess.py").run()
     assert not at.exception
-    assert at.table[0].value["ran"]["normalize_total"] == "no"
-    assert any("not raw counts" in c.value for c in at.caption)
+    steps = steps_table(at)
+    assert steps.loc["Normalize each cell's total", "Ran"] == "no"
+    assert "already scaled" in at.info[0].value  # said at the top, before any step
+    assert "Load the raw-count example" in at.button[0].label
+    for field in ("normalize", "log1p", "hvg", "min_genes_per_cell"):  # cannot run: off
+        widget = (
+            at.checkbox(key=f"prep-{field}-off")
+            if field in ("normalize", "log1p", "hvg")
+            else at.text_input(key=f"prep-{field}-off")
+        )
+        assert widget.disabled and widget.value in (False, "0")
+    assert not at.get("plotly_chart")  # no QC histograms of scaled values
+    at.button[0].click().run()  # load raw counts
+    assert at.session_state["dataset"].value_type == "counts"
+    assert not at.checkbox(key="prep-normalize").disabled
 
 
 def test_autoencoder_page_trains_and_shows_the_latent_space():
@@ -161,6 +195,49 @@ def test_sequence_run_features_can_be_embedded():
     assert not at.exception
     assert "kNN accuracy" in summary_metrics(at)
     assert "penultimate-layer features" in charts(at)[0]["layout"]["title"]["text"]
+
+
+def test_sequence_embedding_speaks_of_sequences_not_cells():
+    at = train_cnn(epochs=2)
+    at.session_state["seqemb-method"] = "pca"
+    at.switch_page("pages/9_Embeddings.py").run()
+    assert not at.exception
+    n = at.session_state["dataset"].n
+    captions = [c.value for c in at.caption]
+    assert any(f"Scores on {n:,} sequences" in c for c in captions)
+    assert any(c.startswith("Computed in") for c in captions)
+    assert not any("cell" in c for c in captions)
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert "sequences" in helps["kNN accuracy"] and "each sequence's" in helps["Trustworthiness"]
+    assert not any("cell" in h for h in helps.values())
+    figure = charts(at)[0]
+    hover = " ".join(" ".join(trace["text"]) for trace in figure["data"])
+    layout = {key: value for key, value in figure["layout"].items() if key != "template"}
+    names = [trace.get("name", "") for trace in figure["data"]]
+    assert "cell" not in hover and "cell" not in json.dumps(layout) + " ".join(names)
+
+
+def test_selection_table_labels_columns_and_blanks_undefined_fold_change():
+    at = open_page("pages/1_Data.py")
+    at.selectbox[0].set_value("pbmc68k").run()
+    at.button[0].click().run()
+    at.switch_page("pages/9_Embeddings.py")
+    selection = {"points": [{"customdata": i} for i in range(0, 700, 3)]}
+    at.session_state["emb-method"] = "pca"
+    at.session_state["emb-input"] = "data"
+    at.session_state["emb-plot-2"] = {"selection": selection}  # as a lasso would leave it
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0]
+    config = json.loads(table.proto.columns)
+    shown = [key for key in table.value.columns if not config.get(key, {}).get("hidden")]
+    for key in shown:  # every visible column: a label for people and a help line
+        assert config[key]["label"] != key and "_" not in config[key]["label"]
+        assert config[key]["help"]
+    assert config["pvals_adj"]["type_config"]["format"] == "%.1e"
+    assert set(table.value["log2_fold_change"]) == {"—"}  # pbmc68k is scaled
+    notes = [c.value for c in at.caption if "Fold change" in c.value]
+    assert len(notes) == 1 and "scaled" in notes[0]
 
 
 def test_runs_page_shows_an_expression_run():

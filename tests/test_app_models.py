@@ -96,8 +96,9 @@ def test_compare_page_trains_models_on_one_split():
     at.button(key="start-compare").click().run()
     until(at, has_subheader("Leaderboard"))
     table = at.dataframe[0].value
-    assert sorted(table["model"]) == ["cnn", "transformer"]
-    assert set(table["epochs"]) == {2}
+    assert sorted(table["Model"]) == ["CNN", "Transformer"]
+    assert set(table["Epochs"]) == {2}
+    assert all(title.startswith(("CNN on ", "Transformer on ")) for title in table["Run"])
 
 
 def test_interpret_and_runs_pages_after_training():

@@ -44,3 +44,35 @@ def test_a_demo_opens_from_its_link(server, page):
     wait_idle(page)
     wait_for_plot(page)
     assert page.get_by_text("scRNA-seq").first.is_visible()
+
+
+def test_labels_are_whole_and_follow_the_significance_level(server, page):
+    """The p = n label of the overfitting plot was cut ("eatures = …"); α stuck at 0.05."""
+    page.goto(f"{server.url}/Curse_of_dimensionality?demo=overfitting")
+    wait_for_text(page, "7. Overfitting")
+    wait_idle(page)
+    wait_for_plot(page)
+    label = page.locator(".legendtext", has_text="features = training samples (50)")
+    label.wait_for(state="visible")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+    box = label.bounding_box()
+    assert chart["x"] <= box["x"] and box["x"] + box["width"] <= chart["x"] + chart["width"]
+    shot(page, "curse-overfitting")
+
+    page.goto(f"{server.url}/Curse_of_dimensionality?demo=multiple-testing")
+    wait_for_text(page, "6. False positives")
+    wait_idle(page)
+    wait_for_plot(page)
+    slider = page.locator('[data-testid="stSlider"]', has_text="Significance level")
+    slider.locator('input[type="range"]').focus()
+    for _ in range(4):  # 0.05 → 0.01
+        page.keyboard.press("ArrowLeft")
+    wait_for_text(page, "α = 0.01: 100 regressions per design")
+    wait_idle(page)
+    wait_for_text(page, "slopes at α = 0.01")
+    words = page.locator(
+        '[data-testid="stMain"] [data-testid="stMarkdownContainer"]'
+    ).all_inner_texts()
+    assert not [text for text in words if "0.05" in text]
+    assert any("below α = 0.01 in 1% of regressions" in text for text in words)
+    shot(page, "curse-false-positives-alpha")

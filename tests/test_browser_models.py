@@ -43,7 +43,7 @@ def start_long_training(page, server) -> None:
 def test_live_training_survives_a_page_switch_and_stops_on_request(server, page):
     start_long_training(page, server)
     first = progress_text(page)
-    assert re.search(r"cnn · epoch \d+/400 · batch \d+/\d+", first)
+    assert re.search(r"CNN · epoch \d+/400 · batch \d+/\d+", first)
     shot(page, "train-live")
     sidebar_link(page, "Data").click()
     wait_for_text(page, "Summary: Planted motif")
@@ -69,8 +69,8 @@ def test_compare_then_interpret_then_runs(server, page):
     page.get_by_role("button", name="Train and compare").click()
     page.get_by_role("heading", name="Leaderboard", exact=True).wait_for(timeout=180_000)
     wait_idle(page)
-    for model in ("cnn", "transformer"):  # the table is drawn on a canvas: check the log
-        assert page.get_by_text(f"training {model} on cpu").is_visible()
+    for model in ("CNN", "Transformer"):  # the table is drawn on a canvas: check the log
+        assert page.get_by_text(f"Training {model} on the CPU").is_visible()
     shot(page, "compare-leaderboard")
     sidebar_link(page, "Interpret a model").click()
     wait_for_text(page, "Saliency for class")
@@ -81,7 +81,7 @@ def test_compare_then_interpret_then_runs(server, page):
     wait_for_text(page, "Predict new sequences with this model")
     wait_idle(page)
     assert page.get_by_role(
-        "heading", name=re.compile(r"Transformer \(attention\) · transformer-")
+        "heading", name=re.compile(r"^Transformer on Planted motif · \d+ \w+ \d\d:\d\d UTC")
     ).is_visible()
     shot(page, "runs")
 

@@ -84,7 +84,7 @@ def test_example_round_trip(tmp_path):
     assert made.returncode == 0, made.stderr
     validated = json.loads(run_cli("validate", str(out)).stdout)
     assert (validated["n"], validated["min_length"]) == (120, 40)
-    assert validated["classes"] == {"0": 60, "1": 60}
+    assert validated["classes"] == {"background": 60, "motif": 60}
 
 
 def test_example_bad_parameter():

@@ -67,8 +67,8 @@ def test_predict_writes_one_row_per_sequence(trained, data_file, tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(target.open()))
     assert len(rows) == 300
-    assert list(rows[0]) == ["seq_id", "predicted", "label", "p_0", "p_1"]
-    assert abs(float(rows[0]["p_0"]) + float(rows[0]["p_1"]) - 1) < 1e-4
+    assert list(rows[0]) == ["seq_id", "predicted", "label", "p_background", "p_motif"]
+    assert abs(float(rows[0]["p_background"]) + float(rows[0]["p_motif"]) - 1) < 1e-4
 
 
 @pytest.mark.parametrize("method", ["saliency", "ism"])
@@ -78,7 +78,7 @@ def test_explain_writes_one_row_per_position(trained, tmp_path, method):
     few.write_text(">a\nACGTACGTTTTTTTTT\n>b\nGGGGCCCCAAAA\n")
     target = tmp_path / "scores.csv"
     result = run_cli(
-        "explain", str(out), str(few), "--method", method, "--target", "1", "--out", str(target)
+        "explain", str(out), str(few), "--method", method, "--target", "motif", "--out", str(target)
     )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(target.open()))

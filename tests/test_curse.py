@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from genodash import plotting
 from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import ConfigError
 from genodash.tools import curse
@@ -279,3 +280,103 @@ def test_every_demo_is_registered_with_a_summary_and_documented_parameters():
         assert doc.splitlines()[0].endswith("."), name
         for parameter in inspect.signature(function).parameters:
             assert f"\n{parameter}\n" in doc, (name, parameter)
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def figure_texts(fig) -> list[str]:
+    """Every text a figure puts on screen: title, panel titles, annotations, legend entries."""
+    texts = [fig.layout.title.text or ""]
+    texts += [a.text or "" for a in fig.layout.annotations]
+    texts += [t.name for t in fig.data if t.name and t.showlegend is not False]
+    return texts
+
+
+SMALL = {
+    "sparsity sample": lambda: plotting.sparsity_sample_figure(curse.sparsity_sample(200)),
+    "sparsity": lambda: plotting.sparsity_figure(curse.sparsity((1, 2, 3), n=200)),
+    "distances": lambda: plotting.distance_figure(curse.distance_concentration((1, 10), n=30)),
+    "genotypes": lambda: plotting.genotype_figure(curse.genotype_cells((1, 2, 3), n=100)),
+    "ols": lambda: plotting.ols_figure(curse.ols_collapse((2, 10, 20), n=20, reps=10)),
+    "variance": lambda: plotting.variance_figure(
+        curse.ml_variance_bias((1, 5, 19), n=20, reps=50), highlight=5
+    ),
+    "false positives": lambda: plotting.false_positive_figure(
+        curse.extraneous_predictors((30,), (5,), reps=10)
+    ),
+    "overfitting": lambda: plotting.overfitting_figure(
+        curse.overfitting((2, 20, 40), n=20, reps=2)
+    ),
+    "big data": lambda: plotting.regimes_figure(curse.data_regimes((700,), (765,))),
+}
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_figures_show_plain_words_and_leave_room_for_their_titles(name):
+    fig = SMALL[name]()
+    for text in figure_texts(fig):
+        # no code leaking onto the screen: snake_case, carets for powers, None
+        assert "_" not in text and "^" not in text and "None" not in text, (name, text)
+    # every trace a reader can hover over has a name, not plotly's "trace 3"
+    assert all(t.name or t.hoverinfo == "skip" or t.hovertemplate for t in fig.data), name
+    panel_titles = any(a.yref == "paper" and a.yanchor == "bottom" for a in fig.layout.annotations)
+    if panel_titles:  # the figure title sits above the panel titles, not on them
+        assert fig.layout.margin.t >= 85, name
+
+
+def test_overfitting_names_p_equals_n_in_the_legend():
+    """The label of the line p = n was cut by the curves beside it ("eatures = …")."""
+    fig = plotting.overfitting_figure(curse.overfitting((2, 20, 40), n=20, reps=2))
+    assert not [a for a in fig.layout.annotations if "training" in (a.text or "")]
+    (line,) = [t for t in fig.data if t.name == "features = training samples (20)"]
+    assert line.showlegend is not False
+    assert list(line.x) == [20, 20]
+    assert line.line.dash == "dot"
+    cells = curse.OverfittingResult(
+        features=(2, 50, 500),
+        train_error=(0.5, 0.0, 0.0),
+        test_error=(0.6, 0.4, 0.3),
+        train_theory=(math.nan,) * 3,
+        test_theory=(math.nan,) * 3,
+        metric="error rate",
+        model="logistic",
+        data="PBMC 68k",
+        n_train=60,
+        n_test=640,
+        reps=1,
+        params={},
+        seed=0,
+    )
+    names = [t.name for t in plotting.overfitting_figure(cells).data]
+    assert "genes = training cells (60)" in names
+
+
+def test_false_positive_figure_shows_the_chosen_alpha():
+    fig = plotting.false_positive_figure(
+        curse.extraneous_predictors((30,), (5,), reps=10, alpha=0.01)
+    )
+    texts = figure_texts(fig)
+    assert not [text for text in texts if "0.05" in text]
+    assert "α = 0.01" in fig.layout.title.text
+    assert "P < 0.01" in fig.layout.annotations[0].text
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert all("0.01" in name for name in legend), legend
+
+
+def test_a_marked_p_is_labelled_on_the_side_with_room():
+    result = curse.ml_variance_bias((1, 5, 10, 19), n=20, reps=50)
+    for highlight, anchor in ((5, "left"), (19, "right")):  # right edge: label to the left
+        fig = plotting.variance_figure(result, highlight=highlight)
+        (label,) = [a for a in fig.layout.annotations if a.text == f"p = {highlight}"]
+        assert label.xanchor == anchor
+        assert label.bgcolor  # a curve through the label does not hide its letters
+
+
+def test_big_data_labels_sit_on_a_white_backing():
+    result = curse.data_regimes((700,), (765,), names=("pbmc",))
+    fig = plotting.regimes_figure(result)
+    labels = {a.text: a for a in fig.layout.annotations}
+    for point in result.points:
+        assert labels[point.name].bgcolor
+    assert not [t for t in fig.data if t.mode and "text" in t.mode]

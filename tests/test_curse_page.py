@@ -71,7 +71,46 @@ def test_overfitting_on_real_cells(app):
     app.radio(key="overfit-data").set_value("pbmc68k").run()
     assert not app.exception
     (figure,) = plotted(app)
-    assert {trace["name"] for trace in figure} == {"training error", "test error"}
+    assert {trace["name"] for trace in figure} == {
+        "training error",
+        "test error",
+        "genes = training cells (60)",
+    }
     assert (
         "PBMC 68k" in json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     )
+
+
+def shown_texts(at) -> list[str]:
+    """Markdown, captions, table headers and chart titles, legends and annotations."""
+    texts = [e.value for e in (*at.markdown, *at.caption)]
+    texts += [str(column) for table in at.dataframe for column in table.value.columns]
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        texts.append(spec["layout"]["title"]["text"])
+        texts += [a.get("text", "") for a in spec["layout"].get("annotations", [])]
+        texts += [trace.get("name", "") for trace in spec["data"]]
+    return texts
+
+
+def test_false_positive_texts_follow_the_significance_level(app):
+    app.segmented_control(key="demo").set_value("multiple-testing").run()
+    app.multiselect(key="fp-n").set_value([100, 250, 1000]).run()
+    app.slider(key="fp-alpha").set_value(0.01).run()
+    assert not app.exception
+    texts = shown_texts(app)
+    assert not [text for text in texts if "0.05" in text]
+    (title,) = [t for t in texts if "regressions per design" in t]
+    assert "α = 0.01" in title
+    (note,) = [c.value for c in app.caption if "t-tests" in c.value]
+    assert "α = 0.01" in note
+    (meaning,) = [m.value for m in app.markdown if "extraneous predictor" in m.value]
+    assert "below α = 0.01 in 1% of regressions" in meaning
+    assert "expected: 0.01 × k" in texts
+
+
+def test_a_small_distance_ratio_is_not_printed_as_zero(app):
+    app.segmented_control(key="demo").set_value("distances").run()
+    app.slider(key="distances-n").set_value(500).run()  # nearest ÷ farthest about 0.002
+    (value,) = [m.value for m in app.metric if m.label == "nearest ÷ farthest, p = 1"]
+    assert value != "0.00" and float(value) > 0

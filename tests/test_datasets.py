@@ -54,16 +54,16 @@ def test_planted_motif_records_where_it_planted():
     data = planted_motif(n=300, length=60, seed=3)
     starts = data.meta["motif_starts"]
     for sequence, label, start in zip(data.sequences, data.labels, starts, strict=True):
-        if label == "1":
+        if label == "motif":
             assert sequence[start : start + len(ZOU_MOTIF)] == ZOU_MOTIF
         else:
             assert start == -1
-    assert data.class_counts() == {"0": 150, "1": 150}
+    assert data.class_counts() == {"background": 150, "motif": 150}
 
 
 def test_planted_motif_controls():
     data = planted_motif(n=400, length=30, motif="TGASTCA", positive_fraction=0.25, seed=0)
-    assert data.class_counts() == {"0": 300, "1": 100}
+    assert data.class_counts() == {"background": 300, "motif": 100}
     planted = {
         s[p : p + 7]
         for s, p in zip(data.sequences, data.meta["motif_starts"], strict=True)

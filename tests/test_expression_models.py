@@ -92,7 +92,7 @@ def test_layer_table_runs_on_one_input_and_counts_every_parameter(name):
     model = make(name)
     width = GENES + PROTEINS if name == "integration" else GENES
     rows = layer_table(model, counts(1, width))
-    linear = sum(r.parameters for r in rows if r.kind == "Linear")
+    linear = sum(r.parameters for r in rows if r.title == "Dense")
     extra = GENES if name == "vae" else 0  # the per-gene dispersion is no layer
     assert linear + extra == count_parameters(model)
 

@@ -7,9 +7,16 @@ import math
 import numpy as np
 import pytest
 
+from genodash.data import value_type_of
 from genodash.datasets import simulated_counts
 from genodash.errors import ConfigError
-from genodash.expression.cluster import adjusted_rand, leiden_clusters, top_genes
+from genodash.expression.cluster import (
+    UNDEFINED,
+    adjusted_rand,
+    leiden_clusters,
+    top_genes,
+    top_genes_display,
+)
 from genodash.expression.embed import pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import (
@@ -182,3 +189,52 @@ def test_top_genes_fold_change_is_nan_for_scaled_data(processed) -> None:
 def test_top_genes_bad_selection(processed, selection, message) -> None:
     with pytest.raises(ConfigError, match=message):
         top_genes(processed.adata, selection)
+
+
+TOP_GENE_COLUMNS = ["gene", "mean_selected", "mean_rest", "log2_fold_change", "score", "pvals_adj"]
+
+
+def test_top_genes_display_has_human_labels_help_and_scientific_p_values(processed) -> None:
+    table = top_genes(processed.adata, np.arange(40), n=5)
+    display = top_genes_display(table)
+    assert list(display.frame.columns) == TOP_GENE_COLUMNS == list(display.columns)
+    for key, column in display.columns.items():
+        assert column.label and column.label != key and "_" not in column.label
+        assert column.help and "_" not in column.help
+    assert display.columns["pvals_adj"].label == "Adjusted p-value"
+    assert display.columns["pvals_adj"].format % 1.234e-8 == "1.2e-08"
+    assert display.columns["pvals_adj"].format % 0.5 == "5.0e-01"
+    assert display.columns["mean_selected"].format % 0.81953 == "0.82"
+    assert "log-normalized" in display.columns["mean_selected"].help
+    # log-normalized values: a numeric fold change, nothing to explain
+    assert display.frame["log2_fold_change"].dtype == np.float64
+    assert display.columns["log2_fold_change"].format is not None and display.note is None
+    np.testing.assert_array_equal(display.frame["pvals_adj"], table["pvals_adj"])
+
+
+def test_top_genes_display_blanks_the_fold_change_of_scaled_data(processed) -> None:
+    import anndata
+
+    scaled = anndata.AnnData(X=processed.adata.X.toarray() - 1.0, obs=processed.adata.obs)
+    table = top_genes(scaled, np.arange(20), n=3)
+    display = top_genes_display(table)
+    assert list(display.frame["log2_fold_change"]) == [UNDEFINED] * 3
+    assert display.columns["log2_fold_change"].format is None  # text, not "None" or "nan"
+    assert display.note is not None and "scaled" in display.note
+    assert "non-negative" in display.note
+    assert "z-scores" in display.columns["mean_rest"].help
+    assert table["log2_fold_change"].isna().all()  # the library table keeps its NaN
+
+
+def test_value_type_of() -> None:
+    assert value_type_of(np.array([[0.0, 2.0], [3.0, 1.0]])) == "counts"
+    assert value_type_of(np.array([[0.0, 0.7], [1.2, 0.1]])) == "non-negative"
+    assert value_type_of(np.array([[-0.5, 0.7], [1.2, 0.1]])) == "signed"
+
+
+def test_embedding_scores_errors_name_what_was_embedded() -> None:
+    coords, _ = _two_clusters(n=2)
+    with pytest.raises(ConfigError, match="at least 4 sequences, got 3"):
+        embedding_scores(coords[:3], coords[:3], unit="sequences")
+    with pytest.raises(ConfigError, match="4 sequences but the embedding 3"):
+        embedding_scores(coords, coords[:3], unit="sequences")

@@ -310,7 +310,7 @@ def test_background_job_trains_and_saves_each_expression_model(prepared, tmp_pat
     for item in saved:
         assert (item.path / "latent.csv").is_file()
         assert load_run(item.path).config["kind"] == "expression"
-    assert set(job.snapshot().history) == {"autoencoder", "vae"}
+    assert set(job.snapshot().history) == {"Autoencoder", "VAE"}
 
 
 def test_sequence_features_are_the_models_penultimate_layer(small_prepared, small_motif_data):

@@ -33,7 +33,9 @@ def test_out_of_memory_halves_the_batch_until_it_fits():
     )
     assert result == "trained"
     assert calls == [(64, "cuda"), (32, "cuda"), (16, "cuda")]
-    assert messages[0] == "cuda ran out of memory at batch size 64; retrying with batch size 32"
+    assert messages[0] == (
+        "the GPU (CUDA) ran out of memory at batch size 64; retrying with batch size 32"
+    )
 
 
 def test_then_falls_back_to_the_cpu():
@@ -41,7 +43,9 @@ def test_then_falls_back_to_the_cpu():
     messages = []
     train_with_memory_fallback(train, TrainConfig(batch_size=16), "cuda", notify=messages.append)
     assert calls == [(16, "cuda"), (8, "cuda"), (8, "cpu")]
-    assert messages[-1] == "cuda ran out of memory even at batch size 8; continuing on the CPU"
+    assert messages[-1] == (
+        "the GPU (CUDA) ran out of memory even at batch size 8; continuing on the CPU"
+    )
 
 
 def test_other_errors_and_cpu_out_of_memory_are_not_hidden():
@@ -80,7 +84,7 @@ def test_a_closed_tab_stops_its_training(small_prepared, tmp_path):
     job = Job("train", work, alive=lambda: connected["yes"], grace_seconds=0.5)
     JobQueue(1).submit(job)
     deadline = time.monotonic() + 60
-    while not job.snapshot().history.get("cnn"):
+    while not job.snapshot().history.get("CNN"):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     connected["yes"] = False

@@ -109,6 +109,34 @@ def test_labels_file_of_wrong_length(data_dir, raw_file):
         read_sequences(data_dir / "plain.txt", labels_file=raw_file("l.txt", "a\nb\n"))
 
 
+def test_uploads_are_one_data_set_only_when_meant_to_be(data_dir):
+    from genodash.io import read_upload
+
+    def raw(name, source):
+        return RawFile(name, (data_dir / source).read_bytes())
+
+    per_class = read_upload([raw("bound.fa", "bound.fa"), raw("unbound.fa", "unbound.fa")])
+    assert per_class.classes == ["bound", "unbound"]
+    assert per_class.notes[0] == "one class per file: bound ← bound.fa, unbound ← unbound.fa"
+    mixed = read_upload([raw("a.fa", "labelled.fa"), raw("b.csv", "table.csv")])
+    assert mixed.name == "b.csv" and mixed.format == "table"
+    assert mixed.notes[0].startswith("read only b.csv, the newest of the 2 uploaded files")
+    assert mixed.notes[0].endswith("Left out: a.fa")
+    labelled = read_upload([raw("x.fa", "labelled.fa"), raw("y.fa", "labelled.fa")])
+    assert labelled.name == "y.fa" and "Left out: x.fa" in labelled.notes[0]
+    matrices = read_upload([raw("m.csv", "matrix.csv"), raw("n.tsv", "matrix.tsv")])
+    assert matrices.name == "n.tsv"
+
+
+def test_files_read_together_must_each_be_one_class(data_dir):
+    with pytest.raises(FormatError) as error:
+        read_sequences([data_dir / "bound.fa", data_dir / "labelled.fa"])
+    assert str(error.value) == (
+        "files read together must each hold one class, but labelled.fa carries labels of its "
+        "own. Read a labelled file on its own, or merge the files into one before reading"
+    )
+
+
 def test_one_class_per_file(data_dir):
     result = read_sequences([data_dir / "bound.fa", data_dir / "unbound.fa"])
     assert result.class_counts() == {"bound": 2, "unbound": 3}

@@ -60,7 +60,7 @@ def test_stop_ends_training_and_keeps_the_best_model(small_prepared, tmp_path):
         runs_root=tmp_path,
     )
     job = JobQueue(1).submit(Job("train", work))
-    wait_for(lambda: len(job.snapshot().history.get("cnn", [])) >= 2)
+    wait_for(lambda: len(job.snapshot().history.get("CNN", [])) >= 2)
     job.stop()
     snapshot = job.wait(30)
     assert snapshot.status == "stopped"
@@ -68,7 +68,7 @@ def test_stop_ends_training_and_keeps_the_best_model(small_prepared, tmp_path):
     assert [s.run.model_name for s in saved] == ["cnn"]  # the LSTM never started
     assert saved[0].run.config["status"] == "stopped"
     assert saved[0].path.exists()
-    assert snapshot.progress["label"] == "cnn"
+    assert snapshot.progress["label"] == "CNN"
 
 
 @pytest.mark.parametrize("models", [[("cnn", {"filters": 8})]])
@@ -83,5 +83,10 @@ def test_history_and_messages_are_recorded(small_prepared, tmp_path, models):
     job = JobQueue(1).submit(Job("train", work))
     snapshot = job.wait(60)
     assert snapshot.status == "done"
-    assert [r["epoch"] for r in snapshot.history["cnn"]] == [1, 2]
-    assert snapshot.messages[0] == "training cnn on cpu"
+    assert [r["epoch"] for r in snapshot.history["CNN"]] == [1, 2]
+    assert snapshot.messages[0] == "Training CNN on the CPU"
+    assert (
+        snapshot.messages[1].startswith("CNN: trained every epoch")
+        or "kept epoch" in (snapshot.messages[1])
+    )
+    assert f"Saved as “CNN on {small_prepared.source.name} · " in snapshot.messages[1]

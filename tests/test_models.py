@@ -113,3 +113,17 @@ def test_layer_table_and_parameter_count():
     assert rows[0].name == "blocks.0.conv" and rows[0].output_shape == "8 × 20"
     assert rows[0].parameters == 8 * 4 * 12 + 8
     assert sum(r.parameters for r in rows) == count_parameters(model) == 8 * 4 * 12 + 8 + 8 * 2 + 2
+
+
+def test_layer_table_names_each_layer_once_in_words():
+    model = build_model("cnn", n_outputs=2, filters=8, blocks=2, dense=16)
+    rows = layer_table(model, random_one_hot(1, 40))
+    names = [r.name for r in rows]
+    assert len(names) == len(set(names))  # the pool that also shrinks the mask: one row
+    assert [(r.title, r.part) for r in rows[:3]] == [
+        ("Convolution", "convolution block 1"),
+        ("Max-pooling", "convolution block 1"),
+        ("Dropout", "convolution block 1"),
+    ]
+    assert "Identity" not in {r.title for r in rows}  # a layer that does nothing is left out
+    assert rows[-1] == rows[-1].__class__("head.3", "Dense", "classifier head", "2", 16 * 2 + 2)

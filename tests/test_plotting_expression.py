@@ -191,3 +191,35 @@ def test_hvg_figure_highlights_chosen_genes() -> None:
     fig = hvg_figure(stats)
     assert [len(trace.x) for trace in fig.data] == [40, 10]
     assert "10 of 50" in fig.layout.title.text
+
+
+def test_points_of_one_colour_are_named_by_what_they_are() -> None:
+    cells = embedding_figure(COORDS[:, :2], color=None, color_name="", cell_ids=CELLS)
+    assert cells.data[0].name == "cells"
+    sequences = embedding_figure(
+        COORDS[:, :2], color=None, color_name="", cell_ids=CELLS, unit="sequences"
+    )
+    assert sequences.data[0].name == "sequences"
+    grid = embedding_grid(
+        [("a", COORDS[:, :2], {}), ("b", COORDS[:, :2], {})],
+        color=None,
+        color_name="",
+        cell_ids=CELLS,
+        unit="sequences",
+    )
+    assert {trace.name for trace in grid.data} == {"sequences"}
+
+
+def test_grid_title_sits_above_the_two_line_panel_titles() -> None:
+    scores = {"knn_accuracy": 0.9, "trustworthiness": 0.8}
+    fig = embedding_grid(
+        [("PCA", COORDS[:, :2], scores), ("tSNE of PCA", COORDS[:, :2], scores)],
+        color=LABELS,
+        color_name="cell type",
+        cell_ids=CELLS,
+    )
+    title = fig.layout.title
+    assert (title.yref, title.y, title.yanchor) == ("container", 1, "top")
+    # the title's line (about 20 px) and the panels' title and score lines (about 40 px)
+    # both fit in the top margin
+    assert fig.layout.margin.t - title.pad.t >= 20 + 40 + 20

@@ -12,6 +12,7 @@ import torch
 
 from conftest import ROOT
 from genodash.errors import RunError
+from genodash.train import loop as runs_loop
 from genodash.train import runs
 from genodash.train.sequence import predict_probabilities
 
@@ -23,7 +24,7 @@ def saved(trained_cnn, tmp_path):
 
 def test_round_trip_gives_the_same_predictions(trained_cnn, saved, small_prepared):
     loaded = runs.load_run(saved)
-    assert loaded.config["model"] == "cnn" and loaded.config["classes"] == ["0", "1"]
+    assert loaded.config["model"] == "cnn" and loaded.config["classes"] == ["background", "motif"]
     assert loaded.metrics["test_accuracy"] == trained_cnn.metrics["test_accuracy"]
     assert len(loaded.history) == len(trained_cnn.history)
     assert loaded.history[0]["val_loss"] == pytest.approx(trained_cnn.history[0]["val_loss"])
@@ -45,12 +46,47 @@ def test_run_folder_contents(saved):
         "manifest.json",
         "metrics.json",
         "split.csv",
+        "title.txt",
         "weights.safetensors",
     ]
+    assert "title.txt" not in json.loads((saved / "manifest.json").read_text())
     data = json.loads((saved / "data.json").read_text())
     assert len(data["fingerprint"]) == 64 and data["n"] == 300
     config = json.loads((saved / "config.json").read_text())
     assert config["seed"] == 0 and config["encoding"]["length"] == 30
+
+
+def test_runs_get_a_readable_name_that_can_be_changed(saved):
+    listing = runs.list_runs(saved.parent)[0]
+    assert listing.title.startswith(f"CNN on {runs.load_run(saved).data['name']} · ")
+    assert listing.title.endswith(" UTC")
+    assert runs.rename_run(saved, "  best\nCNN\x1b so far  ") == "best CNN so far"
+    assert runs.list_runs(saved.parent)[0].title == "best CNN so far"
+    assert runs.load_run(saved).title == "best CNN so far"  # the manifest still holds
+    assert len(runs.rename_run(saved, "x" * 200)) == runs.MAX_TITLE_LENGTH
+    with pytest.raises(RunError, match="cannot be empty"):
+        runs.rename_run(saved, " \t ")
+
+
+def test_tables_speak_in_words(saved):
+    table = runs.runs_table(runs.list_runs(saved.parent))
+    assert list(table.columns) == [
+        "Name",
+        "Model",
+        "Data",
+        "Test accuracy",
+        "Test AUROC",
+        "How it ended",
+        "Created (UTC)",
+    ]  # no expression scores for a classifier alone
+    assert table["Model"].tolist() == ["CNN"]
+    assert table["How it ended"].iloc[0] in runs_loop.STOP_REASON_TITLES.values()
+    settings = runs.settings_table(runs.load_run(saved))
+    assert list(settings.columns) == ["Part", "Setting", "Value"]
+    shown = dict(zip(settings["Setting"], settings["Value"], strict=False))
+    assert shown["Filters per layer"] == "16" and shown["Batch size"] == "64"
+    assert shown["Alignment"] == "left" and shown["Classes"] == "background, motif"
+    assert not any("_" in setting for setting in settings["Setting"])
 
 
 def test_listing_delete_and_zip(saved):

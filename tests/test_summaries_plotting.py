@@ -44,6 +44,24 @@ def test_matrix_qc_by_hand(data_dir):
     assert len(qc.top_genes) == 2 and qc.top_shares[0] >= qc.top_shares[1]
 
 
+@pytest.mark.parametrize("layout", ["csr", "csc", "dense"])
+def test_data_page_and_preprocessing_count_detected_genes_alike(layout):
+    """A stored zero is not a detected gene, on the Data page as in preprocessing."""
+    import anndata
+    import numpy as np
+    import scipy.sparse
+
+    from genodash.data import MatrixSet
+    from genodash.expression.preprocess import qc_metrics
+
+    X = scipy.sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], dtype=np.float32))
+    X.data[1] = 0.0  # an explicit zero, stored
+    X = {"csr": X, "csc": X.tocsc(), "dense": X.toarray()}[layout]
+    matrix = MatrixSet(anndata.AnnData(X), "stored zero", "example")
+    assert matrix_qc(matrix).detected.tolist() == [1, 1]
+    assert qc_metrics(matrix)["n_genes"].tolist() == [1, 1]
+
+
 def test_sequence_figures_have_one_trace_per_class():
     data = load_example("metagenomic-reads", n=300)
     profile = sequence_profile(data)

@@ -164,7 +164,7 @@ def test_prepare_rejects_unusable_data(small_motif_data):
 
 def test_split_is_stratified_and_seeded(small_prepared, small_motif_data):
     sizes = small_prepared.split_sizes()
-    assert abs(sizes["test"]["0"] - sizes["test"]["1"]) <= 1
+    assert abs(sizes["test"]["background"] - sizes["test"]["motif"]) <= 1
     again = prepare_sequences(small_motif_data, seed=0)
     assert np.array_equal(again.split.test, small_prepared.split.test)
     other = prepare_sequences(small_motif_data, seed=1)

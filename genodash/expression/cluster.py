@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from genodash.data import is_sparse
+from genodash.data import VALUE_DESCRIPTIONS, ValueType, is_sparse, value_type_of
 from genodash.errors import ConfigError
 from genodash.expression.preprocess import gene_means
 
@@ -135,7 +136,9 @@ def top_genes(adata: anndata.AnnData, selected: np.ndarray, n: int = 20) -> pd.D
         ``pvals_adj`` (Benjamini-Hochberg). The fold change assumes log1p values, like
         scanpy's: log2 of the ratio of the means of ``exp(x) - 1``; for whole numbers
         (counts) it is the log2 ratio of the means themselves, and for data with negative
-        values (scaled) it is NaN, since a ratio means nothing there.
+        values (scaled) it is NaN, since a ratio means nothing there. ``attrs["values"]``
+        records which of these the values were (see :func:`~genodash.data.value_type_of`);
+        :func:`top_genes_display` turns the table into one for people.
 
     Raises
     ------
@@ -151,6 +154,7 @@ def top_genes(adata: anndata.AnnData, selected: np.ndarray, n: int = 20) -> pd.D
     if min(n_selected, adata.n_obs - n_selected) < 2:
         raise ConfigError("both the selection and the other cells need at least 2 cells")
     ranking = _wilcoxon(adata, mask)
+    kind = value_type_of(adata.X)
     means = pd.DataFrame(
         {
             "mean_selected": _column_means(adata.X, mask),
@@ -158,10 +162,12 @@ def top_genes(adata: anndata.AnnData, selected: np.ndarray, n: int = 20) -> pd.D
         },
         index=adata.var_names.astype(str),
     )
-    means["log2_fold_change"] = _log2_fold_change(adata.X, mask)
+    means["log2_fold_change"] = _log2_fold_change(adata.X, mask, kind)
     table = ranking.join(means, on="gene")
     columns = ["gene", "mean_selected", "mean_rest", "log2_fold_change", "score", "pvals_adj"]
-    return table[columns].head(n).reset_index(drop=True)
+    table = table[columns].head(n).reset_index(drop=True)
+    table.attrs["values"] = kind
+    return table
 
 
 def _selection_mask(selected: np.ndarray, n_cells: int) -> np.ndarray:
@@ -212,11 +218,101 @@ def _column_means(X: Any, rows: np.ndarray, *, expm1: bool = False) -> np.ndarra
     return gene_means(X[np.flatnonzero(rows)], exponentiate=expm1)
 
 
-def _log2_fold_change(X: Any, mask: np.ndarray) -> np.ndarray:
-    values = X.data if is_sparse(X) else np.asarray(X)
-    if values.size and values.min() < 0:
+def _log2_fold_change(X: Any, mask: np.ndarray, kind: ValueType) -> np.ndarray:
+    if kind == "signed":
         return np.full(X.shape[1], np.nan)
-    linear = bool(values.size) and np.array_equal(values, np.round(values))
-    selected = _column_means(X, mask, expm1=not linear)
-    rest = _column_means(X, ~mask, expm1=not linear)
+    selected = _column_means(X, mask, expm1=kind != "counts")
+    rest = _column_means(X, ~mask, expm1=kind != "counts")
     return np.log2((selected + 1e-9) / (rest + 1e-9))
+
+
+# --- the top-genes table for people -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisplayColumn:
+    """How one column of a table is shown: a label, a one-line help and a number format.
+
+    ``format`` is a printf-style pattern (``"%.2f"``, ``"%.1e"``) for numbers, ``None`` for
+    text.
+    """
+
+    label: str
+    help: str
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class DisplayTable:
+    """A table ready to show: ``frame`` keeps the source's column names (in ``columns``'
+    order), ``columns`` says how to show each, ``note`` is said once under the table."""
+
+    frame: pd.DataFrame
+    columns: dict[str, DisplayColumn]
+    note: str | None = None
+
+
+UNDEFINED = "—"
+
+
+def top_genes_display(table: pd.DataFrame) -> DisplayTable:
+    """The table of :func:`top_genes` for people: labels with units and help, p-values in
+    scientific notation, an undefined fold change shown as "—" with the reason once.
+
+    Parameters
+    ----------
+    table
+        What :func:`top_genes` returned (its ``attrs["values"]`` names the kind of values;
+        log-normalized when missing).
+
+    Returns
+    -------
+    DisplayTable
+        The same rows and column names. Where no fold change is defined (scaled values),
+        its column holds "—" and ``note`` says why; otherwise ``note`` is ``None``.
+    """
+    kind = table.attrs.get("values", "non-negative")
+    unit = VALUE_DESCRIPTIONS.get(kind, "the values as given")
+    frame = table.copy()
+    fold = frame["log2_fold_change"].to_numpy(dtype=np.float64)
+    note = None
+    fold_format: str | None = "%+.2f"
+    if not np.isfinite(fold).all():
+        fold_format = None
+        frame["log2_fold_change"] = [UNDEFINED if not np.isfinite(v) else f"{v:+.2f}" for v in fold]
+        if kind == "signed":
+            note = (
+                f"Fold change ({UNDEFINED}) needs non-negative counts or log-normalized "
+                "values; these values are scaled (z-scores, some negative), so no ratio of "
+                "means exists. Rank genes by the Wilcoxon z-score instead."
+            )
+        else:
+            note = f"Fold change ({UNDEFINED}) is undefined where a mean is not finite."
+    fold_help = (
+        "log2 of the ratio of the mean in the selected cells to the mean in the other "
+        "cells (of exp(x) − 1 for log-normalized values, as scanpy does): +1 = twice as "
+        "high, −1 = half"
+    )
+    columns = {
+        "gene": DisplayColumn("Gene", "Gene name, as in the data"),
+        "mean_selected": DisplayColumn(
+            "Mean in selection", f"Mean over the selected cells ({unit})", "%.2f"
+        ),
+        "mean_rest": DisplayColumn(
+            "Mean in other cells", f"Mean over all cells not selected ({unit})", "%.2f"
+        ),
+        "log2_fold_change": DisplayColumn("log₂ fold change", fold_help, fold_format),
+        "score": DisplayColumn(
+            "Wilcoxon z-score",
+            "Rank-sum test statistic, selection against the other cells: how consistently "
+            "the gene is higher in the selection (no unit; the table is sorted by it)",
+            "%.1f",
+        ),
+        "pvals_adj": DisplayColumn(
+            "Adjusted p-value",
+            "Wilcoxon rank-sum p-value, Benjamini-Hochberg corrected for testing every "
+            "gene; tiny values are usual with hundreds of cells (0 = below ~1e-308)",
+            "%.1e",
+        ),
+    }
+    return DisplayTable(frame=frame[list(columns)], columns=columns, note=note)

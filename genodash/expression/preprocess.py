@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from genodash.data import MatrixSet, ValueType, is_sparse
+from genodash.data import VALUE_NAMES, MatrixSet, ValueType, is_sparse
 from genodash.errors import ConfigError
 from genodash.settings import param
 
@@ -35,7 +35,8 @@ _SCRATCH_VALUES = 1_000_000  # values per block when a pass over X works in bloc
 
 @dataclass(frozen=True)
 class PreprocessConfig:
-    """The preprocessing recipe; the defaults are scanpy's usual choices."""
+    """The preprocessing recipe; :mod:`genodash.expression.scanpy_defaults` sets its defaults
+    beside scanpy's."""
 
     min_genes_per_cell: int = param(
         0, "Min genes per cell", 0, 10_000, "Remove cells with fewer detected genes (0: off)"
@@ -159,6 +160,108 @@ class ProcessedMatrix:
         }
 
 
+# --- the steps and what they need --------------------------------------------------------
+
+STEP_TITLES = {
+    "filter_cells_by_genes": "Remove cells with few detected genes",
+    "filter_cells_by_counts": "Remove cells with few counts",
+    "filter_cells_by_mito": "Remove cells with many mitochondrial counts",
+    "filter_genes_by_cells": "Remove genes seen in few cells",
+    "normalize_total": "Normalize each cell's total",
+    "log1p": "Take log(1 + x)",
+    "highly_variable_genes": "Keep the highly variable genes",
+    "scale": "Scale each gene",
+}
+PARAM_TITLES = {
+    "min_genes": "minimum genes",
+    "min_counts": "minimum counts",
+    "max_mito_percent": "maximum mitochondrial %",
+    "min_cells": "minimum cells",
+    "target_sum": "total per cell",
+    "target": "target",
+    "n_top_genes": "genes to keep",
+    "flavor": "ranking",
+    "max_value": "clip at",
+}
+_NOT_DETECTED = "values are scaled, so zero does not mean 'not detected'"
+_NEEDS_COUNTS = {
+    "signed": "values are already scaled (some are negative), not counts",
+    "non-negative": "values are already normalized (not whole numbers), not counts",
+}
+_HVG_ON_SCALED = (
+    "values are already scaled, so every gene has about the same variance and variability "
+    "cannot rank genes"
+)
+
+
+# the config fields that belong to each step (for widgets that turn with their step)
+FIELD_STEPS = {
+    "min_genes_per_cell": "filter_cells_by_genes",
+    "min_counts_per_cell": "filter_cells_by_counts",
+    "max_mito_percent": "filter_cells_by_mito",
+    "min_cells_per_gene": "filter_genes_by_cells",
+    "normalize": "normalize_total",
+    "target_sum": "normalize_total",
+    "log1p": "log1p",
+    "hvg": "highly_variable_genes",
+    "n_top_genes": "highly_variable_genes",
+    "scale": "scale",
+    "scale_max_value": "scale",
+}
+
+
+def why_step_cannot_run(step: str, value_type: ValueType) -> str | None:
+    """Why ``step`` cannot run on values of ``value_type``, or None when it can.
+
+    Parameters
+    ----------
+    step
+        A step name (a key of :data:`STEP_TITLES`).
+    value_type
+        What the matrix holds (:attr:`MatrixSet.value_type`).
+
+    Returns
+    -------
+    The reason in plain words, or None.
+    """
+    if value_type == "counts" or step == "scale":
+        return None
+    if step in ("filter_cells_by_genes", "filter_genes_by_cells"):
+        return _NOT_DETECTED if value_type == "signed" else None
+    if step == "highly_variable_genes":
+        return _HVG_ON_SCALED if value_type == "signed" else None
+    return _NEEDS_COUNTS[value_type]
+
+
+def steps_table(processed: ProcessedMatrix) -> pd.DataFrame:
+    """The recipe as people read it: ``Step``, ``Ran``, ``Settings``, ``What happened``."""
+    rows = []
+    for step in processed.steps:
+        settings = ", ".join(
+            f"{PARAM_TITLES.get(key, key)}: {_setting_text(value)}"
+            for key, value in step["params"].items()
+        )
+        rows.append(
+            {
+                "Step": STEP_TITLES.get(step["step"], step["step"]),
+                "Ran": "yes" if step["ran"] else "no",
+                "Settings": settings,
+                "What happened": step.get("note", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _setting_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 # --- QC metrics ---------------------------------------------------------------------------
 
 
@@ -193,7 +296,7 @@ def _qc_table(X: Any, gene_names: pd.Index) -> pd.DataFrame:
     totals = cell_totals(X)
     columns: dict[str, np.ndarray] = {
         "total_counts": totals,
-        "n_genes": _nonzero_per_row(X),
+        "n_genes": detected_per_cell(X),
     }
     mito = mito_mask(gene_names)
     if mito.any():
@@ -204,7 +307,9 @@ def _qc_table(X: Any, gene_names: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _nonzero_per_row(X: Any) -> np.ndarray:
+def detected_per_cell(X: Any) -> np.ndarray:
+    """Genes detected in each cell: its non-zero values (a stored zero is not detected)."""
+    X = X.tocsr() if is_sparse(X) and X.format != "csr" else X
     if not is_sparse(X):
         return np.count_nonzero(X, axis=1).astype(np.int64)
     stored = np.diff(X.indptr).astype(np.int64)
@@ -217,7 +322,9 @@ def _nonzero_per_row(X: Any) -> np.ndarray:
     return stored
 
 
-def _nonzero_per_column(X: Any) -> np.ndarray:
+def detected_per_gene(X: Any) -> np.ndarray:
+    """Cells in which each gene is detected: its non-zero values (a stored zero is not)."""
+    X = X.tocsr() if is_sparse(X) and X.format != "csr" else X
     if is_sparse(X):
         return np.bincount(X.indices[X.data != 0], minlength=X.shape[1]).astype(np.int64)
     return np.count_nonzero(X, axis=0).astype(np.int64)
@@ -295,52 +402,42 @@ class _Work:
     def ran(self, step: str) -> bool:
         return any(done["step"] == step and done["ran"] for done in self.steps)
 
-    def skip_unless_counts(self, step: str, params: dict[str, Any]) -> bool:
-        """Record a skip and return True when the values are not raw counts."""
-        if self.input_type == "counts":
+    def skipped(self, step: str, params: dict[str, Any]) -> bool:
+        """Record a skip and return True when ``step`` cannot run on the input's values."""
+        reason = why_step_cannot_run(step, self.input_type)
+        if reason is None:
             return False
-        self.record(step, ran=False, params=params, note=f"skipped: {self._not_counts()}")
+        self.record(step, ran=False, params=params, note=f"skipped: {reason}")
         return True
-
-    def _not_counts(self) -> str:
-        if self.input_type == "signed":
-            return "values are already scaled (some are negative), not counts"
-        return "values are already normalized (not whole numbers), not counts"
 
     # -- filters
 
     def filter_cells_by_genes(self, minimum: int) -> None:
         step, params = "filter_cells_by_genes", {"min_genes": minimum}
+        if self.skipped(step, params):
+            return
         if minimum == 0:
             self.record(step, ran=False, params=params, note="off (0)")
             return
-        if self.input_type == "signed":
-            self.record(
-                step,
-                ran=False,
-                params=params,
-                note="skipped: values are scaled, so zero does not mean 'not detected'",
-            )
-            return
-        keep = _nonzero_per_row(self.adata.X) >= minimum
+        keep = detected_per_cell(self.adata.X) >= minimum
         self._keep_cells(keep, step, params, f"fewer than {minimum:,} detected genes")
 
     def filter_cells_by_counts(self, minimum: int) -> None:
         step, params = "filter_cells_by_counts", {"min_counts": minimum}
+        if self.skipped(step, params):
+            return
         if minimum == 0:
             self.record(step, ran=False, params=params, note="off (0)")
-            return
-        if self.skip_unless_counts(step, params):
             return
         totals = cell_totals(self.adata.X)
         self._keep_cells(totals >= minimum, step, params, f"fewer than {minimum:,} counts")
 
     def filter_cells_by_mito(self, maximum: float) -> None:
         step, params = "filter_cells_by_mito", {"max_mito_percent": maximum}
+        if self.skipped(step, params):
+            return
         if maximum >= 100:
             self.record(step, ran=False, params=params, note="off (100 %)")
-            return
-        if self.skip_unless_counts(step, params):
             return
         if QC_PREFIX + "pct_mito" not in self.adata.obs:
             self.record(
@@ -372,18 +469,12 @@ class _Work:
 
     def filter_genes_by_cells(self, minimum: int) -> None:
         step, params = "filter_genes_by_cells", {"min_cells": minimum}
+        if self.skipped(step, params):
+            return
         if minimum == 0:
             self.record(step, ran=False, params=params, note="off (0)")
             return
-        if self.input_type == "signed":
-            self.record(
-                step,
-                ran=False,
-                params=params,
-                note="skipped: values are scaled, so zero does not mean 'not detected'",
-            )
-            return
-        keep = _nonzero_per_column(self.adata.X) >= minimum
+        keep = detected_per_gene(self.adata.X) >= minimum
         if not keep.any():
             raise ConfigError(
                 f"filter {step} (min_cells={minimum}) would remove all "
@@ -415,11 +506,11 @@ class _Work:
         return self.adata.X
 
     def normalize(self, enabled: bool, target_sum: float | None) -> None:
-        step, params = "normalize_total", {"target_sum": target_sum}
+        step, params = "normalize_total", {"target_sum": target_sum or "median"}
+        if self.skipped(step, params):
+            return
         if not enabled:
             self.record(step, ran=False, params=params, note="off")
-            return
-        if self.skip_unless_counts(step, params):
             return
         totals = cell_totals(self.adata.X)
         target = median_total(totals) if target_sum is None else target_sum
@@ -435,10 +526,10 @@ class _Work:
 
     def log1p(self, enabled: bool) -> None:
         step, params = "log1p", {}
+        if self.skipped(step, params):
+            return
         if not enabled:
             self.record(step, ran=False, params=params, note="off")
-            return
-        if self.skip_unless_counts(step, params):
             return
         self.log_pending = True
         self.value_type = "non-negative"
@@ -448,17 +539,10 @@ class _Work:
         step = "highly_variable_genes"
         n_genes = int(self.adata.n_vars)
         params = {"n_top_genes": min(n_top_genes, n_genes), "flavor": "seurat"}
+        if self.skipped(step, params):
+            return
         if not enabled:
             self.record(step, ran=False, params=params, note="off")
-            return
-        if self.input_type == "signed":
-            self.record(
-                step,
-                ran=False,
-                params=params,
-                note="skipped: values are already scaled, so every gene has about the "
-                "same variance and variability cannot rank genes",
-            )
             return
         if n_top_genes >= n_genes:
             self.record(
@@ -519,7 +603,10 @@ class _Work:
         if self.adata.X.dtype != np.float32:
             self.adata.X = self.adata.X.astype(np.float32)
         if self.input_type != "counts":
-            self.notes.append(f"input values are not counts ({self.input_type}): no counts layer")
+            self.notes.append(
+                f"the input values are {VALUE_NAMES[self.input_type]}, not counts, so the result "
+                "has no layer of raw counts"
+            )
         return ProcessedMatrix(
             adata=self.adata,
             source_name=self.source.name,

@@ -147,6 +147,7 @@ def embedding_scores(
     seed: int = 0,
     k: int = 15,
     k_batch: int = 50,
+    unit: str = "cells",
 ) -> dict[str, Any]:
     """All applicable scores on one random subsample of at most ``max_cells`` cells.
 
@@ -165,6 +166,8 @@ def embedding_scores(
     k, k_batch
         Neighbours for kNN accuracy / trustworthiness and for batch mixing (capped for
         small data).
+    unit
+        What the rows are, plural (``"cells"``, ``"sequences"``), for error messages.
 
     Returns
     -------
@@ -175,9 +178,9 @@ def embedding_scores(
     coords = np.asarray(coords)
     n = coords.shape[0]
     if X_high.shape[0] != n:
-        raise ConfigError(f"data have {X_high.shape[0]:,} cells but the embedding {n:,}")
+        raise ConfigError(f"data have {X_high.shape[0]:,} {unit} but the embedding {n:,}")
     if n < 4:
-        raise ConfigError(f"scores need at least 4 cells, got {n}")
+        raise ConfigError(f"scores need at least 4 {unit}, got {n}")
     chosen = np.sort(np.random.default_rng(seed).choice(n, size=min(n, max_cells), replace=False))
     sub = coords[chosen]
     k = max(1, min(k, (len(chosen) - 1) // 2))

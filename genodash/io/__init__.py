@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,13 @@ from genodash.io._source import (
     split_lines,
 )
 from genodash.io.expression import has_matrix_suffix, read_matrix
-from genodash.io.sequences import read_sequences, sniff_format
+from genodash.io.sequences import (
+    LABEL_COLUMN_ALIASES,
+    LABEL_TOKEN,
+    SEQUENCE_COLUMN_ALIASES,
+    read_sequences,
+    sniff_format,
+)
 from genodash.limits import Limits
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "read_dataset",
     "read_matrix",
     "read_sequences",
+    "read_upload",
 ]
 
 Kind = Literal["sequences", "matrix"]
@@ -87,6 +95,75 @@ def read_dataset(
     )
 
 
+def read_upload(
+    files: Sequence[RawFile],
+    options: ReadOptions | None = None,
+    *,
+    limits: Limits | None = None,
+) -> SequenceSet | MatrixSet:
+    """Read files uploaded together, in the order they were added.
+
+    They are one data set only when they are meant to be: one class per file (sequence
+    files without labels of their own; each file's name is its class) or the three files
+    of a 10x sample. Otherwise the newest file replaces the others, and its notes say so.
+
+    Parameters
+    ----------
+    files
+        The uploads, oldest first.
+    options
+        How to read them.
+    limits
+        Size limits; defaults from :meth:`Limits.from_env`.
+
+    Returns
+    -------
+    The data set; its notes say how the files were combined or which one was read.
+
+    Raises
+    ------
+    FormatError
+        A file that is read cannot be read; the message names it.
+    """
+    options = options or ReadOptions()
+    limits = limits or Limits.from_env()
+    if len(files) == 1 or _names_look_10x(list(files)) or _one_class_each(files, options, limits):
+        return read_dataset(files if len(files) > 1 else files[0], options, limits=limits)
+    newest, older = files[-1], files[:-1]
+    dataset = read_dataset(newest, options, limits=limits)
+    note = (
+        f"read only {newest.display_name}, the newest of the {len(files)} uploaded files: "
+        "files make one data set only when each holds one class (sequences without labels; "
+        "the file name is the class) or when they are the three files of a 10x sample. Left "
+        f"out: {', '.join(raw.display_name for raw in older)}"
+    )
+    return dataclasses.replace(dataset, notes=(note, *dataset.notes))
+
+
+def _one_class_each(files: Sequence[RawFile], options: ReadOptions, limits: Limits) -> bool:
+    """Whether every file looks like sequences of one class: no labels in its first lines."""
+    if options.kind == "matrix":
+        return False
+    for raw in files:
+        if detect_kind(raw, options.sequence_column, limits) != "sequences":
+            return False
+        lines = split_lines(_head_text(raw))
+        fmt = sniff_format(lines, raw.name, options.sequence_column)
+        if fmt == "table" and _has_label_column(lines, options.label_column):
+            return False
+        if fmt in ("fasta", "fastq") and any(
+            LABEL_TOKEN.search(line) for line in lines[:200] if line.startswith((">", "@"))
+        ):
+            return False
+    return True
+
+
+def _has_label_column(lines: list[str], label_column: str | None) -> bool:
+    return bool(
+        _header_fields(lines) & {*(label_column or "").lower().split(), *LABEL_COLUMN_ALIASES}
+    )
+
+
 def _loaded(source: Source, limits: Limits) -> Source:
     """Read files into memory once; folders (10x) stay paths."""
     if isinstance(source, RawFile) or Path(source).is_dir():
@@ -132,11 +209,13 @@ def _head_text(raw: RawFile) -> str:
 
 
 def _has_sequence_column(lines: list[str], sequence_column: str) -> bool:
-    from genodash.io.sequences import SEQUENCE_COLUMN_ALIASES
+    return bool(_header_fields(lines) & {sequence_column.lower(), *SEQUENCE_COLUMN_ALIASES})
 
+
+def _header_fields(lines: list[str]) -> set[str]:
+    """The lower-cased column names of a table's first data line."""
     header = next((line for line in lines if line.strip() and not line.startswith("#")), "")
-    fields = {
+    return {
         field.strip().strip('"').lower()
         for field in header.replace("\t", ",").replace(";", ",").split(",")
     }
-    return bool(fields & {sequence_column.lower(), *SEQUENCE_COLUMN_ALIASES})

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genodash.data import MatrixSet, ValueType, is_sparse
+from genodash.data import MatrixSet, ValueType, is_sparse, value_type_of
 from genodash.errors import FormatError, GenodashError, LimitError, OrientationError
 from genodash.io._hdf5 import is_hdf5, open_hdf5
 from genodash.io._isolated import RUNNER
@@ -606,7 +606,7 @@ def _finish(
     adata.X = _as_float32(adata.X, name, notes)
     _check_finite(adata, name)
     _unique_names(adata, notes)
-    value_type = _value_type(adata.X)
+    value_type = value_type_of(adata.X)
     notes += _value_type_notes(value_type)
     notes += _degenerate_notes(adata.X)
     label_column = _pick_column(adata, label_column, LABEL_COLUMN_GUESSES, "label", name, notes)
@@ -675,15 +675,6 @@ def _unique_names(adata: object, notes: list[str]) -> None:
         unique, renamed = make_unique([str(n) for n in names])
         setattr(adata, f"{axis}_names", unique)
         notes.append(f"{renamed:,} duplicate {label} made unique by adding -1, -2, …")
-
-
-def _value_type(matrix: object) -> ValueType:
-    values = matrix.data if is_sparse(matrix) else np.asarray(matrix)
-    if values.size and values.min() < 0:
-        return "signed"
-    if values.size and not np.array_equal(values, np.round(values)):
-        return "non-negative"
-    return "counts"
 
 
 def _value_type_notes(value_type: ValueType) -> list[str]:

@@ -30,7 +30,7 @@ IUPAC_AMBIGUOUS = "RYSWKMBDHV"
 _NOT_ACGTN = re.compile(r"[^ACGTN]")
 _INVALID = re.compile(f"[^ACGTNU{IUPAC_AMBIGUOUS}]")
 _TO_DNA = str.maketrans({"U": "T", **dict.fromkeys(IUPAC_AMBIGUOUS, "N")})
-_LABEL_TOKEN = re.compile(r"(?:^|[\s|;])label=([^\s|;]+)")
+LABEL_TOKEN = re.compile(r"(?:^|[\s|;])label=([^\s|;]+)")
 _DELIMITERS = (",", "\t", ";")
 _Locator = Callable[[int], str]
 SEQUENCE_COLUMN_ALIASES = ("seq", "sequence", "sequences", "dna")
@@ -298,7 +298,7 @@ def _add_fasta_record(
     sequence = "".join(part for _, part in parts)
     parsed.ids.append(record_id)
     parsed.sequences.append(cleaner.clean(sequence, where, _line_locator(parts)))
-    match = _LABEL_TOKEN.search(text)
+    match = LABEL_TOKEN.search(text)
     parsed.labels.append(match.group(1) if match else None)
 
 
@@ -382,7 +382,7 @@ def _read_fastq_record(
         return j
     parsed.ids.append(record_id)
     parsed.sequences.append(cleaner.clean(sequence, where, _line_locator(parts)))
-    match = _LABEL_TOKEN.search(title)
+    match = LABEL_TOKEN.search(title)
     parsed.labels.append(match.group(1) if match else None)
     return j
 
@@ -622,24 +622,28 @@ def _read_per_class(
     parsed_files = [
         (raw, _parse_one(raw, sequence_column, label_column, None, limits)[0]) for raw in raws
     ]
-    labelled = [all(label is not None for label in parsed.labels) for _, parsed in parsed_files]
-    combined = _Parsed()
-    if not any(labelled):
-        classes = [_class_from_name(raw.name) for raw, _ in parsed_files]
-        if len(set(classes)) < len(classes):
-            raise FormatError(
-                f"two files give the same class name ({', '.join(classes)})",
-                hint="Name each file after its class, e.g. bound.fa and unbound.fa",
-            )
-        combined.notes.append(
-            "one class per file: "
-            + ", ".join(
-                f"{c} ← {raw.display_name}"
-                for (raw, _), c in zip(parsed_files, classes, strict=True)
-            )
+    labelled = [raw.display_name for raw, parsed in parsed_files if any(parsed.labels)]
+    if labelled:
+        raise FormatError(
+            f"files read together must each hold one class, but {', '.join(labelled)} "
+            "carries labels of its own",
+            hint="Read a labelled file on its own, or merge the files into one before reading",
         )
-        for (_, parsed), name in zip(parsed_files, classes, strict=True):
-            parsed.labels = [name] * len(parsed.sequences)
+    classes = [_class_from_name(raw.name) for raw, _ in parsed_files]
+    if len(set(classes)) < len(classes):
+        raise FormatError(
+            f"two files give the same class name ({', '.join(classes)})",
+            hint="Name each file after its class, e.g. bound.fa and unbound.fa",
+        )
+    combined = _Parsed()
+    combined.notes.append(
+        "one class per file: "
+        + ", ".join(
+            f"{c} ← {raw.display_name}" for (raw, _), c in zip(parsed_files, classes, strict=True)
+        )
+    )
+    for (_, parsed), name in zip(parsed_files, classes, strict=True):
+        parsed.labels = [name] * len(parsed.sequences)
     for raw, parsed in parsed_files:
         combined.ids += [f"{raw.display_name}:{record_id}" for record_id in parsed.ids]
         combined.sequences += parsed.sequences

@@ -16,10 +16,12 @@ ModelKind = Literal["sequence", "expression"]
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """An architecture: how to build it and how to explain it to a biologist."""
+    """An architecture: how to build it and how to explain it to a biologist (``title``
+    in full, ``short`` in legends and tables)."""
 
     name: str
     title: str
+    short: str
     kind: ModelKind
     description: str
     config_class: type
@@ -57,6 +59,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "cnn",
             "CNN (convolutional network)",
+            "CNN",
             "sequence",
             "Slides short learned filters along the DNA: each first-layer filter is a motif "
             "detector, like a position weight matrix the network learns by itself (DeepBind, "
@@ -69,6 +72,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "lstm",
             "LSTM (recurrent network)",
+            "LSTM",
             "sequence",
             "Reads the sequence one step at a time, carrying a memory along, so it can learn "
             "order and spacing between elements; bidirectional reads it both ways. With the "
@@ -80,6 +84,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "transformer",
             "Transformer (attention)",
+            "Transformer",
             "sequence",
             "Cuts the sequence into tokens (k-mers, or patches from a learned convolution), "
             "adds their positions and lets every token attend to every other, so distant "
@@ -91,6 +96,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "autoencoder",
             "Autoencoder (dense)",
+            "Autoencoder",
             "expression",
             "Squeezes each cell's expression profile through a narrow bottleneck of a few "
             "numbers (the latent space) and learns to rebuild the whole profile from them, by "
@@ -104,6 +110,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "vae",
             "Variational autoencoder (scVI-like)",
+            "VAE",
             "expression",
             "An autoencoder whose latent space is a probability distribution: each cell is a "
             "small cloud, pulled towards a standard normal, so the space is smooth and "
@@ -117,6 +124,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "integration",
             "Two-modality autoencoder (RNA + protein)",
+            "RNA + protein autoencoder",
             "expression",
             "For two measurements of the same cells, such as RNA and surface proteins "
             "(CITE-seq): one encoder per measurement maps a cell into a shared latent space, "

@@ -1,4 +1,4 @@
-"""What a model is made of: parameter count and a layer table (name, output shape, parameters)."""
+"""What a model is made of: parameter count and a layer table in words a biologist reads."""
 
 from __future__ import annotations
 
@@ -6,12 +6,57 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
+
+_KIND_TITLES = {
+    "SameConv1d": "Convolution",
+    "Conv1d": "Convolution",
+    "MaxPool1d": "Max-pooling",
+    "SeededDropout": "Dropout",
+    "Dropout": "Dropout",
+    "Linear": "Dense",
+    "ReLU": "ReLU activation",
+    "GELU": "GELU activation",
+    "ELU": "ELU activation",
+    "Softplus": "Softplus activation",
+    "LSTM": "LSTM",
+    "MultiheadAttention": "Self-attention",
+    "LayerNorm": "Layer normalization",
+    "BatchNorm1d": "Batch normalization",
+    "Embedding": "Embedding",
+}
+# the model part a top-level module name stands for; indexed parts get a number
+_PARTS = {
+    "blocks": "convolution block",
+    "frontend": "convolution front-end",
+    "lstm": "recurrent layer",
+    "head": "classifier head",
+    "embed": "tokens",
+    "norm": "encoder output",
+    "encoder": "encoder",
+    "encoders": "encoder",
+    "decoder": "decoder",
+    "decoders": "decoder",
+    "to_latent": "latent space",
+    "to_mean": "latent mean",
+    "to_log_variance": "latent spread",
+    "to_genes": "output",
+}
+_INDEXED_PARTS = {
+    "encoder": "encoder layer",
+    "encoders": "encoder of modality",
+    "decoders": "decoder of modality",
+}
+_SKIPPED = ("Identity",)
 
 
 @dataclass(frozen=True)
 class LayerRow:
+    """One layer: its module path, what it is, which part of the model, output, weights."""
+
     name: str
-    kind: str
+    title: str
+    part: str
     output_shape: str
     parameters: int
 
@@ -22,21 +67,26 @@ def count_parameters(model: nn.Module) -> int:
 
 def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
     """Run ``example`` (the model's inputs for a batch of one) through ``model`` and record
-    every leaf layer's output."""
-    rows: list[LayerRow] = []
+    each leaf layer's output the first time it runs (layers that do nothing are left out).
+    """
+    rows: dict[str, LayerRow] = {}
     hooks = []
 
     def record(name: str):
         def hook(module: nn.Module, _inputs: object, output: object) -> None:
-            tensor = output[0] if isinstance(output, tuple) else output
-            shape = tuple(tensor.shape[1:]) if isinstance(tensor, torch.Tensor) else ()
+            if name in rows:  # a layer reused on a mask, not a second layer
+                return
             own = sum(p.numel() for p in module.parameters(recurse=False))
-            rows.append(LayerRow(name, type(module).__name__, _shape(shape), own))
+            kind = type(module).__name__
+            rows[name] = LayerRow(
+                name, _KIND_TITLES.get(kind, kind), _part(name), _output_shape(output), own
+            )
 
         return hook
 
     for name, module in model.named_modules():
-        if name and (not list(module.children()) or isinstance(module, nn.MultiheadAttention)):
+        leaf = not list(module.children()) or isinstance(module, nn.MultiheadAttention)
+        if name and leaf and type(module).__name__ not in _SKIPPED:
             hooks.append(module.register_forward_hook(record(name)))
     was_training = model.training
     model.eval()
@@ -47,8 +97,27 @@ def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
         model.train(was_training)
         for hook in hooks:
             hook.remove()
-    return rows
+    return list(rows.values())
 
 
-def _shape(shape: tuple[int, ...]) -> str:
-    return " × ".join(str(s) for s in shape) if shape else "—"
+def _part(name: str) -> str:
+    """``blocks.0.conv`` → ``convolution block 1``; ``head.3`` → ``classifier head``."""
+    parts = name.split(".")
+    top = parts[0]
+    if len(parts) > 2 and parts[1].isdigit():
+        indexed = _INDEXED_PARTS.get(top, _PARTS.get(top, top.replace("_", " ")))
+        return f"{indexed} {int(parts[1]) + 1}"
+    return _PARTS.get(top, top.replace("_", " "))
+
+
+def _output_shape(output: object) -> str:
+    tensor = (
+        output[0]
+        if isinstance(output, tuple) and not isinstance(output, PackedSequence)
+        else output
+    )
+    if isinstance(tensor, PackedSequence):
+        return f"positions × {tensor.data.shape[-1]}"
+    if not isinstance(tensor, torch.Tensor) or tensor.dim() < 2:
+        return "—"
+    return " × ".join(str(s) for s in tensor.shape[1:])

@@ -43,7 +43,6 @@ MODEL_NAMES = {
     "logistic": "Logistic regression",
     "mlp": "Small neural network",
 }
-CORRECTION_NAMES = {"raw": "no correction", "bonferroni": "Bonferroni", "bh": "Benjamini–Hochberg"}
 
 
 def _finite(values: Sequence[float | None]) -> list[float | None]:
@@ -103,11 +102,36 @@ def _log_ticks(fig: go.Figure, values: Sequence[float], **where: int) -> None:
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:,}" for t in ticks], **where)
 
 
+def _marked_x(
+    fig: go.Figure,
+    x: float,
+    text: str,
+    *,
+    left: bool = False,
+    row: int | str | None = None,
+    col: int | str | None = None,
+) -> None:
+    """A dotted vertical line at ``x`` labelled at its top, clear of the line and the data.
+
+    The label sits beside the line, on the right unless ``left``, a few pixels away and on
+    a white backing, so that neither the dotted line nor a curve crossing it hides letters.
+    Put it on the left when the line is near the right edge of the plot.
+    """
+    where = {"row": row, "col": col} if row is not None else {}
+    fig.add_vline(
+        x=x,
+        line_dash="dot",
+        line_color=THEORY,
+        annotation_text=text,
+        annotation_position="top left" if left else "top right",
+        annotation={"xshift": -3 if left else 3, "bgcolor": "rgba(255, 255, 255, 0.85)"},
+        **where,
+    )
+
+
 def _p_equals_n(fig: go.Figure, n: int, rows_cols: Sequence[tuple[int, int]]) -> None:
     for row, col in rows_cols:
-        fig.add_vline(
-            x=n, line_dash="dot", line_color=THEORY, row=row, col=col, annotation_text="p = n"
-        )
+        _marked_x(fig, n, "p = n", row=row, col=col)
 
 
 # --- 1. sparsity -------------------------------------------------------------------------------
@@ -235,19 +259,23 @@ def distance_figure(result: DistanceResult) -> go.Figure:
         ],
     )
     band = {"color": SIMULATED, "width": 0}
-    fig.add_trace(go.Scatter(x=p, y=result.q95, line=band, showlegend=False), row=1, col=1)
-    fig.add_trace(
-        go.Scatter(
-            x=p,
-            y=result.q05,
-            line=band,
-            fill="tonexty",
-            fillcolor="rgba(0, 114, 178, 0.25)",
-            name="middle 90% of pairs",
-        ),
-        row=1,
-        col=1,
-    )
+    for values, edge in ((result.q95, "95th"), (result.q05, "5th")):
+        fig.add_trace(
+            go.Scatter(
+                x=p,
+                y=values,
+                mode="lines",
+                line=band,
+                fill="tonexty" if edge == "5th" else None,
+                fillcolor="rgba(0, 114, 178, 0.25)",
+                name="middle 90% of pairs",
+                legendgroup="band",
+                showlegend=edge == "5th",
+                hovertemplate=f"p = %{{x:,}}: {edge} percentile %{{y:.3g}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     fig.add_trace(_points(p, result.highest, "largest", SECOND), row=1, col=1)
     fig.add_trace(_points(p, result.lowest, "smallest", SIMULATED), row=1, col=1)
     fig.add_trace(_points(p, result.relative_contrast, "(max − min) / min", SECOND), row=1, col=2)
@@ -260,7 +288,7 @@ def distance_figure(result: DistanceResult) -> go.Figure:
     fig.update_yaxes(range=[0, 1.05], row=1, col=3)
     fig.update_yaxes(title_text="distance ÷ mean distance", row=1, col=1)
     fig = style(fig, title=f"Distances between {result.n:,} normal points", height=470)
-    fig.update_layout(margin={"t": 95})
+    fig.update_layout(margin={"t": 100})
     return _legend_below(fig, y=-0.25)
 
 
@@ -277,7 +305,12 @@ def genotype_figure(result: GenotypeResult) -> go.Figure:
         subplot_titles=["Subjects per genotype cell", "Empty cells and lone subjects"],
     )
     fig.add_trace(
-        _theory(m, result.subjects_per_cell, "average cell: n / 3^m", line={"color": SIMULATED}),
+        _theory(
+            m,
+            result.subjects_per_cell,
+            "average cell: n / 3<sup>m</sup>",
+            line={"color": SIMULATED},
+        ),
         row=1,
         col=1,
     )
@@ -309,11 +342,11 @@ def genotype_figure(result: GenotypeResult) -> go.Figure:
     fig.update_xaxes(title_text="SNPs m", dtick=1)
     fig.update_yaxes(type="log", title_text="subjects", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    return _legend_below(
-        style(
-            fig, title=f"{result.n:,} subjects, minor-allele frequency {result.maf:g}", height=450
-        )
+    fig = style(
+        fig, title=f"{result.n:,} subjects, minor-allele frequency {result.maf:g}", height=470
     )
+    fig.update_layout(margin={"t": 90})
+    return _legend_below(fig)
 
 
 # --- 4. OLS ------------------------------------------------------------------------------------
@@ -350,14 +383,11 @@ def ols_figure(result: OlsResult) -> go.Figure:
         fig.update_yaxes(type="log", row=row, col=col)
     fig.update_xaxes(title_text="predictors p", row=2)
     _p_equals_n(fig, result.n, ((1, 1), (1, 2), (2, 1), (2, 2)))
-    return _legend_below(
-        style(
-            fig,
-            title=f"n = {result.n} samples, {result.reps} simulated data sets per p",
-            height=720,
-        ),
-        y=-0.12,
+    fig = style(
+        fig, title=f"n = {result.n} samples, {result.reps} simulated data sets per p", height=740
     )
+    fig.update_layout(margin={"t": 90})
+    return _legend_below(fig, y=-0.12)
 
 
 # --- 5. variance -------------------------------------------------------------------------------
@@ -372,7 +402,7 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
             _points(
                 p,
                 result.ml_ratio,
-                "σ̂²_ML = RSS/n (mean ± 2 SE)",
+                "σ̂²<sub>ML</sub> = RSS/n (mean ± 2 SE)",
                 SECOND,
                 error_y={"type": "data", "array": [2 * se for se in result.ml_ratio_se]},
             ),
@@ -381,9 +411,7 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
         ]
     )
     if highlight is not None and highlight in result.p:
-        fig.add_vline(
-            x=highlight, line_dash="dot", line_color=THEORY, annotation_text=f"p = {highlight}"
-        )
+        _marked_x(fig, highlight, f"p = {highlight}", left=highlight > (p[0] + p[-1]) / 2)
     fig.update_yaxes(rangemode="tozero")
     return _legend_below(
         style(
@@ -400,23 +428,36 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
 # --- 6. false positives ------------------------------------------------------------------------
 
 
+def _correction_names(alpha: float) -> dict[str, str]:
+    """Legend names of the corrections, each with its threshold at significance level ``alpha``."""
+    return {
+        "raw": f"no correction: P < {alpha:g}",
+        "bonferroni": f"Bonferroni: P < {alpha:g} / (k + 1)",
+        "bh": f"Benjamini–Hochberg: false discovery rate {alpha:g}",
+    }
+
+
 def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
-    """Box plots of false positives per regression; family-wise rate; power for the truth."""
+    """Box plots of false positives per regression; family-wise rate; power for the truth.
+
+    Every title and legend entry that depends on the significance level shows it.
+    """
+    alpha = f"{result.alpha:g}"
     # two-level axis labels: n below, k above
     designs = [[f"n = {d.n}" for d in result.designs], [f"k = {d.k}" for d in result.designs]]
     fig = make_subplots(
         rows=2,
         cols=2,
         specs=[[{"colspan": 2}, None], [{}, {}]],
-        vertical_spacing=0.18,
+        vertical_spacing=0.2,
         horizontal_spacing=0.08,
         subplot_titles=[
-            f"False positives per regression (P < {result.alpha:g})",
-            "Regressions with ≥ 1 false positive",
-            "Regressions that find the true predictor",
+            f"False positives per regression (P < {alpha})",
+            "Regressions with ≥ 1<br>false positive",
+            "Regressions that find<br>the true predictor",
         ],
     )
-    for method, name in CORRECTION_NAMES.items():
+    for method, name in _correction_names(result.alpha).items():
         color = CORRECTION_COLORS[method]
         counts = [d.false_positives[method] for d in result.designs]
         fig.add_trace(
@@ -451,11 +492,15 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
                 col=col,
             )
     for row, values, name in (
-        (1, [d.theory_mean["raw"] for d in result.designs], "expected without correction: α·k"),
+        (
+            1,
+            [d.theory_mean["raw"] for d in result.designs],
+            f"expected without correction: α·k = {alpha} × k",
+        ),
         (
             2,
             [d.theory_family_wise for d in result.designs],
-            "expected for independent tests: 1 − (1 − α)^k",
+            f"expected for independent tests: 1 − (1 − {alpha})<sup>k</sup>",
         ),
     ):
         fig.add_trace(
@@ -476,16 +521,16 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
         )
     fig.update_layout(boxmode="group", barmode="group")
     fig.update_xaxes(tickangle=0)
+    fig.update_xaxes(tickfont={"size": 11}, row=2)  # half-width panels: k = 10 and k = 50 apart
     fig.update_yaxes(title_text="false positives", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=2)
-    return _legend_below(
-        style(
-            fig,
-            title=f"{result.reps} regressions per design; true slope {result.effect:g}",
-            height=760,
-        ),
-        y=-0.1,
+    fig = style(
+        fig,
+        title=f"α = {alpha}: {result.reps} regressions per design, true slope {result.effect:g}",
+        height=800,
     )
+    fig.update_layout(margin={"t": 90})
+    return _legend_below(fig, y=-0.1)
 
 
 # --- 7. overfitting ----------------------------------------------------------------------------
@@ -512,24 +557,26 @@ def overfitting_figure(result: OverfittingResult) -> go.Figure:
             ),
             _theory(p, result.test_theory, "test, theory", line={"color": SECOND, "dash": "dash"}),
         ]
-    fig = go.Figure(traces)
-    fig.add_vline(x=result.n_train, line_dash="dot", line_color=THEORY)
-    fig.add_annotation(  # on a log axis an annotation's x is log10 of the value
-        x=math.log10(result.n_train),
-        y=1,
-        yref="paper",
-        text=f" features = training samples ({result.n_train})",
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-    )
-    _log_ticks(fig, p)
-    top = 3 * float(np.nanmedian(result.test_error))
-    if result.metric == "mean squared error":
-        fig.update_yaxes(range=[0, top])
-    else:
-        fig.update_yaxes(tickformat=".0%", range=[0, min(1.0, max(top, 0.1))])
     simulated = result.data == "simulated"
+    top = 3 * float(np.nanmedian(result.test_error))
+    if result.metric != "mean squared error":
+        top = min(1.0, max(top, 0.1))
+    # The line p = n is named in the legend: a label beside it ran into the error curves,
+    # which rise steeply on both sides of it, and could run off the plot.
+    traces.append(
+        go.Scatter(
+            x=[result.n_train, result.n_train],
+            y=[0, top],
+            mode="lines",
+            line={"color": THEORY, "dash": "dot", "width": 2},
+            name=f"{'features' if simulated else 'genes'} = training "
+            f"{'samples' if simulated else 'cells'} ({result.n_train:,})",
+            hoverinfo="skip",
+        )
+    )
+    fig = go.Figure(traces)
+    _log_ticks(fig, p)
+    fig.update_yaxes(range=[0, top], tickformat=".0%" if result.metric == "error rate" else None)
     data = "simulated data" if simulated else html.escape(result.data)
     return _legend_below(
         style(
@@ -577,14 +624,28 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
                 y=[point.p for point in points],
                 text=[html.escape(point.name) for point in points],
                 customdata=[[point.description, point.regime] for point in points],
-                mode="markers+text",
-                textposition="top center" if reference else "middle right",
+                mode="markers",
                 marker={"symbol": symbol, "size": 16 if reference else 20, "color": color},
                 name="typical data sets" if reference else "yours",
                 hovertemplate="<b>%{text}</b> %{customdata[0]}<br>"
                 "N = %{x:,.0f}, P = %{y:,.0f}: %{customdata[1]}<extra></extra>",
             )
         )
+        for point in points:  # labels on a white backing, so the lines do not cross them
+            right = math.log10(point.n) > 6  # near the right edge: label to the left
+            fig.add_annotation(
+                x=math.log10(point.n),
+                y=math.log10(point.p),
+                text=html.escape(point.name),
+                showarrow=False,
+                bgcolor="rgba(255, 255, 255, 0.85)",
+                font={"color": "#555555"},
+                **(
+                    {"yanchor": "bottom", "yshift": 10}
+                    if reference
+                    else {"xanchor": "right" if right else "left", "xshift": -14 if right else 14}
+                ),
+            )
     # annotation coordinates on log axes are log10 of the values
     for x, y, text, anchor in (
         (0.1, 3.4, "<b>P ≫ N</b>: more features than samples", "left"),

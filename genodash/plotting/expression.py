@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from genodash.data import VALUE_NAMES
 from genodash.plotting._style import CLASS_COLORS, style
 
 MISSING_COLOR = "#BBBBBB"
@@ -68,6 +69,10 @@ _QC_TITLES = {
     "total_counts": "Total counts per cell",
     "n_genes": "Genes detected per cell",
     "pct_mito": "Mitochondrial share (%)",
+}
+_QC_TITLES_NOT_COUNTS = {
+    "total_counts": "Sum of the values per cell",
+    "n_genes": "Genes with a non-zero value",
 }
 
 
@@ -185,8 +190,9 @@ def embedding_figure(
     title: str = "",
     continuous: bool | None = None,
     palette: Mapping[str, str] | None = None,
+    unit: str = "cells",
 ) -> go.Figure:
-    """Cells as points, coloured by a category or a value.
+    """Cells (or other items, such as sequences) as points, coloured by a category or a value.
 
     Parameters
     ----------
@@ -208,6 +214,9 @@ def embedding_figure(
         than 12 distinct values are continuous.
     palette
         Category → colour, to keep colours across figures with different categories.
+    unit
+        What the points are, plural (``"cells"``, ``"sequences"``): the name of the points
+        when they have one colour.
     """
     return embedding_grid(
         [(title, coords, {})],
@@ -218,6 +227,7 @@ def embedding_figure(
         continuous=continuous,
         palette=palette,
         title=title,
+        unit=unit,
     )
 
 
@@ -231,6 +241,7 @@ def embedding_grid(
     continuous: bool | None = None,
     palette: Mapping[str, str] | None = None,
     title: str | None = None,
+    unit: str = "cells",
 ) -> go.Figure:
     """Up to four embeddings side by side, with their scores under each panel title.
 
@@ -240,7 +251,7 @@ def embedding_grid(
         ``(title, coords, scores)`` per panel; ``scores`` maps score names (e.g.
         ``knn_accuracy``, ``trustworthiness``) to values. Two to three panels go in one
         row, four in a 2 × 2 grid.
-    color, color_name, cell_ids, hover, continuous, palette
+    color, color_name, cell_ids, hover, continuous, palette, unit
         As in :func:`embedding_figure`; the same colours and one shared legend (or colour
         bar) serve every panel.
     title
@@ -273,7 +284,14 @@ def embedding_grid(
     )
     for i, (_, coords, _) in enumerate(panels):
         _add_points(
-            fig, coords, coloring, hover_text, row=i // cols + 1, col=i % cols + 1, first=i == 0
+            fig,
+            coords,
+            coloring,
+            hover_text,
+            row=i // cols + 1,
+            col=i % cols + 1,
+            first=i == 0,
+            unit=unit,
         )
     _finish_embedding(fig, coloring, panels, rows=rows, single=single, title=title)
     return fig
@@ -313,6 +331,7 @@ def _add_points(
     row: int,
     col: int,
     first: bool,
+    unit: str,
 ) -> None:
     three_d = coords.shape[1] == 3
     size = _marker_size(coords.shape[0], three_d=three_d)
@@ -333,7 +352,7 @@ def _add_points(
         rows = np.arange(coords.shape[0])
         marker = {"color": CLASS_COLORS[0], "size": size}
     trace = _points(coords, rows, hover_text, marker, three_d=three_d)
-    trace.update(name=coloring.name or "cells", showlegend=False)
+    trace.update(name=coloring.name or unit, showlegend=False)
     fig.add_trace(trace, row=row, col=col)
 
 
@@ -371,8 +390,10 @@ def _finish_embedding(
     if single and panels[0][2]:
         line = format_scores(panels[0][2])
         title = f"{title}<br><span style='font-size:12px'>{line}</span>" if line else title
-    style(fig, title=title, height=560 if single else 440 * rows + 80)
+    style(fig, title=title, height=560 if single else 440 * rows + 110)
     fig.update_layout(
+        # the figure title at the very top, the panel titles (two lines) below it
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
         legend={
             "title": {"text": coloring.name},
             "itemsizing": "constant",
@@ -382,7 +403,7 @@ def _finish_embedding(
             "xanchor": "left",
             "x": 1.02,
         },
-        margin={"l": 40, "r": 20, "t": 90, "b": 40},
+        margin={"l": 40, "r": 20, "t": 90 if single else 120, "b": 40},
         meta={
             "kind": EMBEDDING_META,
             "color_name": coloring.name,
@@ -473,9 +494,11 @@ def qc_figure(qc: pd.DataFrame, *, thresholds: Mapping[str, float] | None = None
     thresholds
         Metric → filter threshold, drawn as a dashed line.
     """
-    metrics = [m for m in _QC_TITLES if m in qc.columns]
+    value_type = qc.attrs.get("value_type", "counts")
+    titles = _QC_TITLES if value_type == "counts" else {**_QC_TITLES, **_QC_TITLES_NOT_COUNTS}
+    metrics = [m for m in titles if m in qc.columns]
     fig = make_subplots(
-        rows=1, cols=max(1, len(metrics)), subplot_titles=[_QC_TITLES[m] for m in metrics]
+        rows=1, cols=max(1, len(metrics)), subplot_titles=[titles[m] for m in metrics]
     )
     kept = qc["kept"].to_numpy(dtype=bool) if "kept" in qc.columns else np.ones(len(qc), bool)
     groups = [("kept", kept, CLASS_COLORS[0])]
@@ -503,10 +526,9 @@ def qc_figure(qc: pd.DataFrame, *, thresholds: Mapping[str, float] | None = None
             )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="cells", row=1, col=1)
-    value_type = qc.attrs.get("value_type", "counts")
     title = "Quality control per cell"
     if value_type != "counts":
-        title += f" (values are {value_type}, not counts: read with care)"
+        title += f" (the values are {VALUE_NAMES[value_type]}, not counts)"
     return style(fig, title=title, height=340)
 
 

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 from genodash.plotting._style import CLASS_COLORS, class_color, style
 
 _SPLIT_DASH = {"train": "dot", "val": "solid"}
+_SPLIT_NAMES = {"train": "training", "val": "validation"}
 
 
 def training_curves_figure(
@@ -39,12 +40,13 @@ def training_curves_figure(
                         x=epochs,
                         y=values,
                         mode="lines+markers",
-                        name=f"{label} · {split}",
+                        name=f"{label} · {_SPLIT_NAMES[split]}",
                         legendgroup=label,
                         showlegend=col == 1,
                         marker={"size": 5},
                         line={"color": class_color(i), "dash": dash, "width": 2},
-                        hovertemplate=f"{split} {key}: %{{y:.4f}}<extra>{label}</extra>",
+                        hovertemplate=f"{_SPLIT_NAMES[split]} {key}: %{{y:.4f}}"
+                        f"<extra>{label}</extra>",
                     ),
                     row=1,
                     col=col,
@@ -52,7 +54,13 @@ def training_curves_figure(
     fig.update_xaxes(title_text="epoch")
     if has_metric:
         fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    return style(fig, title="Learning curves (dotted: training, solid: validation)", height=380)
+    style(fig, title="Learning curves (dotted: training, solid: validation)", height=420)
+    # below the plots: above them the legend would cover the panel titles
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0},
+        margin={"b": 90},
+    )
+    return fig
 
 
 def confusion_matrix_figure(
@@ -133,14 +141,15 @@ def pr_figure(
 
 
 def leaderboard_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Test accuracy, AUROC and AUPRC side by side for each model."""
+    """Test accuracy, AUROC and AUPRC side by side for each model (rows of a leaderboard
+    table: ``Model``, ``Test accuracy``, ``Test AUROC``, ``Test AUPRC``)."""
     fig = go.Figure()
     for j, (key, label) in enumerate(
-        (("test_accuracy", "accuracy"), ("test_auroc", "AUROC"), ("test_auprc", "AUPRC"))
+        (("Test accuracy", "accuracy"), ("Test AUROC", "AUROC"), ("Test AUPRC", "AUPRC"))
     ):
         fig.add_trace(
             go.Bar(
-                x=[r["model"] for r in rows],
+                x=[r["Model"] for r in rows],
                 y=[r[key] for r in rows],
                 name=label,
                 marker_color=CLASS_COLORS[j],

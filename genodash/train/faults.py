@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TypeVar
 
+from genodash.device import DEVICE_TITLES
 from genodash.train.loop import TrainConfig
 
 T = TypeVar("T")
@@ -40,14 +41,14 @@ def train_with_memory_fallback(
             if config.batch_size // 2 >= SMALLEST_BATCH:
                 smaller = config.batch_size // 2
                 notify(
-                    f"{device} ran out of memory at batch size {config.batch_size}; "
-                    f"retrying with batch size {smaller}"
+                    f"{DEVICE_TITLES.get(device, device)} ran out of memory at batch size "
+                    f"{config.batch_size}; retrying with batch size {smaller}"
                 )
                 config = dataclasses.replace(config, batch_size=smaller)
             else:
                 notify(
-                    f"{device} ran out of memory even at batch size {config.batch_size}; "
-                    "continuing on the CPU"
+                    f"{DEVICE_TITLES.get(device, device)} ran out of memory even at batch size "
+                    f"{config.batch_size}; continuing on the CPU"
                 )
                 device = "cpu"
 

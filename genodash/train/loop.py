@@ -24,6 +24,12 @@ from genodash.models.layers import SeededDropout
 from genodash.train.callbacks import Callbacks, Progress
 
 StopReason = Literal["completed", "early_stopping", "stopped", "diverged"]
+STOP_REASON_TITLES: dict[str, str] = {
+    "completed": "trained every epoch",
+    "early_stopping": "stopped early (no improvement)",
+    "stopped": "stopped by the user",
+    "diverged": "stopped: the loss was not a number",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,18 @@ class TrainConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+TRAIN_SETTING_TITLES = {
+    "epochs": "Epochs (at most)",
+    "batch_size": "Batch size",
+    "learning_rate": "Learning rate",
+    "weight_decay": "Weight decay",
+    "patience": "Early-stopping patience (epochs)",
+    "min_delta": "Smallest improvement of validation loss",
+    "seed": "Training seed",
+    "mixed_precision": "Mixed precision (CUDA only)",
+}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,10 @@ from genodash.errors import RunError
 
 RUN_FILES = ("config.json", "metrics.json", "history.csv", "weights.safetensors", "data.json")
 FORMAT_VERSION = 1
+TITLE_FILE = "title.txt"  # the run's name as people read it; not part of the model
+MAX_TITLE_LENGTH = 80
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Run:
     data: dict[str, Any]
     model: nn.Module
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    title: str = ""
 
     @property
     def model_name(self) -> str:
@@ -53,9 +57,13 @@ class Run:
 
 
 def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
-    """Write ``run`` to ``directory`` atomically (it must not exist yet)."""
+    """Write ``run`` to ``directory`` atomically (it must not exist yet).
+
+    A run without a title gets :func:`default_title` (set on ``run`` too).
+    """
     from safetensors.torch import save_file
 
+    run.title = run.title or default_title(run)
     target = Path(directory)
     if target.exists():
         raise RunError("already exists; choose another folder", file=str(target.name))
@@ -71,6 +79,7 @@ def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
         for name, table in run.tables.items():
             table.to_csv(temp / f"{name}.csv", index=False)
         _write_json(temp / "manifest.json", _manifest(temp))
+        (temp / TITLE_FILE).write_text(run.title, encoding="utf-8")
         os.replace(temp, target)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
@@ -103,7 +112,7 @@ def _manifest(folder: Path) -> dict[str, str]:
     return {
         path.name: _sha256(path.read_bytes())
         for path in sorted(folder.iterdir())
-        if path.is_file() and path.name != "manifest.json"
+        if path.is_file() and path.name not in ("manifest.json", TITLE_FILE)
     }
 
 
@@ -136,6 +145,7 @@ def load_run(directory: str | os.PathLike[str]) -> Run:
         data=_read_json(files["data.json"], name, "data.json"),
         model=model,
         tables=tables,
+        title=read_title(folder),
     )
 
 
@@ -211,6 +221,63 @@ def _rebuild_model(config: dict[str, Any], weights: bytes, name: str) -> nn.Modu
     return model
 
 
+def default_title(run: Run) -> str:
+    """A name people can tell apart: ``CNN on Planted motif · 6 Dec 14:05 UTC``."""
+    from datetime import datetime
+
+    from genodash.models import MODELS
+
+    spec = MODELS.get(run.model_name)
+    model = spec.short if spec else run.model_name
+    created = run.config.get("created", "")
+    try:
+        moment = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ")
+        when = f" · {moment.day} {moment:%b %H:%M} UTC"
+    except ValueError:
+        when = ""
+    return clean_title(f"{model} on {run.data.get('name', 'data')}{when}")
+
+
+def clean_title(text: str) -> str:
+    """``text`` as a run title: control characters removed, one line, at most 80 characters."""
+    text = " ".join(_CONTROL.sub(" ", str(text)).split())
+    return text if len(text) <= MAX_TITLE_LENGTH else text[: MAX_TITLE_LENGTH - 1] + "…"
+
+
+def read_title(folder: str | os.PathLike[str]) -> str:
+    """The run's title, or its folder name when it has none (runs saved before titles)."""
+    path = Path(folder) / TITLE_FILE
+    try:
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as handle:
+                text = handle.read(4 * MAX_TITLE_LENGTH).decode("utf-8", errors="replace")
+            return clean_title(text) or Path(folder).name
+    except OSError:
+        pass
+    return Path(folder).name
+
+
+def rename_run(directory: str | os.PathLike[str], title: str) -> str:
+    """Give the run at ``directory`` a new title (written atomically); returns it.
+
+    Raises
+    ------
+    RunError
+        Not a run folder, or an empty title.
+    """
+    folder = Path(directory)
+    if not (folder / "manifest.json").is_file():
+        raise RunError("is not a run folder", file=folder.name)
+    cleaned = clean_title(title)
+    if not cleaned:
+        raise RunError("a run's name cannot be empty", file=folder.name)
+    fd, temp = tempfile.mkstemp(prefix=".title.", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(cleaned)
+    os.replace(temp, folder / TITLE_FILE)
+    return cleaned
+
+
 def new_run_dir(root: str | os.PathLike[str], model_name: str) -> Path:
     """A free folder name under ``root`` such as ``cnn-20261124-181502`` (``-2`` if taken)."""
     from datetime import UTC, datetime
@@ -236,6 +303,7 @@ class RunListing:
     data_name: str
     metrics: dict[str, Any]
     status: str
+    title: str
 
 
 def list_runs(root: str | os.PathLike[str]) -> list[RunListing]:
@@ -263,9 +331,152 @@ def list_runs(root: str | os.PathLike[str]) -> list[RunListing]:
                 data_name=str(data.get("name", "")),
                 metrics=metrics,
                 status=str(config.get("status", "")),
+                title=read_title(folder),
             )
         )
     return sorted(listings, key=lambda r: r.created, reverse=True)
+
+
+def runs_table(listings: list[RunListing]) -> pd.DataFrame:
+    """The runs as a table with readable columns; a column only when some run has it.
+
+    Parameters
+    ----------
+    listings
+        Runs from :func:`list_runs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Name``, ``Model``, ``Data``, then the scores the runs have (``Test accuracy``,
+        ``Test AUROC`` for classifiers; ``Test loss``, ``Latent dimensions`` for expression
+        models; NaN where a run has none), ``How it ended`` and ``Created (UTC)``.
+    """
+    from genodash.models import MODELS
+    from genodash.train.loop import STOP_REASON_TITLES
+
+    scores = {
+        "Test accuracy": "test_accuracy",
+        "Test AUROC": "test_auroc",
+        "Test loss": "test_loss",
+        "Latent dimensions": "latent_dim",
+    }
+    rows = []
+    for listing in listings:
+        spec = MODELS.get(listing.model)
+        row = {
+            "Name": listing.title,
+            "Model": spec.short if spec else listing.model,
+            "Data": listing.data_name,
+        }
+        for column, key in scores.items():
+            value = listing.metrics.get(key)
+            row[column] = float(value) if isinstance(value, int | float) else float("nan")
+        row["How it ended"] = STOP_REASON_TITLES.get(listing.status, listing.status)
+        row["Created (UTC)"] = listing.created.replace("T", " ").removesuffix("Z")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    empty = [column for column in scores if column in table and table[column].isna().all()]
+    return table.drop(columns=empty)
+
+
+_ENCODING_TITLES = {
+    "length": "Encoded length (bp)",
+    "align": "Alignment",
+    "augment_rc": "Reverse complements added to training",
+}
+_SPLIT_TITLES = {
+    "val_fraction": "Validation share",
+    "test_fraction": "Test share",
+    "seed": "Split seed",
+}
+
+
+def settings_table(run: Run) -> pd.DataFrame:
+    """Every setting the run was trained with, in words: ``Part``, ``Setting``, ``Value``.
+
+    Parameters
+    ----------
+    run
+        A trained run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Model settings (labelled as on the training page), training settings, and for
+        sequence models the encoding, the split and the classes.
+    """
+    from genodash.models import MODELS
+    from genodash.train.loop import TRAIN_SETTING_TITLES
+
+    spec = MODELS[run.model_name]
+    labels = {field.name: field.metadata.get("label", field.name) for field in spec.fields()}
+    rows = [("Model", "Architecture", spec.title)]
+    rows += [
+        ("Model", labels.get(key, key.replace("_", " ")), _shown(value))
+        for key, value in run.config.get("model_config", {}).items()
+    ]
+    rows += [
+        ("Training", TRAIN_SETTING_TITLES.get(key, key.replace("_", " ")), _shown(value))
+        for key, value in run.config.get("train_config", {}).items()
+    ]
+    for part, key, titles in (
+        ("Encoding", "encoding", _ENCODING_TITLES),
+        ("Split", "split", _SPLIT_TITLES),
+    ):
+        rows += [
+            (part, titles.get(name, name.replace("_", " ")), _shown(value))
+            for name, value in run.config.get(key, {}).items()
+        ]
+    if run.config.get("classes"):
+        rows.append(("Data", "Classes", ", ".join(map(str, run.config["classes"]))))
+    return pd.DataFrame(rows, columns=["Part", "Setting", "Value"])
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+LEADERBOARD_COLUMNS = {
+    "Model": "model",
+    "Test accuracy": "test_accuracy",
+    "Test AUROC": "test_auroc",
+    "Test AUPRC": "test_auprc",
+    "Parameters": "parameters",
+    "Seconds per epoch": "seconds_per_epoch",
+    "Epochs": "epochs_run",
+    "Device": "device",
+}
+
+
+def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
+    """Classifiers trained on one split, best test accuracy first, with readable columns.
+
+    Parameters
+    ----------
+    runs
+        Sequence runs, e.g. those of one comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: the columns of :data:`LEADERBOARD_COLUMNS` and ``Run`` (its title).
+    """
+    from genodash.models import MODELS
+
+    rows = []
+    for run in runs:
+        row = {column: run.metrics.get(key) for column, key in LEADERBOARD_COLUMNS.items()}
+        row["Model"] = MODELS[run.model_name].short
+        row["Run"] = run.title
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("Test accuracy", ascending=False)
 
 
 def delete_run(directory: str | os.PathLike[str]) -> None:

@@ -132,6 +132,11 @@ def one_hot_tensor(codes: torch.Tensor) -> torch.Tensor:
     return (codes[:, None, :] == bases[None, :, None]).float()
 
 
+def example_batch(prepared: PreparedSequences) -> tuple[torch.Tensor]:
+    """One sequence as ``forward`` of a sequence model takes it (e.g. for a layer table)."""
+    return (torch.from_numpy(one_hot(prepared.codes[:1])),)
+
+
 def classification_step(model: nn.Module, batch: list[torch.Tensor]) -> StepOutput:
     codes, targets = batch
     logits = model(one_hot_tensor(codes))

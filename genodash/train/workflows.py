@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genodash.device import resolve_device
+from genodash.device import DEVICE_TITLES, resolve_device
 from genodash.jobs import JobContext
+from genodash.models import MODELS
 from genodash.train.expression import PreparedMatrix, train_expression_model
 from genodash.train.faults import train_with_memory_fallback
 from genodash.train.loop import TrainConfig
@@ -72,15 +73,16 @@ def _training_work(
         for name, settings in models:
             if context.should_stop():
                 break
-            context.message(f"training {name} on {resolved}")
+            label = MODELS[name].short
+            context.message(f"Training {label} on {DEVICE_TITLES.get(resolved, resolved)}")
             run = train_with_memory_fallback(
-                lambda config, device, name=name, settings=settings: train(
+                lambda config, device, name=name, settings=settings, label=label: train(
                     prepared,
                     name,
                     model_config=settings,
                     train_config=config,
                     device=device,
-                    callbacks=context.callbacks(name),
+                    callbacks=context.callbacks(label),
                 ),
                 train_config,
                 resolved,
@@ -88,7 +90,7 @@ def _training_work(
             )
             release_device_memory(run)
             path = save_run(run, new_run_dir(runs_root, name))
-            context.message(f"{name}: {run.metrics['message']}; saved as {path.name}")
+            context.message(f"{label}: {run.metrics['message']}. Saved as “{run.title}”")
             saved.append(SavedRun(run, path))
         return saved
 
