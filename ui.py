@@ -679,6 +679,23 @@ def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
             st.switch_page("pages/5_Interpret.py")
 
 
+def score_columns() -> dict[str, Any]:
+    """How the score columns of run tables (Runs, leaderboard) are shown, with their help."""
+    number = st.column_config.NumberColumn
+    return {
+        "Test accuracy": number(format="percent", help="Share of test sequences classified right"),
+        "Test AUROC": number(
+            format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
+        ),
+        "Test AUPRC": number(format="%.3f", help="Area under the precision–recall curve"),
+        "Test loss": number(
+            format="%.4g", help="Reconstruction loss on the test cells: lower is better"
+        ),
+        "Parameters": number(format="localized", help="Weights the model learns"),
+        "Seconds per epoch": number(format="%.2f"),
+    }
+
+
 def settings_view(run: Any) -> None:
     from genodash.train.runs import settings_table
 

@@ -58,19 +58,7 @@ def show_comparison(saved: list) -> None:
         table,
         hide_index=True,
         width="stretch",
-        column_config={
-            "Test accuracy": st.column_config.NumberColumn(format="percent"),
-            "Test AUROC": st.column_config.NumberColumn(
-                format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
-            ),
-            "Test AUPRC": st.column_config.NumberColumn(
-                format="%.3f", help="Area under the precision–recall curve"
-            ),
-            "Parameters": st.column_config.NumberColumn(
-                format="localized", help="Weights the model learns"
-            ),
-            "Seconds per epoch": st.column_config.NumberColumn(format="%.2f"),
-        },
+        column_config=ui.score_columns(),
     )
     st.download_button(
         "Download leaderboard (CSV)",

@@ -119,15 +119,7 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
             table,
             hide_index=True,
             width="stretch",
-            column_config={
-                "Test accuracy": st.column_config.NumberColumn(format="percent"),
-                "Test AUROC": st.column_config.NumberColumn(
-                    format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
-                ),
-                "Test loss": st.column_config.NumberColumn(
-                    format="%.4g", help="Reconstruction loss on the test cells: lower is better"
-                ),
-            },
+            column_config=ui.score_columns(),
         )
         titles = {r.name: r.title for r in runs}
         name = st.selectbox("Run", list(titles), format_func=titles.get, key="runs-selected")

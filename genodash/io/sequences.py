@@ -631,8 +631,11 @@ def _read_per_class(
         )
     classes = [_class_from_name(raw.name) for raw, _ in parsed_files]
     if len(set(classes)) < len(classes):
+        named = ", ".join(
+            f"{raw.display_name} → {c}" for (raw, _), c in zip(parsed_files, classes, strict=True)
+        )
         raise FormatError(
-            f"two files give the same class name ({', '.join(classes)})",
+            f"two files give the same class name ({named})",
             hint="Name each file after its class, e.g. bound.fa and unbound.fa",
         )
     combined = _Parsed()
