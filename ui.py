@@ -105,6 +105,11 @@ PAGES = (
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter, to begin a sentence."""
+    return text[:1].upper() + text[1:]
+
+
 def escape_markdown(text: str) -> str:
     """Make user-provided text (file names, FASTA headers, gene names) display literally."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
@@ -276,8 +281,14 @@ def control_widget(control: Any, *, key: str) -> Any:
     """
     default, label, tip = control.default, control.label, control.help or None
     if control.options:
+        from genodash.settings import option_title
+
         return st.selectbox(
-            label, control.options, help=tip, key=setting(key, default, control.options)
+            label,
+            control.options,
+            format_func=option_title,
+            help=tip,
+            key=setting(key, default, control.options),
         )
     if isinstance(default, bool):
         return st.checkbox(label, help=tip, key=setting(key, default))
@@ -463,21 +474,30 @@ def config_widgets(
     key: str,
     exclude: tuple[str, ...] = (),
     unavailable: dict[str, str] | None = None,
+    depends_on: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Widgets for a model's settings (from its config dataclass fields).
 
     Fields named in ``unavailable`` (field → reason) are drawn greyed out, switched off
     (False, or the field's default), with the reason as their help; that is their value.
+    A field in ``depends_on`` (field → an earlier yes/no field) is greyed out the same way
+    while that field is off.
     """
     values: dict[str, Any] = {}
     fields = [f for f in spec.fields() if f.name not in exclude]
+    labels = {f.name: f.metadata.get("label", f.name) for f in fields}
     columns = st.columns(3)
     for i, field in enumerate(fields):
+        controller = (depends_on or {}).get(field.name)
         if field.name in (unavailable or {}):
+            why = f"Not available for this data: {unavailable[field.name]}"
+        elif controller is not None and not values.get(controller, True):
+            why = f"Used only when '{labels[controller]}' is on"
+        else:
+            why = None
+        if why is not None:
             with columns[i % 3]:
-                values[field.name] = _unavailable_widget(
-                    field, unavailable[field.name], key=f"{key}-{field.name}"
-                )
+                values[field.name] = _unavailable_widget(field, why, key=f"{key}-{field.name}")
             continue
         meta = field.metadata
         control = SimpleNamespace(
@@ -494,10 +514,9 @@ def config_widgets(
     return values
 
 
-def _unavailable_widget(field: Any, reason: str, *, key: str) -> Any:
+def _unavailable_widget(field: Any, help_text: str, *, key: str) -> Any:
     """A greyed-out widget showing a setting that cannot apply here, and its off value."""
     label = field.metadata.get("label", field.name)
-    help_text = f"Not available for this data: {reason}"
     if isinstance(field.default, bool):
         st.checkbox(label, value=False, disabled=True, help=help_text, key=f"{key}-off")
         return False
@@ -578,16 +597,17 @@ def job_is_active() -> bool:
 
 def device_choice(*, key: str) -> str:
     """A device picker: 'auto' plus the devices this machine has."""
-    from genodash.device import available_devices, resolve_device
+    from genodash.device import DEVICE_TITLES, available_devices, resolve_device
 
     options = ["auto", *available_devices()]
     choice = st.selectbox(
         "Device",
         options,
+        format_func=lambda name: "automatic" if name == "auto" else DEVICE_TITLES[name],
         key=setting(key, "auto", options),
-        help="auto picks a CUDA GPU, then Apple MPS, then the CPU",
+        help="automatic picks a CUDA GPU, then an Apple GPU (MPS), then the CPU",
     )
-    st.caption(f"Trains on **{resolve_device(choice)}**")
+    st.caption(f"Trains on {DEVICE_TITLES[resolve_device(choice)]}")
     return choice
 
 
@@ -612,7 +632,8 @@ def layers_expander(model: Any, *example: Any) -> None:
             width="stretch",
             column_config={
                 "Output shape": st.column_config.TextColumn(
-                    help="For one input: channels × positions, or units"
+                    help="For one input: channels × positions after a convolution, tokens × "
+                    "features inside a Transformer, or units of a dense layer"
                 ),
                 "Parameters": st.column_config.NumberColumn(
                     format="localized", help="Weights this layer learns"
@@ -631,8 +652,17 @@ def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
     metrics, test = run.metrics, run.metrics["test"]
     columns = st.columns(5)
     columns[0].metric("Test accuracy", f"{test['accuracy']:.1%}")
-    columns[1].metric(f"AUROC ({test['average']})", f"{test['auroc']:.3f}")
-    columns[2].metric(f"AUPRC ({test['average']})", f"{test['auprc']:.3f}")
+    averaged = "" if test["average"] == "binary" else " (mean over classes)"
+    columns[1].metric(
+        f"AUROC{averaged}",
+        f"{test['auroc']:.3f}",
+        help="Area under the ROC curve on the test set: 1 is perfect, 0.5 is chance",
+    )
+    columns[2].metric(
+        f"AUPRC{averaged}",
+        f"{test['auprc']:.3f}",
+        help="Area under the precision–recall curve on the test set",
+    )
     columns[3].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
     columns[4].metric(
         "Time",
@@ -640,7 +670,7 @@ def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
         help=f"{metrics['samples_per_second']:,.0f} training samples/s on {metrics['device']}",
     )
     st.caption(
-        f"{escape_markdown(metrics['message'])}. Test set: {test['n']:,} sequences"
+        f"{escape_markdown(sentence(metrics['message']))}. Test set: {test['n']:,} sequences"
         + (
             f"; positive class for AUROC/AUPRC: {escape_markdown(test['positive_class'])}"
             if test.get("positive_class")
@@ -679,21 +709,33 @@ def show_sequence_run(run: Any, path: Path | None, *, key: str) -> None:
             st.switch_page("pages/5_Interpret.py")
 
 
-def score_columns() -> dict[str, Any]:
-    """How the score columns of run tables (Runs, leaderboard) are shown, with their help."""
+def runs_dataframe(table: Any) -> None:
+    """A table of runs (Runs page, leaderboard) with its scores formatted and explained."""
     number = st.column_config.NumberColumn
-    return {
-        "Test accuracy": number(format="percent", help="Share of test sequences classified right"),
-        "Test AUROC": number(
-            format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
-        ),
-        "Test AUPRC": number(format="%.3f", help="Area under the precision–recall curve"),
-        "Test loss": number(
-            format="%.4g", help="Reconstruction loss on the test cells: lower is better"
-        ),
-        "Parameters": number(format="localized", help="Weights the model learns"),
-        "Seconds per epoch": number(format="%.2f"),
-    }
+    shown = table.copy()
+    if "Test accuracy" in shown:
+        shown["Test accuracy"] = 100 * shown["Test accuracy"]
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Name": st.column_config.TextColumn(width="large"),
+            "Run": st.column_config.TextColumn(width="large"),
+            "Test accuracy": number(
+                format="%.1f%%", help="Share of test sequences classified right"
+            ),
+            "Test AUROC": number(
+                format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
+            ),
+            "Test AUPRC": number(format="%.3f", help="Area under the precision–recall curve"),
+            "Test loss": number(
+                format="%.4g", help="Reconstruction loss on the test cells: lower is better"
+            ),
+            "Parameters": number(format="localized", help="Weights the model learns"),
+            "Seconds per epoch": number(format="%.2f"),
+        },
+    )
 
 
 def settings_view(run: Any) -> None:
@@ -829,7 +871,7 @@ def show_expression_run(run: Any, path: Path | None, *, key: str, labels: Any = 
         help=f"{metrics['samples_per_second']:,.0f} cells/s on {metrics['device']}",
     )
     st.caption(
-        f"{escape_markdown(metrics['message'])} · {metrics['n_cells']:,} cells × "
+        f"{escape_markdown(sentence(metrics['message']))} · {metrics['n_cells']:,} cells × "
         f"{metrics['n_genes']:,} genes"
     )
     tabs = st.tabs(["Learning curves", "Latent space", "Settings"])
@@ -853,6 +895,8 @@ def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:
 
     names = [name for name in ("latent_first", "latent_second", "latent") if name in run.tables]
     titles = {"latent_first": "first modality", "latent_second": "second modality"}
+    if len(names) > 1:
+        titles["latent"] = "joint"
     columns = st.columns(len(names))
     for column, name in zip(columns, names, strict=True):
         table = run.tables[name]
@@ -865,7 +909,8 @@ def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:
             else labels.reindex(table["cell"].astype(str)).astype(str).tolist(),
             color_name="label" if labels is None else str(labels.name),
             cell_ids=table["cell"].astype(str).tolist(),
-            title=f"Latent ({titles.get(name, 'joint')}), first two principal components",
+            title=f"Latent space{f' ({titles[name]})' if name in titles else ''}, first two "
+            "principal components",
         )
         column.plotly_chart(figure, key=f"{key}-{name}")
     st.caption("Compare it with PCA, tSNE and UMAP, with scores, on *Embeddings*.")

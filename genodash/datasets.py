@@ -274,9 +274,9 @@ def metagenomic_reads(
         start = rng.integers(0, len(genomes[s]) - read_length)
         read = genomes[s][start : start + read_length]
         reads.append(reverse_complement(read) if rng.random() < 0.5 else read)
-    described = ", ".join(
-        f"{name} (GC {gc:.0%})" for name, gc in zip(names, _SOURCE_GC, strict=False)
-    )
+    # the Markov chains drift from their target GC: state what each genome really has
+    measured = [(genome.count("G") + genome.count("C")) / len(genome) for genome in genomes]
+    described = ", ".join(f"{name} (GC {gc:.0%})" for name, gc in zip(names, measured, strict=True))
     return SequenceSet(
         ids=tuple(f"read{i + 1}" for i in range(n)),
         sequences=tuple(reads),
@@ -473,9 +473,9 @@ def pbmc68k() -> MatrixSet:
         name="PBMC 68k (reduced)",
         format="example",
         notes=(
-            "scanpy's pbmc68k_reduced: X is already log-normalized and scaled (values "
-            "from −2 to 28), so count-based steps are skipped; .raw holds log-normalized "
-            "values",
+            "scanpy's pbmc68k_reduced: the values are already log-normalized and scaled "
+            "(from −2 to 28), so the steps that need raw counts are skipped; scanpy's file "
+            "also keeps the log-normalized values before scaling (its .raw)",
         ),
         value_type="signed",
         label_column="bulk_labels",
@@ -641,9 +641,10 @@ def simulated_cite_seq(
         format="example",
         notes=(
             f"generated: negative-binomial RNA counts of {n_genes:,} genes with 5 programs "
-            f"and {len(CITE_PROTEINS)} protein counts (markers ×{protein_signal:g}) in "
-            "obsm['protein']; CD4 and CD8 T cells share their RNA, naive and memory B cells "
-            "their proteins",
+            f"and {len(CITE_PROTEINS)} surface-protein counts (markers ×{protein_signal:g}) "
+            "of the same cells, kept beside the RNA (in the .h5ad download: "
+            "obsm['protein']); CD4 and CD8 T cells share their RNA, naive and memory B "
+            "cells their proteins",
         ),
         value_type="counts",
         label_column="cell_type",
@@ -718,7 +719,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             "metagenomic-reads",
-            "Which genome is this read from?",
+            "Metagenomic reads: which genome is this read from?",
             "sequences",
             "Short reads of varying length drawn from several synthetic genomes that differ in "
             "GC content and dinucleotide preferences, from both strands — a toy version of "

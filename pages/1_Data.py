@@ -184,7 +184,11 @@ def sequence_summary(dataset: SequenceSet) -> None:
     cols = st.columns(5)
     cols[0].metric("Sequences", f"{dataset.n:,}")
     cols[1].metric("Classes", len(dataset.classes) or "unlabelled")
-    cols[2].metric("Length range", f"{summary['min_length']}–{summary['max_length']} bp")
+    shortest, longest = summary["min_length"], summary["max_length"]
+    if shortest == longest:
+        cols[2].metric("Length", f"{shortest:,} bp", help="Every sequence has this length")
+    else:
+        cols[2].metric("Length range", f"{shortest:,}–{longest:,} bp")
     cols[3].metric("Mean length", f"{summary['mean_length']:.1f} bp")
     cols[4].metric("Ambiguous bases → N", f"{summary['n_ambiguous_bases']:,}")
     loader_notes(dataset.notes)
@@ -227,7 +231,11 @@ def sequence_summary(dataset: SequenceSet) -> None:
         if dataset.labels is not None:
             preview["label"] = dataset.labels[:200]
         st.dataframe(preview, hide_index=True, width="stretch")
-        st.caption(f"First {min(200, dataset.n)} of {dataset.n:,} sequences.")
+        st.caption(
+            f"All {dataset.n:,} sequences."
+            if dataset.n <= 200
+            else f"The first 200 of {dataset.n:,} sequences."
+        )
     downloads(
         [
             (
@@ -325,7 +333,10 @@ def metadata_view(dataset: MatrixSet) -> None:
     else:
         counts = values.astype(str).value_counts().sort_index()
         chart(
-            plotting.category_counts_figure(counts.to_dict(), title=f"Cells per {column}"), "meta"
+            plotting.category_counts_figure(
+                counts.to_dict(), title=f"Cells per {column}", x=column
+            ),
+            "meta",
         )
     roles = [
         f"labels: `{dataset.label_column}`" if dataset.label_column else None,

@@ -82,6 +82,7 @@ def split_table(prepared: object) -> pd.DataFrame:
     sizes = prepared.split_sizes()
     table = pd.DataFrame(sizes)
     table.loc["all classes"] = table.sum()
+    table.index.name = "class"
     return table.rename(columns={"train": "training", "val": "validation", "test": "test"})
 
 
@@ -156,7 +157,14 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             ui.show_error(error, context="This data cannot be used for training yet")
             prepared = None
         if prepared is not None:
-            st.dataframe(split_table(prepared), width="stretch")
+            st.dataframe(
+                split_table(prepared),
+                width="stretch",
+                column_config={
+                    name: st.column_config.NumberColumn(format="localized")
+                    for name in ("training", "validation", "test")
+                },
+            )
             st.subheader("2 · Model")
             name, settings = model_choice(prepared)
             st.subheader("3 · Training")

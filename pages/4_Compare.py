@@ -54,12 +54,7 @@ def settings() -> tuple[list[str], TrainConfig, str, int]:
 
 def show_comparison(saved: list) -> None:
     table = leaderboard_table([item.run for item in saved])
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config=ui.score_columns(),
-    )
+    ui.runs_dataframe(table)
     st.download_button(
         "Download leaderboard (CSV)",
         table.to_csv(index=False),

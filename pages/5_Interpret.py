@@ -81,21 +81,30 @@ def target_choice(run: object) -> int:
         else len(classes) - 1
     )
     name = st.selectbox(
-        "Explain the score of class", classes, index=default, key="interpret-target"
+        "Explain the score of class",
+        classes,
+        key=ui.setting("interpret-target", classes[default], classes),
     )
     return classes.index(name)
 
 
-def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray, target: int) -> None:
+def sequence_choice(dataset: SequenceSet, index: np.ndarray, *, key: str) -> int:
+    """A picker of one of the sequences at ``index``, each shown with its class."""
     ids = [dataset.ids[i] for i in index]
-    chosen = st.selectbox(
+    return st.selectbox(
         "Sequence",
         range(len(index)),
-        key="interpret-seq",
+        key=key,
         format_func=lambda k: (
             f"{ids[k]}" + (f" · {dataset.labels[index[k]]}" if dataset.labels else "")
         ),
     )
+
+
+def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
+    target = target_choice(run)
+    ids = [dataset.ids[i] for i in index]
+    chosen = sequence_choice(dataset, index, key="interpret-seq")
     row = int(index[chosen])
     one = dataset.subset([row])
     codes = encode_for_run(run, one)
@@ -163,7 +172,8 @@ def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray, target: i
     )
 
 
-def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray, target: int) -> None:
+def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
+    target = target_choice(run)
     method = st.radio(
         "Method",
         ["saliency", "ism"],
@@ -188,7 +198,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray, targe
     st.plotly_chart(
         plots.importance_profile_figure(
             groups,
-            title="Where the model looks: mean |importance| along the sequence",
+            title="Where the model looks: mean |importance| along the sequence, by true class",
             y="mean |importance|",
         ),
         key="interpret-profile",
@@ -244,13 +254,20 @@ def filters(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
                 )
     if bank is None:
         st.caption("Install pyjaspar to name filters after known motifs.")
+    else:
+        st.caption(
+            f"Each filter's closest motif among the {len(bank.motifs):,} JASPAR CORE motifs of "
+            "every taxon, by the mean correlation of aligned columns (r, 1 = identical): a "
+            "lead to follow, not a test of significance. Filters are numbered from 1."
+        )
 
 
 def _filter_logo(motif: interpret.FilterMotif) -> bytes:
     return figure_bytes(
         logo_figure(
             motif.frequencies,
-            title=f"filter {motif.index} · {motif.information:.1f} bits · {motif.n_sites:,} sites",
+            title=f"filter {motif.index + 1} · {motif.information:.1f} bits · "
+            f"{motif.n_sites:,} sites",
         )
     )
 
@@ -266,10 +283,7 @@ def attention(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
     if run.model_name != "transformer":
         st.info("Attention maps exist for the Transformer only.", icon=":material/info:")
         return
-    ids = [dataset.ids[i] for i in index]
-    chosen = st.selectbox(
-        "Sequence", range(len(index)), key="interpret-att-seq", format_func=lambda k: ids[k]
-    )
+    chosen = sequence_choice(dataset, index, key="interpret-att-seq")
     view = interpret.sequence_attention(run, dataset.subset([int(index[chosen])]))
     maps = view.maps
     left, right = st.columns(2)
@@ -309,7 +323,6 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
         if run is not None:
             index, described = sequences_to_explain(run, dataset)
             st.caption(f"Explaining {len(index):,} sequences: {described}.")
-            target = target_choice(run)
             views = {
                 "One sequence": one_sequence,
                 "Across sequences": across_sequences,
@@ -324,7 +337,4 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
                 )
                 or "One sequence"
             )
-            if view in ("One sequence", "Across sequences"):
-                views[view](run, dataset, index, target)
-            else:
-                views[view](run, dataset, index)
+            views[view](run, dataset, index)

@@ -18,7 +18,7 @@ from genodash.train.runs import (
     rename_run,
     runs_table,
 )
-from genodash.train.sequence import predict_sequences
+from genodash.train.sequence import encoding_notes, predict_sequences
 
 ABOUT = """
 Every model you train is saved as a **run**: its settings, scores, learning curves, the
@@ -50,6 +50,12 @@ def predict_section(run: object, key: str) -> None:
         f"Predicted {len(table):,} sequences from {ui.escape_markdown(upload.name)}.",
         icon=":material/check_circle:",
     )
+    notes = [*sequences.notes, *encoding_notes(run, sequences)]
+    if notes:
+        st.info(
+            "**What was done to the sequences**\n\n" + ui.notes_markdown(notes),
+            icon=":material/fact_check:",
+        )
     counts = table["predicted"].value_counts().to_dict()
     st.caption(
         "Predicted classes: "
@@ -58,7 +64,22 @@ def predict_section(run: object, key: str) -> None:
     if "label" in table:
         agreement = (table["predicted"] == table["label"]).mean()
         st.caption(f"Agreement with the file's labels: {agreement:.1%}")
-    st.dataframe(table.head(500), hide_index=True, width="stretch")
+    st.dataframe(
+        table.head(500),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "seq_id": "Sequence ID",
+            "predicted": "Predicted class",
+            "label": "Class in the file",
+            **{
+                f"p_{name}": st.column_config.NumberColumn(
+                    f"P({name})", format="%.3f", help=f"The model's probability of class {name}"
+                )
+                for name in run.config["classes"]
+            },
+        },
+    )
     st.download_button(
         "Download predictions (CSV)",
         table.to_csv(index=False),
@@ -79,19 +100,18 @@ def current_labels() -> pd.Series | None:
     return labels
 
 
-def rename_section(listing: object, key: str) -> None:
-    with st.popover("Rename", icon=":material/edit:"):
-        title = st.text_input(
-            "Name", value=listing.title, max_chars=MAX_TITLE_LENGTH, key=f"rename-text-{key}"
-        )
-        if st.button("Save the name", type="primary", key=f"rename-{key}"):
-            try:
-                rename_run(listing.path, title)
-            except GenodashError as error:
-                ui.show_error(error)
-                return
-            st.session_state.pop("runs-loaded", None)
-            st.rerun()
+@st.dialog("Rename the run")
+def rename_dialog(listing: object, key: str) -> None:
+    title = st.text_input(
+        "Name", value=listing.title, max_chars=MAX_TITLE_LENGTH, key=f"rename-text-{key}"
+    )
+    if st.button("Save the name", type="primary", key=f"rename-{key}"):
+        try:
+            rename_run(listing.path, title)
+        except GenodashError as error:
+            ui.show_error(error)
+            return
+        st.rerun()
 
 
 def delete_section(path: object, key: str) -> None:
@@ -115,18 +135,22 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
         st.page_link("pages/3_Train.py", label="Train a model", icon=":material/model_training:")
     else:
         table = runs_table(runs)
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config=ui.score_columns(),
-        )
+        ui.runs_dataframe(table)
         titles = {r.name: r.title for r in runs}
-        name = st.selectbox("Run", list(titles), format_func=titles.get, key="runs-selected")
+        names = list(titles)
+        name = st.selectbox(
+            "Run",
+            names,
+            format_func=titles.get,
+            key=ui.setting("runs-selected", names[0], names),
+        )
         listing = next(r for r in runs if r.name == name)
         try:
             run = ui.session_cached(
-                "runs-loaded", None, lambda: load_run(listing.path), key=str(listing.path)
+                "runs-loaded",
+                None,
+                lambda: load_run(listing.path),
+                key=(str(listing.path), listing.title),
             )
         except GenodashError as error:
             ui.show_error(error, context="This run cannot be loaded")
@@ -134,8 +158,8 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
         if run is not None:
             st.subheader(ui.escape_markdown(listing.title))
             left, right = st.columns([1, 1], width=340)
-            with left:
-                rename_section(listing, name)
+            if left.button("Rename", icon=":material/edit:", key=f"rename-open-{name}"):
+                rename_dialog(listing, name)
             with right:
                 delete_section(listing.path, name)
         if run is not None and run.kind == "sequence":

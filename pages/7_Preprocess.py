@@ -98,7 +98,13 @@ def settings_widgets(dataset: MatrixSet) -> PreprocessConfig:
         if (reason := why_step_cannot_run(step, dataset.value_type))
     }
     spec = type("Fields", (), {"fields": staticmethod(lambda: fields)})
-    values = ui.config_widgets(spec, key="prep", exclude=("target_sum",), unavailable=unavailable)
+    values = ui.config_widgets(
+        spec,
+        key="prep",
+        exclude=("target_sum",),
+        unavailable=unavailable,
+        depends_on={"n_top_genes": "hvg", "scale_max_value": "scale"},
+    )
     if values["normalize"]:
         values["target_sum"] = normalization_target(dataset)
     try:
@@ -182,8 +188,8 @@ def result_section(dataset: MatrixSet, processed: object, chosen: bool) -> None:
         charts.append(("prep-qc-kept", qc_figure(shown_qc(processed.qc))))
     if processed.gene_stats is not None:
         charts.append(("prep-hvg-figure", hvg_figure(processed.gene_stats)))
-    for column, (key, figure) in zip(st.columns(2), charts, strict=False):
-        column.plotly_chart(figure, key=key)
+    for key, figure in charts:  # full width: three QC panels do not fit in half a page
+        st.plotly_chart(figure, key=key)
     if processed.notes:
         st.markdown(ui.notes_markdown(processed.notes))
     st.download_button(

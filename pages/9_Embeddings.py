@@ -28,9 +28,10 @@ from genodash.expression.embed import (
 )
 from genodash.expression.export import embedding_table, figure_bytes, h5ad_bytes
 from genodash.expression.preprocess import ProcessedMatrix
-from genodash.expression.scores import embedding_scores
+from genodash.expression.scores import embedding_scores, scored_on
 from genodash.models import MODELS
 from genodash.plotting.expression import embedding_figure, embedding_grid, selection_indices
+from genodash.settings import option_title
 from genodash.train.expression import cells_latent
 from genodash.train.runs import list_runs, load_run
 
@@ -176,6 +177,7 @@ def method_settings(prefix: str, method: str, unit: str = "cells") -> EmbeddingC
         layout = columns[4].selectbox(
             "Layout",
             UMAP_LAYOUTS,
+            format_func=option_title,
             key=ui.setting(f"{prefix}-layout", "auto", list(UMAP_LAYOUTS)),
             help=EMBEDDING_FIELDS["umap_layout"].metadata["help"],
         )
@@ -306,7 +308,7 @@ def score_metrics(scores: dict, unit: str = "cells") -> None:
         text = f"{value:.3f}" if np.isfinite(value) else UNDEFINED
         column.metric(SCORE_LABELS[key], text, help=helps[key])
     st.caption(
-        f"Scores on {scores['n_scored']:,} {unit} (a random subsample for large data)"
+        f"{scored_on(scores, unit)}"
         f"{'; — = undefined here (see each score’s help)' if _any_undefined(scores) else ''}."
     )
 
@@ -522,7 +524,7 @@ def compare_view(dataset: MatrixSet, processed: ProcessedMatrix) -> None:
     shown = _blank_undefined(table)
     st.dataframe(shown, hide_index=True, width="stretch", column_config=score_columns(shown))
     st.caption(
-        f"Scores on {computed[0][2]['n_scored']:,} cells, k = {computed[0][2]['k']} neighbours"
+        f"{scored_on(computed[0][2])}, k = {computed[0][2]['k']} neighbours"
         f"{'; — = undefined here (see each score’s help)' if table.isna().any().any() else ''}."
     )
     st.download_button(

@@ -66,7 +66,7 @@ def test_example_controls_change_the_data():
     at.button[0].click().run()
     metrics = summary_metrics(at)
     assert metrics["Sequences"] == "300"
-    assert metrics["Length range"] == "80–80 bp"
+    assert metrics["Length"] == "80 bp"  # one length for all: no "80–80"
 
 
 def test_bad_example_control_is_a_message():

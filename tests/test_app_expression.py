@@ -204,7 +204,7 @@ def test_sequence_embedding_speaks_of_sequences_not_cells():
     assert not at.exception
     n = at.session_state["dataset"].n
     captions = [c.value for c in at.caption]
-    assert any(f"Scores on {n:,} sequences" in c for c in captions)
+    assert any(f"Scores on all {n:,} sequences" in c for c in captions)
     assert any(c.startswith("Computed in") for c in captions)
     assert not any("cell" in c for c in captions)
     helps = {m.label: m.proto.help for m in at.metric}

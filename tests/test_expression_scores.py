@@ -110,13 +110,16 @@ def test_embedding_scores_keys_and_subsample() -> None:
         "silhouette",
         "batch_mixing",
         "n_scored",
+        "n_total",
         "k",
         "k_batch",
     }
-    assert scores["n_scored"] == 120 and scores["knn_accuracy"] == 1.0
+    assert scores["n_scored"] == 120 and scores["n_total"] == 300
+    assert scores["knn_accuracy"] == 1.0
     assert scores["trustworthiness"] == pytest.approx(1.0)
     plain = embedding_scores(X, coords)
-    assert set(plain) == {"trustworthiness", "n_scored", "k"} and plain["n_scored"] == 300
+    assert set(plain) == {"trustworthiness", "n_scored", "n_total", "k"}
+    assert plain["n_scored"] == 300
     with pytest.raises(ConfigError, match="cells"):
         embedding_scores(X[:10], coords)
 
@@ -238,3 +241,12 @@ def test_embedding_scores_errors_name_what_was_embedded() -> None:
         embedding_scores(coords[:3], coords[:3], unit="sequences")
     with pytest.raises(ConfigError, match="4 sequences but the embedding 3"):
         embedding_scores(coords, coords[:3], unit="sequences")
+
+
+def test_scores_say_whether_every_row_was_scored():
+    from genodash.expression.scores import scored_on
+
+    assert scored_on({"n_scored": 1975, "n_total": 1975}) == "Scores on all 1,975 cells"
+    assert scored_on({"n_scored": 3000, "n_total": 100_000}, "sequences") == (
+        "Scores on a random 3,000 of the 100,000 sequences"
+    )

@@ -120,10 +120,13 @@ def test_layer_table_names_each_layer_once_in_words():
     rows = layer_table(model, random_one_hot(1, 40))
     names = [r.name for r in rows]
     assert len(names) == len(set(names))  # the pool that also shrinks the mask: one row
-    assert [(r.title, r.part) for r in rows[:3]] == [
+    assert [(r.title, r.part) for r in rows[:4]] == [
         ("Convolution", "convolution block 1"),
+        ("ReLU activation", "convolution block 1"),
         ("Max-pooling", "convolution block 1"),
         ("Dropout", "convolution block 1"),
     ]
+    pooled = next(r for r in rows if r.title.startswith("Global max-pooling"))
+    assert pooled.output_shape == "8"  # how 8 × positions become the dense layer's input
     assert "Identity" not in {r.title for r in rows}  # a layer that does nothing is left out
     assert rows[-1] == rows[-1].__class__("head.3", "Dense", "classifier head", "2", 16 * 2 + 2)

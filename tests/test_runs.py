@@ -85,7 +85,9 @@ def test_tables_speak_in_words(saved):
     assert list(settings.columns) == ["Part", "Setting", "Value"]
     shown = dict(zip(settings["Setting"], settings["Value"], strict=False))
     assert shown["Filters per layer"] == "16" and shown["Batch size"] == "64"
-    assert shown["Alignment"] == "left" and shown["Classes"] == "background, motif"
+    assert shown["Alignment"] == "keep the 5′ start" and shown["Classes"] == "background, motif"
+    assert shown["Mixed precision (CUDA only)"] == "not used (trained on the CPU)"
+    assert shown["Network"] == "CNN (convolutional network)"
     assert not any("_" in setting for setting in settings["Setting"])
 
 

@@ -85,3 +85,40 @@ def test_matrix_figures(data_dir, log_x):
         plotting.distribution_figure(qc.totals, title="t", x="x", log_x=log_x), go.Figure
     )
     assert list(plotting.top_genes_figure(qc).data[0].y)[-1] == qc.top_genes[0]
+
+
+def test_whole_numbers_get_whole_number_bins_and_real_values_on_log_axes():
+    import numpy as np
+
+    same_length = plotting.length_histogram_figure(
+        sequence_profile(_set(["ACGTACGTA", "GGCCGGCCA", "TTTTAAAAC"], ["x", "y", "x"]))
+    )
+    bins = same_length.data[0].xbins
+    assert (bins.start, bins.end, bins.size) == (8.5, 9.5, 1)  # one bar at 9 bp, not 8.6–9.4
+    assert same_length.layout.barmode == "stack"
+    genes = plotting.distribution_figure(
+        np.array([763.0, 764.0, 765.0, 765.0]), title="t", x="genes"
+    )
+    assert genes.data[0].xbins.size == 1
+    counts = plotting.distribution_figure(
+        np.array([120.0, 400.0, 980.0, 2500.0]), title="t", x="counts", log_x=True
+    )
+    assert "1,000" in counts.layout.xaxis.ticktext and "500" in counts.layout.xaxis.ticktext
+    assert counts.layout.xaxis.title.text == "counts"  # not "log10 counts"
+    median = counts.layout.annotations[0]
+    assert median.text == "median 690" and median.xanchor in ("left", "right")
+
+
+def test_learning_curves_count_whole_epochs():
+    history = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1 / e} for e in (1, 2, 3)]
+    figure = (
+        plotting.training_curves_figure({"CNN": history})
+        if hasattr(plotting, "training_curves_figure")
+        else __import__("genodash.plotting.training", fromlist=["x"]).training_curves_figure(
+            {"CNN": history}
+        )
+    )
+    assert figure.layout.xaxis.dtick == 1 and figure.layout.xaxis.tickformat == "d"
+    legend = figure.layout.legend
+    assert legend.y < 0  # below the panels, where it cannot cover their titles
+    assert [trace.name for trace in figure.data][:2] == ["CNN · training", "CNN · validation"]

@@ -252,9 +252,18 @@ def steps_table(processed: ProcessedMatrix) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_VALUE_TITLES = {
+    "seurat": "Seurat's normalized dispersion",
+    "median": "median of the cells' totals",
+    "fixed": "a fixed number",
+}
+
+
 def _setting_text(value: Any) -> str:
     if value is None:
         return "none"
+    if isinstance(value, str):
+        return _VALUE_TITLES.get(value, value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -538,7 +547,7 @@ class _Work:
     def highly_variable_genes(self, enabled: bool, n_top_genes: int) -> None:
         step = "highly_variable_genes"
         n_genes = int(self.adata.n_vars)
-        params = {"n_top_genes": min(n_top_genes, n_genes), "flavor": "seurat"}
+        params = {"n_top_genes": n_top_genes, "flavor": "seurat"}
         if self.skipped(step, params):
             return
         if not enabled:

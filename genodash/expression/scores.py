@@ -173,7 +173,7 @@ def embedding_scores(
     -------
     dict
         ``trustworthiness``, ``knn_accuracy`` and ``silhouette`` (with labels),
-        ``batch_mixing`` (with batches), ``n_scored`` and the ``k`` values used.
+        ``batch_mixing`` (with batches), ``n_scored`` (of ``n_total``) and the ``k`` used.
     """
     coords = np.asarray(coords)
     n = coords.shape[0]
@@ -187,6 +187,7 @@ def embedding_scores(
     scores: dict[str, Any] = {
         "trustworthiness": trustworthiness(X_high[chosen], sub, k=k),
         "n_scored": len(chosen),
+        "n_total": n,
         "k": k,
     }
     if labels is not None:
@@ -200,3 +201,11 @@ def embedding_scores(
         )
         scores["k_batch"] = k_batch
     return scores
+
+
+def scored_on(scores: dict[str, Any], unit: str = "cells") -> str:
+    """Which rows the scores were computed on, in words: all of them, or a random subsample."""
+    n_scored, n_total = scores["n_scored"], scores.get("n_total", scores["n_scored"])
+    if n_scored >= n_total:
+        return f"Scores on all {n_total:,} {unit}"
+    return f"Scores on a random {n_scored:,} of the {n_total:,} {unit}"

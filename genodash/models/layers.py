@@ -58,6 +58,13 @@ def masked_max(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.where(mask.any(dim=1, keepdim=True), pooled, torch.zeros_like(pooled))
 
 
+class GlobalMaxPool(nn.Module):
+    """:func:`masked_max` as a layer, so that layer tables list it: ``(N, C, L)`` → ``(N, C)``."""
+
+    def forward(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return masked_max(values, mask)
+
+
 def pool_mask(mask: torch.Tensor, pool: nn.Module) -> torch.Tensor:
     """Apply a max-pool (or identity) to a mask ``(N, L)``: a pooled position is valid if any
     position in its window is."""

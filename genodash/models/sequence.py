@@ -14,9 +14,9 @@ from torch import nn
 
 from genodash.errors import ConfigError
 from genodash.models.layers import (
+    GlobalMaxPool,
     SameConv1d,
     SeededDropout,
-    masked_max,
     pool_mask,
     sinusoidal_positions,
     valid_mask,
@@ -77,6 +77,7 @@ class CNN(SequenceClassifier):
                             config.filters,
                             config.kernel_width if i == 0 else 5,
                         ),
+                        "relu": nn.ReLU(),
                         "pool": nn.MaxPool1d(config.pool, ceil_mode=True)
                         if i < config.blocks - 1 and config.pool > 1
                         else nn.Identity(),
@@ -85,15 +86,16 @@ class CNN(SequenceClassifier):
                 )
             )
         self.blocks = nn.ModuleList(blocks)
+        self.global_pool = GlobalMaxPool()
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         mask = valid_mask(x)
         for block in self.blocks:
             # zero the padding after ReLU, so pooling sees exactly what an unpadded read gives
-            x = torch.relu(block["conv"](x)).masked_fill(~mask[:, None, :], 0.0)
+            x = block["relu"](block["conv"](x)).masked_fill(~mask[:, None, :], 0.0)
             x = block["drop"](block["pool"](x))
             mask = pool_mask(mask, block["pool"])
-        return masked_max(x, mask)  # (N, filters)
+        return self.global_pool(x, mask)  # (N, filters)
 
 
 # --- LSTM ---------------------------------------------------------------------------------
@@ -130,6 +132,7 @@ class LSTM(SequenceClassifier):
             self.frontend = nn.ModuleDict(
                 {
                     "conv": SameConv1d(4, config.conv_filters, config.conv_width),
+                    "relu": nn.ReLU(),
                     "pool": nn.MaxPool1d(pool, ceil_mode=True) if pool > 1 else nn.Identity(),
                     "drop": SeededDropout(config.dropout),
                 }
@@ -146,7 +149,7 @@ class LSTM(SequenceClassifier):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         mask = valid_mask(x)
         if self.frontend is not None:
-            x = torch.relu(self.frontend["conv"](x)).masked_fill(~mask[:, None, :], 0.0)
+            x = self.frontend["relu"](self.frontend["conv"](x)).masked_fill(~mask[:, None, :], 0.0)
             x = self.frontend["drop"](self.frontend["pool"](x))  # (N, filters, L / pool)
             mask = pool_mask(mask, self.frontend["pool"])
         lengths = mask.sum(dim=1).clamp(min=1).cpu()

@@ -12,6 +12,7 @@ _KIND_TITLES = {
     "SameConv1d": "Convolution",
     "Conv1d": "Convolution",
     "MaxPool1d": "Max-pooling",
+    "GlobalMaxPool": "Global max-pooling over the sequence",
     "SeededDropout": "Dropout",
     "Dropout": "Dropout",
     "Linear": "Dense",

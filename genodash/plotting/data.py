@@ -32,20 +32,29 @@ def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:
 
 
 def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
-    """Overlaid histograms of sequence length, one per class."""
+    """Histograms of sequence length, one per class, stacked, in whole-base bins."""
     fig = go.Figure()
+    bins = whole_number_bins(profile.lengths)
     for i, label in enumerate(profile.composition):
         fig.add_trace(
             go.Histogram(
                 x=profile.lengths[profile.labels == label],
                 name=str(label),
-                opacity=0.65,
                 marker_color=class_color(i),
-                nbinsx=min(60, int(np.ptp(profile.lengths)) + 1),
+                xbins=bins,
             )
         )
-    fig.update_layout(barmode="overlay")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat=",d")
     return style(fig, title="Sequence length", x="length (bp)", y="sequences")
+
+
+def whole_number_bins(values: np.ndarray, *, most: int = 60) -> dict[str, float]:
+    """Histogram bins for whole numbers: each bin holds whole values only, at most ``most``
+    bins, so the axis never shows half a base or half a gene."""
+    low, high = float(np.min(values)), float(np.max(values))
+    size = max(1, int(np.ceil((high - low + 1) / most)))
+    return {"start": low - 0.5, "end": high + 0.5, "size": size}
 
 
 def gc_content_figure(profile: SequenceProfile) -> go.Figure:
@@ -71,7 +80,7 @@ def base_composition_figure(profile: SequenceProfile) -> go.Figure:
         rows=len(classes),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.06,
+        vertical_spacing=0.1,
         subplot_titles=[str(c) for c in classes],
     )
     for row, label in enumerate(classes, start=1):
@@ -119,17 +128,47 @@ def motif_position_figure(
 def distribution_figure(
     values: np.ndarray, *, title: str, x: str, log_x: bool = False
 ) -> go.Figure:
-    """A histogram of one number per cell, with its median marked."""
-    shown = np.log10(np.clip(values, 1, None)) if log_x else values
-    fig = go.Figure(go.Histogram(x=shown, nbinsx=60, marker_color=CLASS_COLORS[0]))
+    """A histogram of one number per cell, with its median marked.
+
+    With ``log_x`` the bins are even on a log scale and the axis reads in the values
+    themselves (100, 200, 500, 1,000…); whole numbers get whole-number bins.
+    """
+    values = np.asarray(values, dtype=np.float64)
     median = float(np.median(values))
+    if log_x:
+        shown = np.log10(np.clip(values, 1, None))
+        histogram = go.Histogram(x=shown, nbinsx=60, marker_color=CLASS_COLORS[0])
+    elif values.size and np.array_equal(values, np.round(values)):
+        histogram = go.Histogram(
+            x=values, xbins=whole_number_bins(values), marker_color=CLASS_COLORS[0]
+        )
+    else:
+        histogram = go.Histogram(x=values, nbinsx=60, marker_color=CLASS_COLORS[0])
+    fig = go.Figure(histogram)
+    at = np.log10(max(median, 1)) if log_x else median
+    low, high = (float(np.min(histogram.x)), float(np.max(histogram.x))) if values.size else (0, 1)
     fig.add_vline(
-        x=np.log10(max(median, 1)) if log_x else median,
+        x=at,
         line_dash="dash",
         line_color="#444",
         annotation_text=f"median {median:,.4g}",
+        # the label on the side with room, so it is not cut at the edge
+        annotation_position="top left" if at > (low + high) / 2 else "top right",
     )
-    return style(fig, title=title, x=f"log10 {x}" if log_x else x, y="cells")
+    if log_x:
+        _log_ticks(fig, low, high)
+    return style(fig, title=title, x=x, y="cells")
+
+
+def _log_ticks(fig: go.Figure, low: float, high: float) -> None:
+    """Ticks at 1, 2 and 5 × 10ᵏ on a log10 axis, labelled with the values themselves."""
+    ticks = [
+        np.log10(step * 10.0**power)
+        for power in range(int(np.floor(low)), int(np.ceil(high)) + 1)
+        for step in (1, 2, 5)
+        if low - 0.05 <= np.log10(step * 10.0**power) <= high + 0.05
+    ]
+    fig.update_xaxes(tickvals=ticks, ticktext=[f"{10**t:,.0f}" for t in ticks])
 
 
 def top_genes_figure(qc: MatrixQC) -> go.Figure:
@@ -143,7 +182,9 @@ def top_genes_figure(qc: MatrixQC) -> go.Figure:
             hovertemplate="%{y}: %{x:.2%}<extra></extra>",
         )
     )
-    fig.update_xaxes(tickformat=".1%")
+    largest = float(np.max(qc.top_shares)) if len(qc.top_shares) else 1.0
+    decimals = 1 if largest >= 0.05 else 2 if largest >= 0.005 else 3
+    fig.update_xaxes(tickformat=f".{decimals}%")
     return style(
         fig,
         title=f"Top {len(qc.top_genes)} genes by share of all values",
@@ -152,6 +193,6 @@ def top_genes_figure(qc: MatrixQC) -> go.Figure:
     )
 
 
-def category_counts_figure(counts: Mapping[str, int], *, title: str) -> go.Figure:
-    """Bar chart of the number of cells per value of a metadata column."""
-    return style(class_balance_figure(counts), title=title, x="value", y="cells")
+def category_counts_figure(counts: Mapping[str, int], *, title: str, x: str = "value") -> go.Figure:
+    """Bar chart of the number of cells per value of a metadata column (named ``x``)."""
+    return style(class_balance_figure(counts), title=title, x=x, y="cells")

@@ -27,7 +27,8 @@ def _shade_motif(
         x0=start + 0.5,
         x1=start + width + 0.5,
         annotation_text="planted motif",
-        annotation_position="top left",
+        # above the plot: inside it the label would cover bars or heatmap cells
+        annotation_position="outside top left",
         **look,
     )
 
@@ -62,7 +63,7 @@ def importance_figure(
         )
     _shade_motif(fig, motif_start, motif_width)
     fig.update_layout(barmode="overlay", bargap=0.05)
-    fig.update_yaxes(tickformat=".1e")
+    fig.update_yaxes(tickformat=".2~g")
     if length <= 80:
         fig.update_xaxes(
             tickmode="array",

@@ -51,7 +51,9 @@ def training_curves_figure(
                     row=1,
                     col=col,
                 )
-    fig.update_xaxes(title_text="epoch")
+    longest = max((len(rows) for rows in histories.values()), default=0)
+    # whole epochs only: a short run would otherwise get ticks at 1.5, 2.5…
+    fig.update_xaxes(title_text="epoch", tickformat="d", dtick=1 if longest <= 12 else None)
     if has_metric:
         fig.update_yaxes(tickformat=".0%", row=1, col=2)
     style(fig, title="Learning curves (dotted: training, solid: validation)", height=420)

@@ -406,20 +406,23 @@ def settings_table(run: Run) -> pd.DataFrame:
         Model settings (labelled as on the training page), training settings, and for
         sequence models the encoding, the split and the classes.
     """
+    from genodash.device import DEVICE_TITLES
     from genodash.models import MODELS
     from genodash.train.loop import TRAIN_SETTING_TITLES
 
     spec = MODELS[run.model_name]
     labels = {field.name: field.metadata.get("label", field.name) for field in spec.fields()}
-    rows = [("Model", "Architecture", spec.title)]
+    rows = [("Model", "Network", spec.title)]
     rows += [
         ("Model", labels.get(key, key.replace("_", " ")), _shown(value))
         for key, value in run.config.get("model_config", {}).items()
     ]
-    rows += [
-        ("Training", TRAIN_SETTING_TITLES.get(key, key.replace("_", " ")), _shown(value))
-        for key, value in run.config.get("train_config", {}).items()
-    ]
+    device = run.metrics.get("device", "")
+    for key, value in run.config.get("train_config", {}).items():
+        shown = _shown(value)
+        if key == "mixed_precision" and value and not str(device).startswith("cuda"):
+            shown = f"not used (trained on {DEVICE_TITLES.get(device, device)})"
+        rows.append(("Training", TRAIN_SETTING_TITLES.get(key, key.replace("_", " ")), shown))
     for part, key, titles in (
         ("Encoding", "encoding", _ENCODING_TITLES),
         ("Split", "split", _SPLIT_TITLES),
@@ -434,13 +437,15 @@ def settings_table(run: Run) -> pd.DataFrame:
 
 
 def _shown(value: Any) -> str:
+    from genodash.settings import option_title
+
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
         return "—"
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return option_title(value)
 
 
 LEADERBOARD_COLUMNS = {

@@ -315,6 +315,38 @@ def encode_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
     return encode_codes(sequences.sequences, int(encoding["length"]), align=encoding["align"])
 
 
+def encoding_notes(run: Run, sequences: SequenceSet) -> list[str]:
+    """What encoding ``sequences`` as ``run``'s training data was does to them, in words.
+
+    Parameters
+    ----------
+    run
+        A sequence run (its encoding: length and alignment).
+    sequences
+        New sequences to predict or explain.
+
+    Returns
+    -------
+    One note each for sequences trimmed and padded to the run's length; none when every
+    sequence has that length.
+    """
+    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
+    lengths = sequences.lengths
+    kept = {"left": "5′ start", "right": "3′ end", "center": "middle"}[align]
+    notes = []
+    if (longer := int((lengths > length).sum())) > 0:
+        notes.append(
+            f"{longer:,} sequences longer than the model's {length:,} bp were trimmed to it "
+            f"(the {kept} kept)"
+        )
+    if (shorter := int((lengths < length).sum())) > 0:
+        notes.append(
+            f"{shorter:,} sequences shorter than {length:,} bp were padded with empty positions, "
+            "which the model ignores"
+        )
+    return notes
+
+
 def one_hot_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
     """One-hot ``float32 (N, 4, L)`` of new sequences, encoded as ``run``'s training data."""
     return one_hot(encode_for_run(run, sequences))
