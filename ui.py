@@ -744,10 +744,32 @@ def settings_view(run: Any) -> None:
     st.dataframe(settings_table(run), hide_index=True, width="stretch")
 
 
-def focus_run(setting_key: str, name: str) -> None:
-    """Make the run ``name`` the one a run selector (``setting_key``) shows next."""
-    st.session_state[setting_key] = name
-    st.session_state.setdefault("_kept_widgets", {})[setting_key] = name
+def focus_run(selector_key: str, name: str) -> None:
+    """Make the run ``name`` the one :func:`run_selector` (``selector_key``) shows next."""
+    st.session_state[selector_key] = name
+
+
+def run_selector(label: str, runs: Sequence[Any], *, key: str, describe: Any = None) -> Any:
+    """A picker of one run by its title; returns the chosen listing.
+
+    The choice is kept under ``key`` across pages. The widget is keyed by the titles too, so
+    a renamed run shows its new name (a widget keeps the labels it was first drawn with).
+    """
+    import hashlib
+
+    titles = {run.name: describe(run) if describe else run.title for run in runs}
+    names = list(titles)
+    chosen = st.session_state.get(key)
+    digest = hashlib.sha256("\n".join(titles.values()).encode()).hexdigest()[:10]
+    name = st.selectbox(
+        label,
+        names,
+        index=names.index(chosen) if chosen in names else 0,
+        format_func=titles.get,
+        key=f"{key}-{digest}",
+    )
+    st.session_state[key] = name
+    return next(run for run in runs if run.name == name)
 
 
 def per_class_table(test: dict[str, Any]) -> Any:

@@ -46,18 +46,15 @@ def choose_run() -> object | None:
         st.info("No trained sequence models yet. Train one first.", icon=":material/info:")
         st.page_link("pages/3_Train.py", label="Train a model", icon=":material/model_training:")
         return None
-    names = [r.name for r in runs]
-    labels = {
-        r.name: f"{r.title} · test accuracy {r.metrics.get('test_accuracy', float('nan')):.1%}"
-        for r in runs
-    }
-    name = st.selectbox(
+    listing = ui.run_selector(
         "Model (run)",
-        names,
-        format_func=labels.get,
-        key=ui.setting("interpret-run", names[0], names),
+        runs,
+        key="interpret-run",
+        describe=lambda r: (
+            f"{r.title} · test accuracy {r.metrics.get('test_accuracy', float('nan')):.1%}"
+        ),
     )
-    path = next(r.path for r in runs if r.name == name)
+    path = listing.path
     try:
         return ui.session_cached("interpret-loaded", None, lambda: load_run(path), key=str(path))
     except GenodashError as error:

@@ -136,15 +136,8 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
     else:
         table = runs_table(runs)
         ui.runs_dataframe(table)
-        titles = {r.name: r.title for r in runs}
-        names = list(titles)
-        name = st.selectbox(
-            "Run",
-            names,
-            format_func=titles.get,
-            key=ui.setting("runs-selected", names[0], names),
-        )
-        listing = next(r for r in runs if r.name == name)
+        listing = ui.run_selector("Run", runs, key="runs-selected")
+        name = listing.name
         try:
             run = ui.session_cached(
                 "runs-loaded",
@@ -157,10 +150,9 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
             run = None
         if run is not None:
             st.subheader(ui.escape_markdown(listing.title))
-            left, right = st.columns([1, 1], width=340)
-            if left.button("Rename", icon=":material/edit:", key=f"rename-open-{name}"):
-                rename_dialog(listing, name)
-            with right:
+            with st.container(horizontal=True):
+                if st.button("Rename", icon=":material/edit:", key=f"rename-open-{name}"):
+                    rename_dialog(listing, name)
                 delete_section(listing.path, name)
         if run is not None and run.kind == "sequence":
             st.caption(

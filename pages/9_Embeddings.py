@@ -634,14 +634,8 @@ def sequence_view(dataset: SequenceSet) -> None:
         st.info("No sequence model yet: train one first.", icon=":material/info:")
         st.page_link("pages/3_Train.py", label="Train a model", icon=":material/model_training:")
         return
-    titles = {r.name: r.title for r in runs}
-    names = list(titles)
-    name = st.selectbox(
-        "Sequence run",
-        names,
-        format_func=titles.get,
-        key=ui.setting("seqemb-run", names[0], names),
-    )
+    listing = ui.run_selector("Sequence run", runs, key="seqemb-run")
+    name = listing.name
     method = st.segmented_control(
         "Method",
         list(METHOD_NAMES),
@@ -649,7 +643,7 @@ def sequence_view(dataset: SequenceSet) -> None:
         key=ui.setting("seqemb-method", "umap", list(METHOD_NAMES)),
     )
     config = method_settings("seqemb", method or "umap", unit="sequences")
-    path = next(r.path for r in runs if r.name == name)
+    path = listing.path
     with st.spinner("Running the model over the sequences and embedding its features…"):
         embedding, scores = ui.session_memo(
             "sequence-features",
@@ -664,7 +658,7 @@ def sequence_view(dataset: SequenceSet) -> None:
         color_name="" if colors is None else "class",
         cell_ids=list(dataset.ids),
         title=f"{METHOD_NAMES[embedding.method]} of the penultimate-layer features of "
-        f"{titles[name]}",
+        f"{listing.title}",
         unit="sequences",
     )
     st.plotly_chart(figure, key="seqemb-plot")

@@ -116,11 +116,11 @@ def test_interpret_and_runs_pages_after_training():
     at.switch_page("pages/6_Runs.py").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 1
-    upload = at.file_uploader(key=f"predict-{at.selectbox(key='runs-selected').value}")
+    upload = at.file_uploader(key=f"predict-{at.session_state['runs-selected']}")
     upload.set_value([("new.fa", b">x\nACGTACGTTTTTTTTT\n>y\nGGGGCCCCAAAA\n", "text/plain")])
     at.run()
     assert any("Predicted 2 sequences" in s.value for s in at.success)
-    bad = at.file_uploader(key=f"predict-{at.selectbox(key='runs-selected').value}")
+    bad = at.file_uploader(key=f"predict-{at.session_state['runs-selected']}")
     bad.set_value([("bad.fa", b">x\nMKLV\n", "text/plain")]).run()
     assert "No predictions were made" in at.error[0].value
 

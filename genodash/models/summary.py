@@ -12,7 +12,7 @@ _KIND_TITLES = {
     "SameConv1d": "Convolution",
     "Conv1d": "Convolution",
     "MaxPool1d": "Max-pooling",
-    "GlobalMaxPool": "Global max-pooling over the sequence",
+    "GlobalMaxPool": "Global max-pooling",
     "SeededDropout": "Dropout",
     "Dropout": "Dropout",
     "Linear": "Dense",
@@ -42,6 +42,7 @@ _PARTS = {
     "to_mean": "latent mean",
     "to_log_variance": "latent spread",
     "to_genes": "output",
+    "global_pool": "whole sequence",
 }
 _INDEXED_PARTS = {
     "encoder": "encoder layer",

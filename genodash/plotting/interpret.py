@@ -23,12 +23,13 @@ def _shade_motif(
         if outline
         else {"fillcolor": "#F0E442", "opacity": 0.35, "line_width": 0, "layer": "below"}
     )
+    # an outline (over a heatmap) is named in the title: a label there would cover cells
+    label = {} if outline else {"annotation_text": "planted motif"}
     fig.add_vrect(
         x0=start + 0.5,
         x1=start + width + 0.5,
-        annotation_text="planted motif",
-        # above the plot: inside it the label would cover bars or heatmap cells
         annotation_position="outside top left",
+        **label,
         **look,
     )
 
@@ -113,9 +114,11 @@ def ism_figure(
         )
     )
     _shade_motif(fig, motif_start, motif_width, outline=True)
+    planted = motif_start is not None and motif_start >= 0 and motif_width
     return style(
         fig,
-        title="In-silico mutagenesis: effect of each base at each position",
+        title="In-silico mutagenesis: effect of each base at each position"
+        + (" (dotted box: the planted motif)" if planted else ""),
         x="position (base)",
         y="base",
         height=300,
