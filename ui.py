@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,12 +235,54 @@ def _warm_imports() -> bool:
 # --- the current dataset ------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Preparing the example…", max_entries=32)
+class ExampleCache:
+    """Built-in examples shared by every user, held within a byte budget: the least recently
+    used are dropped when a new one would pass it (examples are immutable and keyed by
+    their parameters, so sharing them is safe)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[object, tuple[Dataset, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object, make: Any) -> Dataset:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key][0]
+        dataset = make()
+        from genodash.data import dataset_nbytes
+
+        size = dataset_nbytes(dataset)
+        with self._lock:
+            self._entries[key] = (dataset, size)
+            self._entries.move_to_end(key)
+            while len(self._entries) > 1 and self.held() > self.budget:
+                self._entries.popitem(last=False)
+        return dataset
+
+    def held(self) -> int:
+        """Bytes held now."""
+        return sum(size for _, size in self._entries.values())
+
+
+@st.cache_resource(show_spinner=False)
+def example_cache() -> ExampleCache:
+    """The server's one example cache (see :class:`ExampleCache`)."""
+    from genodash.limits import Limits
+
+    return ExampleCache(Limits.from_env().max_example_cache_bytes)
+
+
 def cached_example(key: str, params: tuple[tuple[str, Any], ...]) -> Dataset:
     """A built-in example, shared by all users: immutable, keyed by its parameters."""
     from genodash.datasets import load_example
 
-    return load_example(key, **dict(params))
+    def make() -> Dataset:
+        with st.spinner("Preparing the example…"):
+            return load_example(key, **dict(params))
+
+    return example_cache().get((key, params), make)
 
 
 def _ensure_dataset() -> None:
@@ -259,8 +303,9 @@ def set_dataset(dataset: Dataset, *, origin: str) -> None:
     st.session_state["dataset_origin"] = origin
 
 
-def show_error(error: GenodashError, *, context: str | None = None) -> None:
-    """Show a genodash error as a message (never a traceback), user text escaped."""
+def show_error(error: GenodashError | str, *, context: str | None = None) -> None:
+    """Show a genodash error (or its kept message) as a message, never a traceback; user
+    text escaped."""
     text = escape_markdown(str(error))
     st.error(f"**{context}**\n\n{text}" if context else text, icon=":material/error:")
 
@@ -382,10 +427,24 @@ def current_job() -> Job | None:
 
 
 def start_job(job: Job) -> None:
-    """Queue ``job`` as this session's job (one at a time); it stops if the tab is closed."""
+    """Queue ``job`` as this session's job (one at a time, at most a few per workspace); it
+    stops if the tab is closed. A refusal is kept and shown by :func:`job_outcome`'s page."""
     job.alive = _session_alive()
+    job.owner = st.session_state.get("workspace")
+    try:
+        job_queue().submit(job)
+    except GenodashError as error:
+        st.session_state["job_refused"] = str(error)
+        return
+    st.session_state.pop("job_refused", None)
     st.session_state["job"] = job
-    job_queue().submit(job)
+
+
+def job_refusal() -> None:
+    """Say why the last Train click did not start a job, if it did not."""
+    refused = st.session_state.get("job_refused")
+    if refused:
+        show_error(refused, context="Training did not start")
 
 
 def _session_alive() -> Any:
@@ -565,6 +624,38 @@ def training_settings(prefix: str, base: Any) -> tuple[Any, str]:
         seed=int(seed),
     )
     return config, device
+
+
+def fits_in_memory(estimate: Any, *, model: str) -> bool:
+    """Say how much memory a training step takes; refuse (False) what a job may not use.
+
+    ``estimate`` computes a :class:`~genodash.models.memory.MemoryEstimate` (nothing is
+    built: the model's shapes come from the meta device).
+    """
+    from genodash.limits import Limits
+    from genodash.models.memory import check_training_memory
+
+    budget = Limits.from_env().max_job_memory_bytes
+    try:
+        found = estimate()
+        check_training_memory(found, budget, model=model)
+    except GenodashError as error:
+        show_error(error, context="These settings need more memory than a job may use")
+        return False
+    st.caption(
+        f"One training step needs about {found.total_bytes / 1024**2:,.0f} MiB of the "
+        f"{budget / 1024**3:.1f} GiB a training job may use on this server."
+    )
+    return True
+
+
+def finished_job(kind: str) -> Job | None:
+    """This session's job of ``kind`` (sequence or expression) once it has ended (done,
+    stopped or failed), else None."""
+    job = current_job()
+    if job is None or job.kind != kind or job.snapshot().active:
+        return None
+    return job
 
 
 def finished_runs(kind: str) -> list[Any]:

@@ -192,3 +192,22 @@ def value_type_of(matrix: Any) -> ValueType:
     if values.size and not np.array_equal(values, np.round(values)):
         return "non-negative"
     return "counts"
+
+
+def dataset_nbytes(dataset: SequenceSet | MatrixSet) -> int:
+    """About how many bytes of memory ``dataset`` holds (for caches with a byte budget)."""
+    if isinstance(dataset, SequenceSet):
+        characters = sum(map(len, dataset.sequences)) + sum(map(len, dataset.ids))
+        return characters + 120 * dataset.n  # the string objects and their tuples
+    adata = dataset.adata
+    parts = [adata.X, *adata.layers.values(), *adata.obsm.values()]
+    arrays = sum(_array_nbytes(part) for part in parts)
+    return arrays + int(adata.obs.memory_usage(deep=True).sum())
+
+
+def _array_nbytes(array: Any) -> int:
+    if is_sparse(array):
+        return int(array.data.nbytes + array.indices.nbytes + array.indptr.nbytes)
+    if hasattr(array, "memory_usage"):  # a data frame (e.g. protein counts in obsm)
+        return int(array.memory_usage(deep=True).sum())
+    return int(getattr(array, "nbytes", 0))

@@ -17,6 +17,7 @@ import numpy as np
 from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import ConfigError
 from genodash.io.sequences import IUPAC_AMBIGUOUS
+from genodash.limits import Limits
 
 MOTIF_CLASS = "motif"
 BACKGROUND_CLASS = "background"
@@ -70,6 +71,7 @@ class Example:
     teaches: str
     loader: Callable[..., SequenceSet | MatrixSet]
     controls: tuple[Control, ...] = field(default_factory=tuple)
+    size: Callable[[dict[str, Any]], int] = lambda params: 0
 
     def defaults(self) -> dict[str, Any]:
         return {control.name: control.default for control in self.controls}
@@ -716,6 +718,7 @@ EXAMPLES: dict[str, Example] = {
                 Control("positive_fraction", "Share with the motif", 0.5, 0.05, 0.95, 0.05),
                 _SEED,
             ),
+            size=lambda p: p["n"] * p["length"],
         ),
         Example(
             "metagenomic-reads",
@@ -734,6 +737,7 @@ EXAMPLES: dict[str, Example] = {
                 Control("max_length", "Longest read (bp)", 150, 30, 500, 10),
                 _SEED,
             ),
+            size=lambda p: p["n"] * p["max_length"],
         ),
         Example(
             "ancient-dna",
@@ -751,6 +755,7 @@ EXAMPLES: dict[str, Example] = {
                 Control("same_length", "Same length distribution for both classes", False),
                 _SEED,
             ),
+            size=lambda p: p["n"] * 100,
         ),
         Example(
             "splice-sites",
@@ -767,6 +772,7 @@ EXAMPLES: dict[str, Example] = {
                 Control("negatives", "Negatives", "decoy", options=("decoy", "shuffled")),
                 _SEED,
             ),
+            size=lambda p: p["n"] * 9,
         ),
         Example(
             "crp-sites",
@@ -806,6 +812,7 @@ EXAMPLES: dict[str, Example] = {
                 Control("batch_strength", "Batch effect strength", 0.5, 0.0, 2.0, 0.1),
                 _SEED,
             ),
+            size=lambda p: p["n_cells"] * p["n_genes"],
         ),
         Example(
             "simulated-cite-seq",
@@ -832,6 +839,7 @@ EXAMPLES: dict[str, Example] = {
                 ),
                 _SEED,
             ),
+            size=lambda p: p["n_cells"] * p["n_genes"],
         ),
     )
 }
@@ -839,13 +847,16 @@ EXAMPLES: dict[str, Example] = {
 DEFAULT_EXAMPLE = "planted-motif"
 
 
-def load_example(key: str, **params: Any) -> SequenceSet | MatrixSet:
+def load_example(
+    key: str, *, limits: Limits | None = None, **params: Any
+) -> SequenceSet | MatrixSet:
     """Make or load the built-in example ``key`` with ``params`` overriding its defaults.
 
     Raises
     ------
     ConfigError
-        Unknown example or parameter.
+        Unknown example or parameter, or an example larger than
+        :attr:`Limits.max_example_values` (a shared server's memory is for everybody).
     """
     if key not in EXAMPLES:
         raise ConfigError(f"unknown example {key!r}; choose one of {', '.join(EXAMPLES)}")
@@ -856,4 +867,14 @@ def load_example(key: str, **params: Any) -> SequenceSet | MatrixSet:
             f"example {key!r} has no parameter {', '.join(sorted(unknown))}; "
             f"it takes {', '.join(example.defaults()) or 'none'}"
         )
-    return example.loader(**{**example.defaults(), **params})
+    chosen = {**example.defaults(), **params}
+    most = (limits or Limits.from_env()).max_example_values
+    if example.size(chosen) > most:
+        unit = "cells × genes" if example.kind == "matrix" else "sequences × length"
+        raise ConfigError(
+            f"this example would hold {example.size(chosen):,} values ({unit}); this server "
+            f"makes examples of at most {most:,}: choose fewer "
+            f"{'cells or genes' if example.kind == 'matrix' else 'or shorter sequences'} "
+            "(GENODASH_MAX_EXAMPLE_VALUES)"
+        )
+    return example.loader(**chosen)

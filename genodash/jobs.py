@@ -2,7 +2,10 @@
 
 The app starts a job and polls :meth:`Job.snapshot`; the job never touches the UI. At most
 :func:`default_max_jobs` jobs run at once per process; later ones wait in a first-in,
-first-out queue and can be cancelled while they wait.
+first-out queue and can be cancelled while they wait. The queue is fair: one workspace has at
+most :attr:`~genodash.limits.Limits.max_jobs_per_workspace` jobs at once and runs one at a
+time, a waiting job whose browser tab has closed is dropped, and every job stops at the time
+limit, saying so.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from genodash.errors import GenodashError
+from genodash.errors import ConfigError, GenodashError
+from genodash.limits import Limits
 from genodash.train.callbacks import Callbacks, Progress
 
 Status = Literal["queued", "running", "done", "stopped", "failed"]
@@ -48,8 +52,12 @@ class JobContext:
 
     job: Job
 
-    def should_stop(self) -> bool:
-        return self.job._stop.is_set() or self.job._owner_gone()
+    def should_stop(self) -> str | bool:
+        """False to go on; else why to stop: ``"stopped"`` (asked to), ``"tab_closed"`` or
+        ``"time_limit"``."""
+        self.job._owner_gone()
+        self.job._out_of_time()
+        return self.job._stop_reason if self.job._stop.is_set() else False
 
     def message(self, text: str) -> None:
         with self.job._lock:
@@ -77,9 +85,12 @@ class Job:
     id: int = field(default_factory=lambda: next(_ids))
     result: Any = None
     alive: Callable[[], bool] | None = None
+    owner: str | None = None
+    kind: str = ""
     grace_seconds: float = field(
         default_factory=lambda: float(os.environ.get("GENODASH_CLOSED_TAB_GRACE_SECONDS", 20))
     )
+    time_limit: float = field(default_factory=lambda: float(Limits.from_env().max_job_seconds))
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,13 +103,31 @@ class Job:
         self._started: float | None = None
         self._finished: float | None = None
         self._queue: JobQueue | None = None
+        self._stop_reason = "stopped"
         self._absent_since: float | None = None
         self._last_check = 0.0
         self.thread: threading.Thread | None = None
 
-    def stop(self) -> None:
-        """Ask the job to stop: within one batch when running; at once when still queued."""
+    def stop(self, reason: str = "stopped") -> None:
+        """Ask the job to stop: within one batch when running; at once when still queued.
+        ``reason`` is recorded in the run: ``"stopped"``, ``"tab_closed"``, ``"time_limit"``."""
+        if not self._stop.is_set():
+            self._stop_reason = reason
         self._stop.set()
+
+    def _out_of_time(self) -> bool:
+        """Stop the job once it has run longer than its time limit."""
+        started = self._started
+        if started is None or time.perf_counter() - started < self.time_limit:
+            return False
+        if not self._stop.is_set():
+            with self._lock:
+                self._messages.append(
+                    f"stopped: it reached the time limit of a job ({self.time_limit / 60:.0f} "
+                    "min); the best model so far was kept"
+                )
+            self.stop("time_limit")
+        return True
 
     def _owner_gone(self) -> bool:
         """True once ``alive()`` (e.g. "is the browser tab still connected?") has said no
@@ -113,9 +142,10 @@ class Job:
         self._absent_since = self._absent_since or now
         if now - self._absent_since < self.grace_seconds:
             return False
-        with self._lock:
-            self._messages.append("stopped: the browser tab that started it was closed")
-        self._stop.set()
+        if not self._stop.is_set():
+            with self._lock:
+                self._messages.append("stopped: the browser tab that started it was closed")
+        self.stop("tab_closed")
         return True
 
     def snapshot(self) -> JobSnapshot:
@@ -187,17 +217,33 @@ def default_max_jobs() -> int:
 
 
 class JobQueue:
-    """Runs at most ``max_running`` jobs at once; the rest wait, first in, first out."""
+    """Runs at most ``max_running`` jobs at once; the rest wait, first in, first out, except
+    that a workspace runs one job at a time: while its job runs, the next waiting job of
+    another workspace goes first."""
 
-    def __init__(self, max_running: int | None = None) -> None:
+    def __init__(self, max_running: int | None = None, *, per_workspace: int | None = None) -> None:
         self.max_running = max_running or default_max_jobs()
+        self.per_workspace = per_workspace or Limits.from_env().max_jobs_per_workspace
         self._lock = threading.Lock()
         self._waiting: list[Job] = []
-        self._running = 0
+        self._running: list[Job] = []
 
     def submit(self, job: Job) -> Job:
-        job._queue = self
+        """Queue ``job``.
+
+        Raises
+        ------
+        ConfigError
+            Its workspace already has as many jobs as it may have at once.
+        """
         with self._lock:
+            mine = [j for j in (*self._running, *self._waiting) if _same_owner(j, job)]
+            if len(mine) >= self.per_workspace:
+                raise ConfigError(
+                    f"this workspace already has {len(mine)} training jobs running or waiting, "
+                    f"the most one workspace may have at once; stop one or wait for it"
+                )
+            job._queue = self
             self._waiting.append(job)
         job.thread = threading.Thread(
             target=self._wait_then_run, args=(job,), name=f"genodash-job-{job.id}", daemon=True
@@ -213,30 +259,46 @@ class JobQueue:
     def counts(self) -> tuple[int, int]:
         """Jobs running and jobs waiting."""
         with self._lock:
-            return self._running, len(self._waiting)
+            return len(self._running), len(self._waiting)
 
     def _wait_then_run(self, job: Job) -> None:
         while not self._take_slot(job):
-            if job._stop.is_set():
-                with self._lock:
-                    self._waiting.remove(job)
-                with job._lock:
-                    job._status = "stopped"
-                    job._messages.append("cancelled while waiting in the queue")
+            if job._stop.is_set() or job._owner_gone():
+                self._drop(job)
                 return
             time.sleep(0.1)
         try:
             job._run()
         finally:
             with self._lock:
-                self._running -= 1
+                self._running.remove(job)
+
+    def _drop(self, job: Job) -> None:
+        with self._lock:
+            self._waiting.remove(job)
+        with job._lock:
+            job._status = "stopped"
+            job._messages.append(
+                "dropped from the queue: the browser tab that started it was closed"
+                if job._stop_reason == "tab_closed"
+                else "cancelled while waiting in the queue"
+            )
 
     def _take_slot(self, job: Job) -> bool:
         with self._lock:
-            if job._stop.is_set() or self._waiting[0] is not job:
+            if job._stop.is_set() or len(self._running) >= self.max_running:
                 return False
-            if self._running >= self.max_running:
+            busy = [waiting for waiting in self._waiting if self._owner_running(waiting)]
+            eligible = [waiting for waiting in self._waiting if waiting not in busy]
+            if not eligible or eligible[0] is not job:
                 return False
-            self._waiting.pop(0)
-            self._running += 1
+            self._waiting.remove(job)
+            self._running.append(job)
             return True
+
+    def _owner_running(self, job: Job) -> bool:
+        return any(_same_owner(running, job) for running in self._running)
+
+
+def _same_owner(first: Job, second: Job) -> bool:
+    return first.owner is not None and first.owner == second.owner

@@ -33,16 +33,45 @@ class Limits:
     max_matrix_cells
         Most values (cells × genes) in a dense text matrix.
     max_parse_seconds
-        Longest time an HDF5 file (.h5ad, 10x .h5) may take to read, in its own process.
+        Longest time an upload may take to read, in the reader's own process.
+    max_parse_memory_bytes
+        Most memory the reader's process may use for one upload; a file that needs more is
+        refused, and the app's own memory is untouched.
+    max_example_values
+        Largest built-in example a user may ask for: cells × genes, or sequences × length.
+    max_example_cache_bytes
+        Memory the app's shared cache of built-in examples may hold; the least recently
+        used examples are dropped beyond it.
+    max_job_memory_bytes
+        Memory one training job may use: settings whose estimate exceeds it are refused
+        before anything is built, and the job's process is capped at it (on the CPU).
+    max_job_seconds
+        Longest a training job may run; it then stops, keeps its best model so far and
+        says why.
+    max_jobs_per_workspace
+        Training jobs one workspace may have at once, running or waiting; one of them runs
+        at a time, so one user cannot fill every slot.
     """
 
     max_file_bytes: int = 1 * GIB
-    max_decompressed_bytes: int = 4 * GIB
+    max_decompressed_bytes: int = 2 * GIB
     max_records: int = 5_000_000
     max_sequence_length: int = 100_000
-    max_array_bytes: int = 8 * GIB
-    max_matrix_cells: int = 500_000_000
+    max_array_bytes: int = 2 * GIB
+    max_matrix_cells: int = 100_000_000
     max_parse_seconds: int = 180
+    max_parse_memory_bytes: int = 4 * GIB
+    max_example_values: int = 20_000_000
+    max_example_cache_bytes: int = 1 * GIB
+    max_job_memory_bytes: int = 2 * GIB
+    max_job_seconds: int = 900
+    max_jobs_per_workspace: int = 2
+
+    @property
+    def max_lines(self) -> int:
+        """Most lines a text file may have: four per record (FASTQ), and room for comments
+        and wrapped sequence lines."""
+        return 4 * self.max_records + 100_000
 
     @classmethod
     def from_env(cls) -> Limits:

@@ -82,11 +82,6 @@ def upload_tab() -> None:
     options, labels_file = reading_options()
     if not files:
         return
-    raws = [RawFile(name=f.name, data=f.getvalue()) for f in files]
-    if labels_file is not None:
-        options = ReadOptions(
-            **{**options.__dict__, "labels_file": RawFile(labels_file.name, labels_file.getvalue())}
-        )
     key = (
         tuple(f.file_id for f in files),
         labels_file.file_id if labels_file else None,
@@ -95,13 +90,21 @@ def upload_tab() -> None:
     if st.session_state.get("upload_key") == key:
         show_upload_outcome()
         return
+    raws = [RawFile(name=f.name, data=f.getvalue()) for f in files]
+    if labels_file is not None:
+        options = ReadOptions(
+            **{**options.__dict__, "labels_file": RawFile(labels_file.name, labels_file.getvalue())}
+        )
     with st.spinner(f"Reading {', '.join(raw.display_name for raw in raws)}…"):
         try:
             dataset = read_upload(raws, options)
-            outcome: tuple[str, Any] = ("ok", dataset.name)
+            outcome: tuple[str, str] = ("ok", dataset.name)
             ui.set_dataset(dataset, origin="upload")
+        except OrientationError as error:
+            outcome = ("orientation", str(error))
         except GenodashError as error:
-            outcome = ("error", error)
+            # keep the message only: the error's traceback would keep the file's data alive
+            outcome = ("error", str(error))
     st.session_state["upload_key"] = key
     st.session_state["upload_outcome"] = outcome
     if outcome[0] == "ok":
@@ -118,7 +121,7 @@ def show_upload_outcome() -> None:
         )
         return
     ui.show_error(value, context="This file was not loaded; your previous data is still in use")
-    if isinstance(value, OrientationError):
+    if status == "orientation":
         st.markdown("Which way round is this matrix?")
         left, right = st.columns(2)
         left.button(

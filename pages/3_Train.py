@@ -16,6 +16,7 @@ from genodash.train.sequence import (
     build_sequence_model,
     example_batch,
     prepare_sequences,
+    training_memory,
 )
 from genodash.train.workflows import sequence_training
 
@@ -47,9 +48,9 @@ def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, floa
     length = columns[0].number_input(
         "Length (bp)",
         1,
-        100_000,
+        longest,
         key=ui.setting(f"train-length-{dataset.name}-{dataset.n}", min(longest, 1000)),
-        help=f"Longest sequence: {longest} bp",
+        help=f"At most the longest sequence, {longest:,} bp: more would only add empty positions",
     )
     align = columns[1].selectbox(
         "Alignment",
@@ -86,7 +87,7 @@ def split_table(prepared: object) -> pd.DataFrame:
     return table.rename(columns={"train": "training", "val": "validation", "test": "test"})
 
 
-def model_choice(prepared: object) -> tuple[str, dict]:
+def model_choice(prepared: object) -> tuple[str, dict | None]:
     names = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
     name = st.selectbox(
         "Architecture",
@@ -99,10 +100,10 @@ def model_choice(prepared: object) -> tuple[str, dict]:
     with st.expander("Model settings"):
         settings = ui.config_widgets(spec, key=f"train-{name}")
     try:
-        model = build_sequence_model(name, len(prepared.classes), settings, seed=0)
+        model = build_sequence_model(name, len(prepared.classes), settings, seed=0, meta=True)
     except GenodashError as error:
         ui.show_error(error, context="These settings do not make a valid model")
-        return name, {}
+        return name, None
     ui.layers_expander(model, *example_batch(prepared))
     return name, settings
 
@@ -117,15 +118,18 @@ def start_training(
         device=device,
         runs_root=ui.workspace_dir(),
     )
-    ui.start_job(Job(f"Training {MODELS[name].title} on {prepared.source.name}", work))
+    ui.start_job(
+        Job(f"Training {MODELS[name].title} on {prepared.source.name}", work, kind="sequence")
+    )
 
 
 def results() -> None:
+    ui.job_refusal()
     if ui.job_is_active():
         ui.job_panel()
         return
     saved_runs = ui.finished_runs("sequence")
-    if not saved_runs:
+    if ui.finished_job("sequence") is None:
         return
     st.subheader("Results")
     ui.job_outcome(ui.current_job())
@@ -170,11 +174,15 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             st.subheader("3 · Training")
             config, device = ui.training_settings("train", TrainConfig())
             busy = ui.job_is_active()
+            fits = settings is not None and ui.fits_in_memory(
+                lambda: training_memory(prepared, name, settings, config.batch_size),
+                model=MODELS[name].short,
+            )
             if st.button(
                 "Train",
                 type="primary",
                 icon=":material/play_arrow:",
-                disabled=busy,
+                disabled=busy or not fits,
                 key="start-training",
                 help="One training at a time per session" if busy else None,
             ):

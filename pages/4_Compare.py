@@ -151,17 +151,18 @@ with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
                     runs_root=ui.workspace_dir(),
                 )
                 names = ", ".join(MODELS[name].short for name in chosen)
-                ui.start_job(Job(f"Comparing {names} on {dataset.name}", work))
+                ui.start_job(Job(f"Comparing {names} on {dataset.name}", work, kind="sequence"))
                 st.rerun()
+        ui.job_refusal()
         saved_runs = ui.finished_runs("sequence")
         if ui.job_is_active():
             ui.job_panel()
-        elif saved_runs:
+        elif ui.finished_job("sequence") is not None:
             ui.job_outcome(ui.current_job())
             if len(saved_runs) > 1:
                 st.subheader("Leaderboard")
                 show_comparison(saved_runs)
-            else:
+            elif saved_runs:
                 st.info(
                     "The last job trained a single model; its results are on "
                     "*Train a model* and *Runs*.",

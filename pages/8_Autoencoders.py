@@ -18,6 +18,7 @@ from genodash.train.expression import (
     example_batch,
     pair_modalities,
     prepare_matrix,
+    training_memory,
 )
 from genodash.train.workflows import expression_training
 
@@ -97,7 +98,7 @@ def paired_modalities(dataset: MatrixSet, processed: object) -> tuple[object, ob
     return first, paired
 
 
-def model_choice(prepared: object, has_second: bool) -> tuple[str, dict]:
+def model_choice(prepared: object, has_second: bool) -> tuple[str, dict | None]:
     names = [name for name, spec in MODELS.items() if spec.kind == "expression"]
     name = st.selectbox(
         "Model",
@@ -114,26 +115,23 @@ def model_choice(prepared: object, has_second: bool) -> tuple[str, dict]:
             "The integration model needs a second matrix of the same cells.",
             icon=":material/warning:",
         )
-        return name, {}
-    layers_expander(prepared, name, settings)
+        return name, None
+    try:
+        model = build_expression_model(prepared, name, settings, meta=True)
+    except GenodashError as error:
+        ui.show_error(error, context="These settings do not make a valid model")
+        return name, None
+    ui.layers_expander(model, *example_batch(prepared, name))
     return name, settings
 
 
-def layers_expander(prepared: object, name: str, settings: dict) -> None:
-    try:
-        model = build_expression_model(prepared, name, settings, seed=0)
-    except GenodashError as error:
-        ui.show_error(error, context="These settings do not make a valid model")
-        return
-    ui.layers_expander(model, *example_batch(prepared, name))
-
-
 def results(processed: object, label_column: str | None) -> None:
+    ui.job_refusal()
     if ui.job_is_active():
         ui.job_panel()
         return
     saved_runs = ui.finished_runs("expression")
-    if not saved_runs:
+    if ui.finished_job("expression") is None:
         return
     st.subheader("Results")
     ui.job_outcome(ui.current_job())
@@ -198,12 +196,15 @@ with ui.page("Autoencoders", ":material/hub:", ABOUT):
             name, settings = model_choice(prepared, second is not None)
             st.subheader("3 · Training")
             config, device = ui.training_settings(f"ae-{name}", default_train_config(name))
-            blocked = name == "integration" and second is None
+            fits = settings is not None and ui.fits_in_memory(
+                lambda: training_memory(prepared, name, settings, config.batch_size),
+                model=MODELS[name].short,
+            )
             if st.button(
                 "Train",
                 type="primary",
                 icon=":material/play_arrow:",
-                disabled=ui.job_is_active() or blocked,
+                disabled=ui.job_is_active() or not fits,
                 key="ae-start",
             ):
                 work = expression_training(
@@ -213,6 +214,8 @@ with ui.page("Autoencoders", ":material/hub:", ABOUT):
                     device=device,
                     runs_root=ui.workspace_dir(),
                 )
-                ui.start_job(Job(f"Training {MODELS[name].title} on {dataset.name}", work))
+                ui.start_job(
+                    Job(f"Training {MODELS[name].title} on {dataset.name}", work, kind="expression")
+                )
                 st.rerun()
         results(processed, label_column)

@@ -105,6 +105,8 @@ def test_bad_upload_keeps_the_previous_data(data_dir):
     assert "previous data is still in use" in at.error[0].value
     assert "invalid character 'I'" in at.error[0].value
     assert summary_metrics(at)["Sequences"] == "2,000"
+    status, kept = at.session_state["upload_outcome"]
+    assert status == "error" and isinstance(kept, str)  # the message, not the error and its data
 
 
 def test_one_class_per_file_upload(data_dir):

@@ -79,6 +79,24 @@ def test_train_page_shows_split_layers_and_settings():
     assert "not divisible" in at.error[0].value
 
 
+def test_settings_over_the_job_memory_are_refused_and_no_model_is_built(monkeypatch):
+    from genodash.train import sequence
+
+    monkeypatch.setenv("GENODASH_MAX_JOB_MEMORY_BYTES", str(50 * 1024**2))
+    monkeypatch.setattr(sequence, "build_model", lambda *a, **k: pytest.fail("built a model"))
+    at = small_dataset(open_page("pages/3_Train.py"))
+    assert any("One training step needs about" in c.value for c in at.caption)
+    assert not at.button(key="start-training").disabled
+    at.number_input(key="train-cnn-filters").set_value(512).run()
+    at.number_input(key="train-batch").set_value(4096).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "need more memory than a job may use" in message
+    assert "a batch size of at most" in message
+    assert at.button(key="start-training").disabled
+    assert any("Layers:" in e.label for e in at.expander)  # drawn from the meta model
+
+
 def test_unlabelled_data_gets_a_message():
     from dataclasses import replace
 

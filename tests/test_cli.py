@@ -90,7 +90,7 @@ def test_example_round_trip(tmp_path):
 def test_example_bad_parameter():
     result = run_cli("example", "planted-motif", "--set", "n=many", "--out", "x.fa")
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: --set n=many: expected int"
+    assert result.stderr.strip() == "error: --set n=many: expected a whole number"
 
 
 def test_device_reports_cpu_here():

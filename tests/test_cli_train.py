@@ -114,3 +114,30 @@ def test_bad_input_exits_2_with_one_error_line(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message)
+
+
+def test_predict_refuses_a_run_whose_config_asks_for_a_huge_model(trained, data_file, tmp_path):
+    """config.json edited to filters=200000 (manifest updated so the checksums pass) would
+    need terabytes: refused from the config, quickly, with one line."""
+    import hashlib
+    import shutil
+    import time
+
+    out, _ = trained
+    run = tmp_path / "cnn-huge"
+    shutil.copytree(out, run)
+    config = json.loads((run / "config.json").read_text())
+    config["model_config"]["filters"] = 200000
+    content = json.dumps(config).encode()
+    (run / "config.json").write_bytes(content)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["config.json"] = hashlib.sha256(content).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    started = time.perf_counter()
+    result = run_cli("predict", str(run), str(data_file), "--out", str(tmp_path / "p.csv"))
+    assert time.perf_counter() - started < 60
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: cnn-huge: config.json: model 'cnn': filters must be between 4 and 512, got 200000\n"
+    )
+    assert not (tmp_path / "p.csv").exists()

@@ -340,7 +340,7 @@ RUN_CASES = {
     ),
     "unknown_architecture": (
         lambda f: _replace(f, "config.json", json.dumps({**_config(f), "model": "gpt"}).encode()),
-        "run: config names an unknown architecture 'gpt'",
+        "run: config.json names an unknown architecture 'gpt'",
     ),
     "shape_mismatch": (
         lambda f: _replace(
@@ -351,6 +351,29 @@ RUN_CASES = {
             ).encode(),
         ),
         "run: weights do not fit the architecture in config.json",
+    ),
+    "huge_setting": (
+        lambda f: _replace(
+            f,
+            "config.json",
+            json.dumps(
+                {**_config(f), "model_config": {**_config(f)["model_config"], "filters": 200000}}
+            ).encode(),
+        ),
+        "run: config.json: model 'cnn': filters must be between 4 and 512, got 200000",
+    ),
+    "huge_output_layer": (
+        lambda f: _replace(
+            f, "config.json", json.dumps({**_config(f), "n_outputs": 2**40}).encode()
+        ),
+        "run: weights do not fit the architecture in config.json (head.3.weight is 2 × 32",
+    ),
+    "linked_file": (
+        lambda f: (
+            shutil.move(f / "data.json", f.with_name("data.json")),
+            (f / "data.json").symlink_to(f.with_name("data.json")),
+        ),
+        "run: data.json is a link; a run folder holds plain files only",
     ),
     "altered_without_manifest": (
         lambda f: (f / "metrics.json").write_text("{}"),

@@ -359,7 +359,8 @@ def test_false_positive_figure_shows_the_chosen_alpha():
     texts = figure_texts(fig)
     assert not [text for text in texts if "0.05" in text]
     assert "α = 0.01" in fig.layout.title.text
-    assert "P < 0.01" in fig.layout.annotations[0].text
+    # escaped in the figure (plotly reads text as HTML), drawn as "P < 0.01"
+    assert "P &lt; 0.01" in fig.layout.annotations[0].text
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert all("0.01" in name for name in legend), legend
 

@@ -161,3 +161,39 @@ def test_real_examples_have_the_documented_sizes():
         s for s, lab in zip(splice.sequences, splice.labels, strict=True) if lab == "splice_site"
     ]
     assert all(s[3] == "G" for s in positives)
+
+
+def test_examples_are_capped_by_the_servers_budget():
+    from genodash.datasets import load_example
+    from genodash.errors import ConfigError
+    from genodash.limits import Limits
+
+    with pytest.raises(ConfigError, match="would hold 500,000,000 values .cells × genes.") as error:
+        load_example("simulated-counts", n_cells=100_000, n_genes=5000)
+    assert "at most 20,000,000" in str(error.value)
+    small = Limits(max_example_values=10_000)
+    with pytest.raises(ConfigError, match="sequences × length"):
+        load_example("planted-motif", limits=small, n=1000, length=50)
+    assert load_example("planted-motif", limits=small, n=100, length=50).n == 100
+
+
+def test_shared_example_cache_holds_a_byte_budget():
+    import ui
+    from genodash.data import dataset_nbytes
+    from genodash.datasets import load_example
+
+    made = []
+
+    def make(n):
+        def build():
+            made.append(n)
+            return load_example("planted-motif", n=n, length=50)
+
+        return build
+
+    one = dataset_nbytes(load_example("planted-motif", n=1000, length=50))
+    cache = ui.ExampleCache(budget=int(2.5 * one))
+    for n in (1000, 1000, 1100, 1200, 1000):
+        cache.get(n, make(n))
+    assert made == [1000, 1100, 1200, 1000]  # the second 1000 was a hit; the last was dropped
+    assert cache.held() <= cache.budget

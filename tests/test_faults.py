@@ -93,7 +93,7 @@ def test_a_closed_tab_stops_its_training(small_prepared, tmp_path):
     assert snapshot.status == "stopped"
     assert time.monotonic() - closed < 10  # grace + at most one batch, with a margin
     assert "the browser tab that started it was closed" in " ".join(snapshot.messages)
-    assert job.result[0].run.config["status"] == "stopped"
+    assert job.result[0].run.config["status"] == "tab_closed"  # said truthfully in the run
     assert next(job.result[0].run.model.parameters()).device.type == "cpu"
 
 

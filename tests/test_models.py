@@ -130,3 +130,81 @@ def test_layer_table_names_each_layer_once_in_words():
     assert pooled.output_shape == "8"  # how 8 × positions become the dense layer's input
     assert "Identity" not in {r.title for r in rows}  # a layer that does nothing is left out
     assert rows[-1] == rows[-1].__class__("head.3", "Dense", "classifier head", "2", 16 * 2 + 2)
+
+
+BOUNDED = [
+    (name, field)
+    for name, spec in MODELS.items()
+    for field in spec.fields()
+    if field.metadata.get("min") is not None and field.metadata.get("max") is not None
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "field"), BOUNDED, ids=[f"{name}-{field.name}" for name, field in BOUNDED]
+)
+def test_every_bounded_setting_is_checked_against_its_range(name, field):
+    low, high = field.metadata["min"], field.metadata["max"]
+    step = 1 if isinstance(field.default, int) else 0.5
+    shown = (lambda v: f"{v:,}") if isinstance(field.default, int) else (lambda v: f"{v:g}")
+    for value in (low - step, high + step):
+        with pytest.raises(ConfigError) as info:
+            MODELS[name].config(**{field.name: value})
+        assert str(info.value) == (
+            f"model {name!r}: {field.name} must be between {shown(low)} and {shown(high)}, "
+            f"got {value}"
+        )
+    assert getattr(MODELS[name].config(**{field.name: high}), field.name) == high
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "message"),
+    [
+        ("cnn", {"filters": 0}, "model 'cnn': filters must be between 4 and 512, got 0"),
+        ("cnn", {"filters": -5}, "model 'cnn': filters must be between 4 and 512, got -5"),
+        ("cnn", {"filters": 200000}, "model 'cnn': filters must be between 4 and 512, got 200000"),
+        (
+            "cnn",
+            {"filters": 16.5},
+            "model 'cnn': filters must be a whole number between 4 and 512, got 16.5",
+        ),
+        (
+            "cnn",
+            {"filters": True},
+            "model 'cnn': filters must be a whole number between 4 and 512, got True",
+        ),
+        (
+            "cnn",
+            {"filters": "64"},
+            "model 'cnn': filters must be a whole number between 4 and 512, got '64'",
+        ),
+        (
+            "cnn",
+            {"dropout": float("nan")},
+            "model 'cnn': dropout must be a number between 0 and 0.8, got nan",
+        ),
+        ("lstm", {"bidirectional": "yes"}, "model 'lstm': bidirectional must be true or false"),
+        ("lstm", {"bidirectional": 1}, "model 'lstm': bidirectional must be true or false"),
+        (
+            "transformer",
+            {"tokens": "words"},
+            "model 'transformer': unknown tokens 'words'; choose one of conv-stem, k-mer",
+        ),
+        ("vae", {"hidden": 128}, "model 'vae': hidden must be text, got 128"),
+        (
+            "integration",
+            {"n_inputs_second": 10**9},
+            "model 'integration': n_inputs_second must be between 1 and 100,000, got 1000000000",
+        ),
+    ],
+)
+def test_settings_of_the_wrong_kind_or_out_of_range_are_refused(name, settings, message):
+    with pytest.raises(ConfigError) as info:
+        build_model(name, n_outputs=2, **settings)
+    assert str(info.value).startswith(message)
+
+
+def test_whole_numbers_from_json_are_accepted_as_ints():
+    config = MODELS["cnn"].config(filters=16.0, dropout=0, dense=np.int64(8))
+    assert (config.filters, config.dense, config.dropout) == (16, 8, 0.0)
+    assert isinstance(config.filters, int) and isinstance(config.dropout, float)

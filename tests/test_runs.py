@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -204,3 +206,156 @@ def test_weights_are_plain_tensors(saved):
 
     state = load_file(saved / "weights.safetensors")
     assert all(isinstance(v, torch.Tensor) for v in state.values())
+
+
+def _edit_config(folder, **changes):
+    config = json.loads((folder / "config.json").read_text())
+    _rewrite(folder, "config.json", json.dumps({**config, **changes}).encode())
+    return config
+
+
+def test_a_setting_out_of_range_is_refused_before_anything_is_built(saved, tmp_path):
+    """filters=200000 would ask for terabytes; the config's ranges are checked first."""
+    import time
+
+    copy = _copy(saved, tmp_path)
+    config = json.loads((copy / "config.json").read_text())
+    _edit_config(copy, model_config={**config["model_config"], "filters": 200000})
+    started = time.perf_counter()
+    with pytest.raises(RunError) as info:
+        runs.load_run(copy)
+    assert str(info.value) == (
+        "copy: config.json: model 'cnn': filters must be between 4 and 512, got 200000"
+    )
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"n_outputs": 0}, "config.json: n_outputs must be a whole number of at least 1, got 0"),
+        ({"n_outputs": "2"}, "config.json: n_outputs must be a whole number of at least 1"),
+        ({"model_config": [1, 2]}, "config.json: model_config must be a JSON object"),
+        ({"model_config": {"dropout": "lots"}}, "config.json: model 'cnn': dropout must be a"),
+    ],
+)
+def test_config_values_of_the_wrong_kind_are_refused(saved, tmp_path, changes, message):
+    copy = _copy(saved, tmp_path)
+    _edit_config(copy, **changes)
+    with pytest.raises(RunError) as info:
+        runs.load_run(copy)
+    assert str(info.value).startswith(f"copy: {message}")
+
+
+def test_weight_shapes_are_checked_against_the_config_before_allocating(saved, tmp_path):
+    """2**40 classes would need 128 TB for the last layer: refused from the safetensors
+    header and a model built on torch's meta device, before any real tensor exists."""
+    copy = _copy(saved, tmp_path)
+    _edit_config(copy, n_outputs=2**40)
+    with pytest.raises(RunError) as info:
+        runs.load_run(copy)
+    assert str(info.value) == (
+        "copy: weights do not fit the architecture in config.json (head.3.weight is 2 × 32 in "
+        "weights.safetensors, but config.json describes 1099511627776 × 32)"
+    )
+
+
+def test_weights_with_missing_or_extra_tensors_are_refused(saved, tmp_path):
+    from safetensors.torch import load_file, save
+
+    copy = _copy(saved, tmp_path)
+    state = load_file(saved / "weights.safetensors")
+    renamed = {("head.9.weight" if k == "head.3.weight" else k): v for k, v in state.items()}
+    _rewrite(copy, "weights.safetensors", save(renamed))
+    with pytest.raises(RunError, match=r"weights.safetensors lacks head\.3\.weight"):
+        runs.load_run(copy)
+    _rewrite(copy, "weights.safetensors", save({**state, "extra": torch.zeros(2)}))
+    with pytest.raises(RunError, match="weights.safetensors has tensors the model does not: extra"):
+        runs.load_run(copy)
+    _rewrite(copy, "weights.safetensors", (10**9).to_bytes(8, "little") + b"{}")
+    with pytest.raises(RunError, match="is not a safetensors file .its header length is larger"):
+        runs.load_run(copy)
+
+
+def test_links_in_or_as_a_run_folder_are_refused(saved, tmp_path):
+    import shutil
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    copy = _copy(saved, tmp_path)
+    # the same content through a link: the checksum passes, the link does not
+    shutil.move(copy / "history.csv", elsewhere / "history.csv")
+    (copy / "history.csv").symlink_to(elsewhere / "history.csv")
+    with pytest.raises(RunError) as info:
+        runs.load_run(copy)
+    assert str(info.value) == "copy: history.csv is a link; a run folder holds plain files only"
+
+    linked = tmp_path / "linked"
+    linked.symlink_to(saved, target_is_directory=True)
+    with pytest.raises(RunError) as info:
+        runs.load_run(linked)
+    assert str(info.value) == "linked: is a link; a run folder holds plain files only"
+    assert [r.name for r in runs.list_runs(tmp_path)] == []  # neither is listed
+    with pytest.raises(RunError, match="linked: is a link"):
+        runs.delete_run(linked)
+    assert (saved / "manifest.json").is_file()
+
+    extra = _copy(saved, tmp_path / "extra")
+    secret = elsewhere / "secret.csv"
+    secret.write_text("password\n")
+    (extra / "notes.csv").symlink_to(secret)  # not even in the manifest
+    with pytest.raises(RunError, match="notes.csv is a link"):
+        runs.load_run(extra)
+    with zipfile.ZipFile(io.BytesIO(runs.zip_run(extra))) as archive:
+        assert "copy/notes.csv" not in archive.namelist()
+        assert "copy/config.json" in archive.namelist()
+
+
+def test_stale_partial_and_deleting_folders_are_removed(tmp_path):
+    root = tmp_path / "runs"
+    time_now = 1_000_000.0
+    workspace = root / "ab12cd"
+
+    def folder(path, *, age: float, files: tuple[str, ...] = ("weights.safetensors",)):
+        path.mkdir(parents=True)
+        for name in files:
+            (path / name).write_bytes(b"x")
+            os.utime(path / name, (time_now - age, time_now - age))
+        os.utime(path, (time_now - age, time_now - age))
+        return path
+
+    stale = [
+        folder(root / ".cnn-1.k2j3.partial", age=600),
+        folder(root / ".cnn-2.deleting", age=120),
+        folder(workspace / ".vae-1.x8a1.partial", age=61),
+        folder(workspace / ".cnn-3.deleting", age=3600, files=()),
+    ]
+    kept = [
+        folder(workspace / ".cnn-4.q9z0.partial", age=30),  # a save in progress
+        folder(workspace / ".cnn-5.zz.partial", age=600, files=()),
+        folder(workspace / "cnn-6", age=600),  # a run
+        folder(workspace / ".hidden", age=600),  # not ours
+        folder(workspace / "deeper" / ".cnn-7.partial", age=600),  # two levels down
+    ]
+    fresh_file = kept[1] / "weights.safetensors"  # the folder is old, its file being written
+    fresh_file.write_bytes(b"y")
+    os.utime(fresh_file, (time_now - 5, time_now - 5))
+    target = folder(tmp_path / "outside", age=600)
+    (workspace / ".link.partial").symlink_to(target, target_is_directory=True)
+    os.utime(workspace / ".link.partial", (time_now - 600, time_now - 600), follow_symlinks=False)
+
+    assert runs.remove_stale_partials(root, now=time_now) == 4
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)
+    assert (target / "weights.safetensors").exists()  # links are never followed
+    assert runs.remove_stale_partials(root, now=time_now) == 0
+    assert runs.remove_stale_partials(tmp_path / "missing") == 0
+
+
+def test_stale_partials_by_the_clock(tmp_path):
+    partial = tmp_path / ".cnn-1.abc.partial"
+    partial.mkdir()
+    assert runs.remove_stale_partials(tmp_path) == 0  # just made: maybe a save in progress
+    past = os.stat(partial).st_mtime - 120
+    os.utime(partial, (past, past))
+    assert runs.remove_stale_partials(tmp_path) == 1 and not partial.exists()

@@ -221,3 +221,40 @@ def test_predict_probabilities_sum_to_one(trained_cnn, small_prepared):
     p = predict_probabilities(trained_cnn.model, small_prepared.codes[:10])
     assert p.shape == (10, 2)
     assert np.allclose(p.sum(axis=1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("epochs", 0, "epochs must be a whole number of at least 1, got 0"),
+        ("epochs", -3, "epochs must be a whole number of at least 1, got -3"),
+        ("epochs", 2.5, "epochs must be a whole number of at least 1, got 2.5"),
+        ("batch_size", 0, "batch_size must be a whole number of at least 1, got 0"),
+        ("learning_rate", -1.0, "learning_rate must be a number above 0, got -1.0"),
+        ("learning_rate", 0.0, "learning_rate must be a number above 0, got 0.0"),
+        ("learning_rate", math.nan, "learning_rate must be a number above 0, got nan"),
+        ("learning_rate", math.inf, "learning_rate must be a number above 0, got inf"),
+        ("weight_decay", -1e-5, "weight_decay must be a number of at least 0, got -1e-05"),
+        ("patience", -1, "patience must be a whole number of at least 0, got -1"),
+        ("min_delta", -0.1, "min_delta must be a number of at least 0, got -0.1"),
+        ("seed", -1, "seed must be a whole number from 0 to 4,294,967,295, got -1"),
+        ("seed", 2**32, "seed must be a whole number from 0 to 4,294,967,295, got 4294967296"),
+        ("mixed_precision", 1, "mixed_precision must be true or false, got 1"),
+    ],
+)
+def test_train_config_refuses_settings_out_of_range(setting, value, message):
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(**{setting: value})
+    assert str(info.value) == message
+    with pytest.raises(ConfigError):  # a changed copy is checked too
+        from dataclasses import replace
+
+        replace(TrainConfig(), **{setting: value})
+
+
+def test_train_config_accepts_its_limits():
+    config = TrainConfig(
+        epochs=1, batch_size=1, learning_rate=1e6, weight_decay=0, patience=0, min_delta=0
+    )
+    assert (config.epochs, config.patience, config.seed) == (1, 0, 0)
+    assert TrainConfig(seed=2**32 - 1, epochs=np.int64(3)).epochs == 3

@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from genodash.cli._common import Parser
 from genodash.errors import GenodashError
 
 COMMAND_MODULES = (
@@ -34,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The parser of every command; a mistake in the arguments exits 2 with one ``error:``
+    line (see :class:`~genodash.cli._common.Parser`)."""
+    parser = Parser(
         prog="python -m genodash",
         description="genodash: deep learning for genomics, from the command line.",
     )

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from genodash.errors import ConfigError
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes read like every other error of the command line:
+    one ``error:`` line on stderr and exit status 2, without the usage block (``--help``
+    still shows it). Sub-command parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        for kind, words in (("int", "a whole number"), ("float", "a number")):
+            text = re.sub(
+                rf"^argument (\S+): invalid {kind} value: ", rf"\1 expects {words}, got ", text
+            )
+        self.exit(2, f"error: {text} (see `{self.prog} --help`)\n")
 
 
 def print_json(payload: dict[str, Any]) -> None:
@@ -108,4 +123,8 @@ def _coerce(value: str, default: Any, key: str) -> Any:
             return value.lower() in ("true", "1", "yes")
         return type(default)(value)
     except ValueError as err:
-        raise ConfigError(f"--set {key}={value}: expected {type(default).__name__}") from err
+        expected = _KINDS.get(type(default), type(default).__name__)
+        raise ConfigError(f"--set {key}={value}: expected {expected}") from err
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}

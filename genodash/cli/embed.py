@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from genodash.cli._common import add_read_options, print_json, read_options
-from genodash.errors import InputError, RunError
+from genodash.errors import ConfigError, InputError, RunError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,6 +86,7 @@ def _embed(args: argparse.Namespace) -> int:
     from genodash.expression.export import embedding_table
     from genodash.expression.scores import embedding_scores
 
+    _check_options(args)
     matrix = _read_matrix(args)
     processed = _processed(matrix, enabled=args.preprocess)
     data, input_name = _input(args.input, matrix, processed)
@@ -134,6 +135,21 @@ def _embed(args: argparse.Namespace) -> int:
             summary[key] = result.params[key]
     print_json(summary)
     return 0
+
+
+MAX_SEED = 2**32 - 1  # numpy's limit
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse the options that are wrong whatever the data, before reading it (the rest,
+    such as --n-neighbors against the number of cells, are checked with the data)."""
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
+    if args.max_scored < 4:
+        raise ConfigError(
+            f"--max-scored must be a whole number of at least 4 (cells scored), "
+            f"got {args.max_scored}"
+        )
 
 
 def _rounded(value: Any) -> Any:

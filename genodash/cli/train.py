@@ -86,10 +86,20 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_train)
 
 
+TRAIN_OPTIONS = {  # TrainConfig field: the option that sets it
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+    "learning_rate": "--lr",
+    "patience": "--patience",
+    "seed": "--seed",
+}
+
+
 def _train(args: argparse.Namespace) -> int:
     from genodash.io import read_dataset
     from genodash.train.runs import new_run_dir
 
+    _check_train_options(args)  # before reading or building anything
     out = Path(args.out) if args.out else new_run_dir("runs", args.model)
     if out.exists():
         raise ConfigError(f"--out {out} already exists; choose a new run folder")
@@ -99,11 +109,42 @@ def _train(args: argparse.Namespace) -> int:
     return _train_sequences(args, dataset, out)
 
 
-def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
+def _check_train_options(args: argparse.Namespace) -> None:
+    """Refuse every out-of-range option (training settings, model settings from ``--set``
+    and ``--latent-dim``, ``--length``) with the option's name and the allowed range."""
+    from genodash.train.loop import TrainConfig
+
+    given = {**_given_train_settings(args), "seed": args.seed}
+    for name, value in given.items():
+        problem = TrainConfig.setting_problem(name, value)
+        if problem is not None:
+            raise ConfigError(f"{TRAIN_OPTIONS[name]} {problem}")
+    if args.length is not None and args.length < 1:
+        raise ConfigError(f"--length must be a whole number of at least 1, got {args.length}")
+    if args.latent_dim is not None and args.model not in MATRIX_MODELS:
+        raise ConfigError(
+            f"--latent-dim applies to {' and '.join(MATRIX_MODELS)}; for {args.model} leave it out"
+        )
+    _model_settings(args)
+
+
+def _model_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The model settings given by ``--set`` (and ``--latent-dim``), checked against their
+    ranges by the model's config."""
     from genodash.cli._common import parse_assignments
+    from genodash.models import MODELS
+
+    spec = MODELS[args.model]
+    settings = parse_assignments(args.set, {f.name: f.default for f in spec.fields()})
+    if args.latent_dim is not None:
+        settings["latent_dim"] = args.latent_dim
+    spec.config(**settings)
+    return settings
+
+
+def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     from genodash.data import SequenceSet
     from genodash.device import resolve_device
-    from genodash.models import MODELS
     from genodash.train.loop import TrainConfig
     from genodash.train.runs import save_run
     from genodash.train.sequence import (
@@ -114,8 +155,7 @@ def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
 
     if not isinstance(dataset, SequenceSet):
         raise ConfigError(f"{args.model} trains on sequences, but {dataset.name} is a matrix")
-    defaults = {f.name: f.default for f in MODELS[args.model].fields()}
-    settings = parse_assignments(args.set, defaults)
+    settings = _model_settings(args)
     prepared = prepare_sequences(
         dataset,
         encoding=EncodingConfig(length=args.length, align=args.align, augment_rc=args.augment_rc),
@@ -173,10 +213,8 @@ def _given_train_settings(args: argparse.Namespace) -> dict[str, float]:
 
 
 def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
-    from genodash.cli._common import parse_assignments
     from genodash.data import MatrixSet
     from genodash.device import resolve_device
-    from genodash.models import MODELS
     from genodash.train.expression import (
         default_likelihood,
         default_train_config,
@@ -190,10 +228,7 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
             f"{args.model} trains on an expression matrix, but {dataset.name} holds sequences; "
             f"for sequences choose {', '.join(SEQUENCE_MODELS)}"
         )
-    defaults = {f.name: f.default for f in MODELS[args.model].fields()}
-    settings = parse_assignments(args.set, defaults)
-    if args.latent_dim is not None:
-        settings["latent_dim"] = args.latent_dim
+    settings = _model_settings(args)
     prepared = prepare_matrix(
         _model_ready(dataset),
         source_name=dataset.name,

@@ -15,6 +15,7 @@ from typing import Literal
 
 from genodash.data import MatrixSet, SequenceSet
 from genodash.io._hdf5 import is_hdf5
+from genodash.io._isolated import RUNNER
 from genodash.io._source import (
     ZIP_MAGIC,
     RawFile,
@@ -124,9 +125,27 @@ def read_upload(
     ------
     FormatError
         A file that is read cannot be read; the message names it.
+    LimitError
+        Reading needs more memory or time than one upload may use
+        (:attr:`Limits.max_parse_memory_bytes`, :attr:`Limits.max_parse_seconds`): the
+        files are read in the reader's own process, so the app's memory is untouched.
     """
     options = options or ReadOptions()
     limits = limits or Limits.from_env()
+    return RUNNER.run(
+        _read_upload_here,
+        list(files),
+        options,
+        limits,
+        file=", ".join(raw.display_name for raw in files),
+        timeout=limits.max_parse_seconds,
+        memory=limits.max_parse_memory_bytes,
+    )
+
+
+def _read_upload_here(
+    files: list[RawFile], options: ReadOptions, limits: Limits
+) -> SequenceSet | MatrixSet:
     if len(files) == 1 or _names_look_10x(list(files)) or _one_class_each(files, options, limits):
         return read_dataset(files if len(files) > 1 else files[0], options, limits=limits)
     newest, older = files[-1], files[:-1]

@@ -1,11 +1,14 @@
 """Run a reader in a separate worker process, so that a hostile file fails only itself.
 
-The HDF5 C library can crash (segfault) or spin on damaged files, which would take the
-whole app — every user's session — down with it. HDF5 uploads are therefore parsed in one
-long-lived worker process (``python -m genodash.io._worker``): a crash or a time-out
-kills only the worker, which is restarted for the next file, and the user gets a clear
-error. Requests and results travel over pipes between genodash's own processes; the
-worker is started as a module, so it never re-runs the caller's script.
+The HDF5 C library can crash (segfault) or spin on damaged files, and a small compressed
+file can expand to gigabytes while it is parsed; either would take the whole app — every
+user's session — down with it. Uploads are therefore parsed in one long-lived worker
+process (``python -m genodash.io._worker``) whose memory is capped (``RLIMIT_DATA``, from
+:attr:`Limits.max_parse_memory_bytes`): running out of it, a crash or a time-out ends
+only the worker, which is restarted for the next file, and the user gets a clear error.
+Requests and results travel over pipes between genodash's own processes; the worker is
+started as a module, so it never re-runs the caller's script. Inside the worker, nested
+calls run in place.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from genodash.errors import FormatError, LimitError
+from genodash.errors import FormatError, InputError, LimitError
+from genodash.limits import human_bytes
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+IN_WORKER = "GENODASH_IN_READER_WORKER"
+MEMORY_LIMIT = "GENODASH_READER_MEMORY_BYTES"
 
 
 class IsolatedRunner:
@@ -30,13 +36,27 @@ class IsolatedRunner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
+        self._memory: int | None = None
         self._requests: Connection | None = None
         self._replies: Connection | None = None
 
-    def run(self, function: Callable[..., Any], *args: Any, file: str, timeout: float) -> Any:
-        """``function(*args)`` in the worker; its GenodashError is re-raised here."""
+    def run(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        file: str,
+        timeout: float,
+        memory: int | None = None,
+    ) -> Any:
+        """``function(*args)`` in the worker; its GenodashError is re-raised here.
+
+        ``memory`` caps the worker's memory in bytes (None: no cap); a worker started with
+        another cap is restarted. In the worker itself, ``function`` runs in place.
+        """
+        if os.environ.get(IN_WORKER):
+            return function(*args)
         with self._lock:
-            requests, replies = self._ensure_started()
+            requests, replies = self._ensure_started(memory)
             try:
                 requests.send((function, args))
                 if not replies.poll(timeout):
@@ -50,21 +70,33 @@ class IsolatedRunner:
                 status, value = replies.recv()
             except (EOFError, OSError) as err:
                 self._stop()
+                if memory is not None:
+                    raise LimitError(
+                        "stopped the reader: reading it needs more than the "
+                        f"{human_bytes(memory)} of memory one file may use, or the file is "
+                        "damaged (nothing was loaded)",
+                        file=file,
+                        hint="Use a smaller file, or ask whoever runs this server to raise "
+                        "GENODASH_MAX_PARSE_MEMORY_BYTES",
+                    ) from err
                 raise FormatError(
-                    "crashed the HDF5 reader: the file is damaged (nothing was loaded)",
+                    "crashed the reader: the file is damaged (nothing was loaded)",
                     file=file,
                     hint="Download or copy the file again",
                 ) from err
         if status == "error":
-            raise value if value.file else FormatError(str(value), file=file)
+            raise _naming(value, file)
         return value
 
-    def _ensure_started(self) -> tuple[Connection, Connection]:
-        if self._process is not None and self._process.poll() is None:
+    def _ensure_started(self, memory: int | None) -> tuple[Connection, Connection]:
+        running = self._process is not None and self._process.poll() is None
+        if running and self._memory == memory:
             return self._requests, self._replies  # type: ignore[return-value]
         self._stop()
         env = {
             **os.environ,
+            IN_WORKER: "1",
+            MEMORY_LIMIT: str(memory or ""),
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
             ),
@@ -80,7 +112,7 @@ class IsolatedRunner:
         self._replies = Connection(os.dup(process.stdout.fileno()), writable=False)
         process.stdin.close()
         process.stdout.close()
-        self._process = process
+        self._process, self._memory = process, memory
         return self._requests, self._replies
 
     def _stop(self) -> None:
@@ -93,6 +125,13 @@ class IsolatedRunner:
                 self._process.kill()
             self._process.wait(timeout=10)
             self._process = None
+
+
+def _naming(error: Exception, file: str) -> Exception:
+    """``error`` naming ``file`` when it names no file yet (the worker knows no names)."""
+    if isinstance(error, InputError) and error.file is None:
+        return type(error)(error.problem, file=file, where=error.where, hint=error.hint)
+    return error
 
 
 RUNNER = IsolatedRunner()

@@ -77,10 +77,14 @@ def strip_compression_suffix(name: str) -> str:
     return name[:-3] if name.lower().endswith(".gz") else name
 
 
-def decompress(raw: RawFile, limits: Limits) -> tuple[bytes, list[str]]:
+def decompress(
+    raw: RawFile, limits: Limits, *, max_lines: int | None = None
+) -> tuple[bytes, list[str]]:
     """Return the content of ``raw``, gunzipped when it is gzip, with notes on what was done.
 
-    A truncated or corrupt gzip stream is an error, never a partial result.
+    A truncated or corrupt gzip stream is an error, never a partial result. With
+    ``max_lines``, content with more lines is refused as soon as they are counted, while
+    it is still being decompressed.
     """
     if not raw.data.startswith(GZIP_MAGIC):
         if raw.name.lower().endswith(".gz"):
@@ -89,8 +93,9 @@ def decompress(raw: RawFile, limits: Limits) -> tuple[bytes, list[str]]:
                 file=raw.display_name,
                 hint="Rename the file without .gz, or compress it with gzip",
             )
+        _check_lines(raw.data.count(b"\n"), max_lines, raw.display_name, limits)
         return raw.data, []
-    content = _gunzip(raw, limits)
+    content = _gunzip(raw, limits, max_lines)
     note = f"decompressed gzip: {human_bytes(len(raw.data))} → {human_bytes(len(content))}"
     return content, [note]
 
@@ -106,10 +111,20 @@ def peek(raw: RawFile, size: int = 65536) -> bytes:
         return b""
 
 
-def _gunzip(raw: RawFile, limits: Limits) -> bytes:
+def _check_lines(lines: int, max_lines: int | None, name: str, limits: Limits) -> None:
+    if max_lines is not None and lines > max_lines:
+        raise LimitError(
+            f"has more than {max_lines:,} lines, more than {limits.max_records:,} records or "
+            "rows can fill",
+            file=name,
+            hint="Use a smaller file or raise GENODASH_MAX_RECORDS",
+        )
+
+
+def _gunzip(raw: RawFile, limits: Limits, max_lines: int | None = None) -> bytes:
     cap = limits.max_decompressed_bytes
     parts: list[bytes] = []
-    total = 0
+    total = lines = 0
     try:
         with gzip.GzipFile(fileobj=_BytesReader(raw.data)) as stream:
             while chunk := stream.read(_CHUNK):
@@ -120,6 +135,8 @@ def _gunzip(raw: RawFile, limits: Limits) -> bytes:
                         file=raw.display_name,
                         hint="Use a smaller file or raise GENODASH_MAX_DECOMPRESSED_BYTES",
                     )
+                lines += chunk.count(b"\n")
+                _check_lines(lines, max_lines, raw.display_name, limits)
                 parts.append(chunk)
     except EOFError as err:
         raise FormatError(
@@ -215,7 +232,11 @@ def line_ending_note(text: str) -> list[str]:
 
 
 def read_text(raw: RawFile, limits: Limits) -> tuple[str, list[str]]:
-    """Decompress when needed and decode to text, with notes."""
-    data, notes = decompress(raw, limits)
+    """Decompress when needed and decode to text, with notes.
+
+    Text with more lines than :attr:`Limits.max_lines` is refused while it is decompressed,
+    before any line is split off (split lines cost far more memory than the text).
+    """
+    data, notes = decompress(raw, limits, max_lines=limits.max_lines)
     text, decode_notes = decode_text(data, raw.display_name)
     return text, notes + decode_notes + line_ending_note(text)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import resource
 from multiprocessing.connection import Connection
 
-from genodash.errors import FormatError, GenodashError
+from genodash.errors import FormatError, GenodashError, LimitError
+from genodash.limits import human_bytes
 
 
 def _serve(requests: Connection, replies: Connection) -> None:
@@ -19,6 +21,8 @@ def _serve(requests: Connection, replies: Connection) -> None:
             replies.send(("ok", function(*args)))
         except GenodashError as error:
             replies.send(("error", error))
+        except MemoryError:
+            replies.send(("error", _out_of_memory()))
         except Exception as error:  # a damaged file can make a library fail in any way
             replies.send(
                 (
@@ -28,7 +32,25 @@ def _serve(requests: Connection, replies: Connection) -> None:
             )
 
 
+def _out_of_memory() -> LimitError:
+    limit = os.environ.get("GENODASH_READER_MEMORY_BYTES", "")
+    cap = f"the {human_bytes(int(limit))} of memory one file may use" if limit else "memory"
+    return LimitError(
+        f"reading it needs more than {cap} (nothing was loaded)",
+        hint="Use a smaller file, or ask whoever runs this server to raise "
+        "GENODASH_MAX_PARSE_MEMORY_BYTES",
+    )
+
+
+def _cap_memory() -> None:
+    """Cap this process's data memory (heap and anonymous maps: numpy arrays included)."""
+    limit = os.environ.get("GENODASH_READER_MEMORY_BYTES", "")
+    if limit:
+        resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
+
+
 def main() -> None:
+    _cap_memory()
     # Keep the reply pipe private: anything a library prints goes to stderr instead.
     requests = Connection(os.dup(0), writable=False)
     replies = Connection(os.dup(1), readable=False)

@@ -145,6 +145,14 @@ def _read_table(
             "the 10x folder",
         )
     header, delimiter = _header_fields(text, name)
+    values = (len(header) - 1) * max(text.count("\n") - 1, 0)
+    if values > limits.max_matrix_cells:
+        raise LimitError(
+            f"has about {values:,} values ({len(header) - 1:,} columns × its lines), above the "
+            f"limit of {limits.max_matrix_cells:,}",
+            file=name,
+            hint="Use .h5ad or 10x formats for large matrices, or raise GENODASH_MAX_MATRIX_CELLS",
+        )
     frame = _parse_frame(text, delimiter, name, limits)
     genes, renamed = make_unique([str(column).strip() for column in header[1:]])
     if len(genes) == frame.shape[1]:

@@ -200,7 +200,7 @@ class VAEConfig:
         "space is used before it is pulled towards the prior",
     )
     n_batches: int = param(
-        0, "Batches (covariate)", 0, 100, "Set from the data's batch column; 0 for none"
+        0, "Batches (covariate)", 0, 10_000, "Set from the data's batch column; 0 for none"
     )
 
 

@@ -10,6 +10,7 @@ from torch import nn
 
 from genodash.errors import ConfigError
 from genodash.models import expression, sequence
+from genodash.settings import checked_value
 
 ModelKind = Literal["sequence", "expression"]
 
@@ -30,20 +31,30 @@ class ModelSpec:
     def config(self, **values: Any) -> Any:
         """The config dataclass with ``values`` over the defaults.
 
+        Every value is checked against its field (see :func:`genodash.settings.checked_value`):
+        its kind (whole number, number, yes/no, text, one of the options) and its bounds, so
+        a config from a page, the command line or a saved run's ``config.json`` never
+        reaches a model's constructor out of range.
+
         Raises
         ------
         ConfigError
-            A key that is not one of the model's settings, or a value its config refuses.
+            A key that is not one of the model's settings, or a value of the wrong kind or
+            out of range (the message names the model, the setting, the value and the range).
         """
-        known = {f.name for f in dataclasses.fields(self.config_class)}
-        unknown = sorted(set(values) - known)
+        fields = {f.name: f for f in dataclasses.fields(self.config_class)}
+        unknown = sorted(set(values) - set(fields), key=str)
         if unknown:
             raise ConfigError(
-                f"model {self.name!r} has no setting {', '.join(unknown)}; "
-                f"it has {', '.join(sorted(known))}"
+                f"model {self.name!r} has no setting {', '.join(map(str, unknown))}; "
+                f"it has {', '.join(sorted(fields))}"
             )
         try:
-            return self.config_class(**values)
+            checked = {key: checked_value(fields[key], value) for key, value in values.items()}
+        except ConfigError as err:
+            raise ConfigError(f"model {self.name!r}: {err}") from None
+        try:
+            return self.config_class(**checked)
         except (ValueError, TypeError) as err:
             if isinstance(err, ConfigError):
                 raise

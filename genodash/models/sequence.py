@@ -152,6 +152,10 @@ class LSTM(SequenceClassifier):
             x = self.frontend["relu"](self.frontend["conv"](x)).masked_fill(~mask[:, None, :], 0.0)
             x = self.frontend["drop"](self.frontend["pool"](x))  # (N, filters, L / pool)
             mask = pool_mask(mask, self.frontend["pool"])
+        if x.is_meta:  # a memory estimate (models.memory): shapes only, nothing to pack
+            _, (hidden, _) = self.lstm(x.transpose(1, 2))
+            directions = 2 if self.lstm.bidirectional else 1
+            return hidden[-directions:].transpose(0, 1).reshape(x.shape[0], -1)
         lengths = mask.sum(dim=1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(
             x.transpose(1, 2), lengths, batch_first=True, enforce_sorted=False

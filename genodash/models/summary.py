@@ -70,7 +70,10 @@ def count_parameters(model: nn.Module) -> int:
 def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
     """Run ``example`` (the model's inputs for a batch of one) through ``model`` and record
     each leaf layer's output the first time it runs (layers that do nothing are left out).
+    A model on the meta device (see :mod:`genodash.models.memory`) runs on meta inputs.
     """
+    if any(p.is_meta for p in model.parameters()):
+        example = tuple(t.to("meta") for t in example)
     rows: dict[str, LayerRow] = {}
     hooks = []
 

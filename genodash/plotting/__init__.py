@@ -1,12 +1,22 @@
 """Figure builders: pure functions from computed results to plotly figures.
 
 They compute nothing beyond what drawing needs, and every figure shares one look
-(:mod:`genodash.plotting._style`). One module per part of the app.
+(:mod:`genodash.plotting._style`), which also escapes every user text in them (plotly
+draws text as HTML): compose genodash's own markup with :func:`markup`. One module per
+part of the app.
 """
 
 from __future__ import annotations
 
-from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, style
+from genodash.plotting._style import (
+    BASE_COLORS,
+    CLASS_COLORS,
+    Html,
+    class_color,
+    escape,
+    markup,
+    style,
+)
 from genodash.plotting.curse import (
     distance_figure,
     false_positive_figure,
@@ -32,16 +42,19 @@ from genodash.plotting.data import (
 __all__ = [
     "BASE_COLORS",
     "CLASS_COLORS",
+    "Html",
     "base_composition_figure",
     "category_counts_figure",
     "class_balance_figure",
     "class_color",
     "distance_figure",
     "distribution_figure",
+    "escape",
     "false_positive_figure",
     "gc_content_figure",
     "genotype_figure",
     "length_histogram_figure",
+    "markup",
     "motif_position_figure",
     "ols_figure",
     "overfitting_figure",

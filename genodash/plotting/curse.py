@@ -6,7 +6,6 @@ read every panel the same way.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from genodash.plotting._style import CLASS_COLORS, style
+from genodash.plotting._style import CLASS_COLORS, Html, style
 
 if TYPE_CHECKING:
     from genodash.tools.curse import (
@@ -90,7 +89,7 @@ def _log_share_axis(fig: go.Figure, lowest: float, **where: int) -> None:
     fig.update_yaxes(
         type="log",
         tickvals=[10.0**k for k in powers],
-        ticktext=[f"{100 * 10.0**k:g}%" if k >= -4 else f"10<sup>{k}</sup>" for k in powers],
+        ticktext=[f"{100 * 10.0**k:g}%" if k >= -4 else Html(f"10<sup>{k}</sup>") for k in powers],
         **where,
     )
 
@@ -148,9 +147,9 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
         column_widths=[0.3, 0.3, 0.4],
         horizontal_spacing=0.08,
         subplot_titles=[
-            f"x alone<br>{sample.within_x:.0%} within ±{radius:g}σ",
-            f"y alone<br>{sample.within_y:.0%} within ±{radius:g}σ",
-            f"x and y together<br>{sample.within_both:.1%} inside the circle",
+            Html(f"x alone<br>{sample.within_x:.0%} within ±{radius:g}σ"),
+            Html(f"y alone<br>{sample.within_y:.0%} within ±{radius:g}σ"),
+            Html(f"x and y together<br>{sample.within_both:.1%} inside the circle"),
         ],
     )
     bins = {"start": -4.5, "end": 4.5, "size": 0.25}
@@ -253,9 +252,9 @@ def distance_figure(result: DistanceResult) -> go.Figure:
         cols=3,
         horizontal_spacing=0.08,
         subplot_titles=[
-            "Distances ÷<br>the mean distance",
-            "Spread of<br>the distances",
-            "Nearest ÷<br>farthest neighbour",
+            Html("Distances ÷<br>the mean distance"),
+            Html("Spread of<br>the distances"),
+            Html("Nearest ÷<br>farthest neighbour"),
         ],
     )
     band = {"color": SIMULATED, "width": 0}
@@ -308,7 +307,7 @@ def genotype_figure(result: GenotypeResult) -> go.Figure:
         _theory(
             m,
             result.subjects_per_cell,
-            "average cell: n / 3<sup>m</sup>",
+            Html("average cell: n / 3<sup>m</sup>"),
             line={"color": SIMULATED},
         ),
         row=1,
@@ -402,7 +401,7 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
             _points(
                 p,
                 result.ml_ratio,
-                "σ̂²<sub>ML</sub> = RSS/n (mean ± 2 SE)",
+                Html("σ̂²<sub>ML</sub> = RSS/n (mean ± 2 SE)"),
                 SECOND,
                 error_y={"type": "data", "array": [2 * se for se in result.ml_ratio_se]},
             ),
@@ -453,8 +452,8 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
         horizontal_spacing=0.08,
         subplot_titles=[
             f"False positives per regression (P < {alpha})",
-            "Regressions with ≥ 1<br>false positive",
-            "Regressions that find<br>the true predictor",
+            Html("Regressions with ≥ 1<br>false positive"),
+            Html("Regressions that find<br>the true predictor"),
         ],
     )
     for method, name in _correction_names(result.alpha).items():
@@ -500,7 +499,7 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
         (
             2,
             [d.theory_family_wise for d in result.designs],
-            f"expected for independent tests: 1 − (1 − {alpha})<sup>k</sup>",
+            Html(f"expected for independent tests: 1 − (1 − {alpha})<sup>k</sup>"),
         ),
     ):
         fig.add_trace(
@@ -577,7 +576,7 @@ def overfitting_figure(result: OverfittingResult) -> go.Figure:
     fig = go.Figure(traces)
     _log_ticks(fig, p)
     fig.update_yaxes(range=[0, top], tickformat=".0%" if result.metric == "error rate" else None)
-    data = "simulated data" if simulated else html.escape(result.data)
+    data = "simulated data" if simulated else result.data
     return _legend_below(
         style(
             fig,
@@ -605,7 +604,7 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
                 y=result.budget / line,
                 mode="lines",
                 line={"color": THEORY, "dash": "dash"},
-                name=f"N·P = 10<sup>{exponent}</sup> (the same number of values)",
+                name=Html(f"N·P = 10<sup>{exponent}</sup> (the same number of values)"),
             ),
             go.Scatter(
                 x=[1, 1e9],
@@ -622,7 +621,7 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
             go.Scatter(
                 x=[point.n for point in points],
                 y=[point.p for point in points],
-                text=[html.escape(point.name) for point in points],
+                text=[point.name for point in points],
                 customdata=[[point.description, point.regime] for point in points],
                 mode="markers",
                 marker={"symbol": symbol, "size": 16 if reference else 20, "color": color},
@@ -636,7 +635,7 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
             fig.add_annotation(
                 x=math.log10(point.n),
                 y=math.log10(point.p),
-                text=html.escape(point.name),
+                text=point.name,
                 showarrow=False,
                 bgcolor="rgba(255, 255, 255, 0.85)",
                 font={"color": "#555555"},
@@ -648,8 +647,8 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
             )
     # annotation coordinates on log axes are log10 of the values
     for x, y, text, anchor in (
-        (0.1, 3.4, "<b>P ≫ N</b>: more features than samples", "left"),
-        (8.9, 1.8, "<b>N ≫ P</b>: more samples than features", "right"),
+        (0.1, 3.4, Html("<b>P ≫ N</b>: more features than samples"), "left"),
+        (8.9, 1.8, Html("<b>N ≫ P</b>: more samples than features"), "right"),
     ):
         fig.add_annotation(
             x=x, y=y, text=text, showarrow=False, xanchor=anchor, font={"color": THEORY, "size": 14}

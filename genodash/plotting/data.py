@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, style
+from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, escape, style
 from genodash.summaries import MatrixQC, SequenceProfile
 
 
@@ -96,7 +96,7 @@ def base_composition_figure(profile: SequenceProfile) -> go.Figure:
                     legendgroup=base,
                     line={"color": color, "width": 2},
                     showlegend=row == 1,
-                    hovertemplate=f"{base} at %{{x}}: %{{y:.1%}}<extra>{label}</extra>",
+                    hovertemplate=f"{base} at %{{x}}: %{{y:.1%}}<extra>{escape(label)}</extra>",
                 ),
                 row=row,
                 col=1,

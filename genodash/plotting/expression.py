@@ -9,7 +9,6 @@ same colour in every panel and every figure.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from genodash.data import VALUE_NAMES
-from genodash.plotting._style import CLASS_COLORS, style
+from genodash.plotting._style import CLASS_COLORS, Html, escape, markup, style
 
 MISSING_COLOR = "#BBBBBB"
 CONTINUOUS_SCALE = "Viridis"
@@ -162,19 +161,30 @@ def _hover_text(
     if coloring.values is not None and coloring.name:
         fields[coloring.name] = coloring.values
     fields.update(hover or {})
+    shown: dict[tuple[type, Any], str] = {}  # values repeat (labels, batches): escape once
+
+    def value_text(value: Any) -> str:
+        known = (type(value), value)  # the type too: 1 and True are equal keys
+        if known not in shown:
+            shown[known] = escape(_hover_value(value))
+        return shown[known]
+
     columns = [
-        [f"{html.escape(str(key))}: {_hover_value(v)}" for v in values]
-        for key, values in fields.items()
+        [f"{name}: {value_text(v)}" for v in values]
+        for name, values in ((escape(k), v) for k, v in fields.items())
         if values is not None
     ]
-    ids = [f"<b>{html.escape(str(c))}</b>" for c in cell_ids]
-    return np.asarray(["<br>".join(parts) for parts in zip(ids, *columns, strict=True)])
+    ids = [f"<b>{escape(c)}</b>" for c in cell_ids]
+    # one Html per cell, in an object array: a str array would drop the type
+    text = np.empty(len(ids), dtype=object)
+    text[:] = [Html("<br>".join(parts)) for parts in zip(ids, *columns, strict=True)]
+    return text
 
 
 def _hover_value(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{value:.4g}"
-    return html.escape(str(value))
+    return str(value)
 
 
 # --- embeddings ---------------------------------------------------------------------------
@@ -307,9 +317,9 @@ def _panel_spec(coords: np.ndarray) -> dict[str, str]:
 
 def _panel_title(title: str, scores: Mapping[str, float]) -> str:
     line = format_scores(scores)
-    return f"<b>{html.escape(title)}</b>" + (
-        f"<br><span style='font-size:12px'>{line}</span>" if line else ""
-    )
+    if not line:
+        return markup("<b>{}</b>", title)
+    return markup("<b>{}</b><br><span style='font-size:12px'>{}</span>", title, line)
 
 
 def format_scores(scores: Mapping[str, float]) -> str:
@@ -389,28 +399,8 @@ def _finish_embedding(
         title = f"Embeddings coloured by {coloring.name}" if coloring.name else "Embeddings"
     if single and panels[0][2]:
         line = format_scores(panels[0][2])
-        title = f"{title}<br><span style='font-size:12px'>{line}</span>" if line else title
-    style(fig, title=title, height=560 if single else 440 * rows + 110)
-    fig.update_layout(
-        # the figure title at the very top, the panel titles (two lines) below it
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
-        legend={
-            "title": {"text": coloring.name},
-            "itemsizing": "constant",
-            "orientation": "v",
-            "yanchor": "top",
-            "y": 1,
-            "xanchor": "left",
-            "x": 1.02,
-        },
-        margin={"l": 40, "r": 20, "t": 90 if single else 120, "b": 40},
-        meta={
-            "kind": EMBEDDING_META,
-            "color_name": coloring.name,
-            "panels": [title] if single else [_panel_title(t, s) for t, _, s in panels],
-        },
-        dragmode="lasso",
-    )
+        if line:
+            title = markup("{}<br><span style='font-size:12px'>{}</span>", title, line)
     if coloring.kind == "continuous":
         fig.update_layout(
             coloraxis={
@@ -424,6 +414,32 @@ def _finish_embedding(
     fig.update_yaxes(showgrid=False, zeroline=False, showticklabels=False)
     hidden = {"showticklabels": False, "title": {"text": ""}, "showbackground": False}
     fig.update_scenes(xaxis=hidden, yaxis=hidden, zaxis=hidden)
+    style(
+        fig,
+        title=title,
+        height=560 if single else 440 * rows + 110,
+        layout={
+            # the figure title at the very top, the panel titles (two lines) below it
+            "title": {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+            "legend": {
+                "title": {"text": coloring.name},
+                "itemsizing": "constant",
+                "orientation": "v",
+                "yanchor": "top",
+                "y": 1,
+                "xanchor": "left",
+                "x": 1.02,
+            },
+            "margin": {"l": 40, "r": 20, "t": 90 if single else 120, "b": 40},
+            # as drawn (escaped), like every text of the figure
+            "meta": {
+                "kind": EMBEDDING_META,
+                "color_name": escape(coloring.name),
+                "panels": [escape(title)] if single else [_panel_title(t, s) for t, _, s in panels],
+            },
+            "dragmode": "lasso",
+        },
+    )
 
 
 def selection_indices(selection_event: Any, figure: go.Figure | None = None) -> list[int]:

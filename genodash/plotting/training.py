@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from genodash.plotting._style import CLASS_COLORS, class_color, style
+from genodash.plotting._style import CLASS_COLORS, Html, class_color, escape, style
 
 _SPLIT_DASH = {"train": "dot", "val": "solid"}
 _SPLIT_NAMES = {"train": "training", "val": "validation"}
@@ -46,7 +46,7 @@ def training_curves_figure(
                         marker={"size": 5},
                         line={"color": class_color(i), "dash": dash, "width": 2},
                         hovertemplate=f"{_SPLIT_NAMES[split]} {key}: %{{y:.4f}}"
-                        f"<extra>{label}</extra>",
+                        f"<extra>{escape(label)}</extra>",
                     ),
                     row=1,
                     col=col,
@@ -72,7 +72,7 @@ def confusion_matrix_figure(
     counts = np.asarray(confusion, dtype=float)
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     text = [
-        [f"{int(c):,}<br>{s:.0%}" for c, s in zip(row_c, row_s, strict=True)]
+        [Html(f"{int(c):,}<br>{s:.0%}") for c, s in zip(row_c, row_s, strict=True)]
         for row_c, row_s in zip(counts, shares, strict=True)
     ]
     fig = go.Figure(

@@ -29,8 +29,12 @@ class Progress:
 
 @dataclass
 class Callbacks:
-    """Hooks for a UI or a command line; all optional."""
+    """Hooks for a UI or a command line; all optional.
+
+    ``should_stop`` returns False to go on, or why to stop: True or ``"stopped"`` (asked
+    to), ``"tab_closed"`` (nobody is watching) or ``"time_limit"``.
+    """
 
     on_batch_end: Callable[[Progress], None] | None = None
     on_epoch_end: Callable[[dict[str, float]], None] | None = None
-    should_stop: Callable[[], bool] | None = None
+    should_stop: Callable[[], bool | str] | None = None

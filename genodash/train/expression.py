@@ -21,8 +21,15 @@ import torch
 from torch import nn
 
 from genodash.errors import ConfigError, InputError
+from genodash.limits import Limits
 from genodash.models import MODELS, build_model, count_parameters
 from genodash.models.expression import NEGATIVE_BINOMIAL, VAE, Integration
+from genodash.models.memory import (
+    MemoryEstimate,
+    check_training_memory,
+    estimate_training_memory,
+    meta_model,
+)
 from genodash.preprocessing.splits import Split, stratified_split
 from genodash.train.loop import Callbacks, FitResult, Step, StepOutput, TrainConfig, fit
 from genodash.train.runs import Run
@@ -318,6 +325,11 @@ def train_expression_model(
         without batches, or the two-modality model without a second modality.
     """
     train_config = train_config or default_train_config(model_name)
+    check_training_memory(
+        training_memory(prepared, model_name, model_config, train_config.batch_size),
+        Limits.from_env().max_job_memory_bytes,
+        model=MODELS[model_name].short if model_name in MODELS else model_name,
+    )
     model = build_expression_model(prepared, model_name, model_config, seed=train_config.seed)
     inputs = model_inputs(prepared, model)
     if isinstance(model, VAE):
@@ -339,10 +351,16 @@ def train_expression_model(
 
 
 def build_expression_model(
-    prepared: PreparedMatrix, name: str, config: dict[str, Any] | None = None, *, seed: int = 0
+    prepared: PreparedMatrix,
+    name: str,
+    config: dict[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    meta: bool = False,
 ) -> nn.Module:
     """Build registered expression model ``name`` for ``prepared``'s genes; settings that come
-    from the data (``n_batches``, ``n_inputs_second``) are filled in unless given.
+    from the data (``n_batches``, ``n_inputs_second``) are filled in unless given. With
+    ``meta`` it is built on torch's meta device (shapes only, no memory).
 
     Raises
     ------
@@ -350,12 +368,33 @@ def build_expression_model(
         Unknown model, bad settings, or settings the data cannot support (see
         :func:`train_expression_model`).
     """
+    _check_expression_model(name)
+    config = _complete_config(prepared, name, dict(config or {}))
+    if meta:
+        return meta_model(name, n_outputs=prepared.n_genes, **config)
+    return build_model(name, n_outputs=prepared.n_genes, seed=seed, **config)
+
+
+def training_memory(
+    prepared: PreparedMatrix, name: str, config: dict[str, Any] | None, batch_size: int
+) -> MemoryEstimate:
+    """Memory one training step of model ``name`` with ``config`` takes on ``prepared``."""
+    _check_expression_model(name)
+    config = _complete_config(prepared, name, dict(config or {}))
+    return estimate_training_memory(
+        name,
+        example_batch(prepared, name),
+        n_outputs=prepared.n_genes,
+        batch_size=batch_size,
+        config=config,
+    )
+
+
+def _check_expression_model(name: str) -> None:
     spec = MODELS.get(name)
     if spec is None or spec.kind != "expression":
         names = [n for n, s in MODELS.items() if s.kind == "expression"]
         raise ConfigError(f"unknown expression model {name!r}; choose one of {', '.join(names)}")
-    config = _complete_config(prepared, name, dict(config or {}))
-    return build_model(name, n_outputs=prepared.n_genes, seed=seed, **config)
 
 
 def example_batch(prepared: PreparedMatrix, name: str) -> tuple[torch.Tensor]:

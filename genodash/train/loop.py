@@ -11,24 +11,35 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import nn
 
+from genodash.errors import ConfigError
 from genodash.models.layers import SeededDropout
 from genodash.train.callbacks import Callbacks, Progress
 
-StopReason = Literal["completed", "early_stopping", "stopped", "diverged"]
+StopReason = Literal[
+    "completed", "early_stopping", "stopped", "tab_closed", "time_limit", "diverged"
+]
 STOP_REASON_TITLES: dict[str, str] = {
     "completed": "trained every epoch",
     "early_stopping": "stopped early (no improvement)",
     "stopped": "stopped by the user",
+    "tab_closed": "stopped: the browser tab was closed",
+    "time_limit": "stopped: the job's time limit",
     "diverged": "stopped: the loss was not a number",
+}
+_STOP_CAUSES = {
+    "stopped": "stopped by the user",
+    "tab_closed": "stopped because the browser tab that started it was closed",
+    "time_limit": "stopped at the time limit of a training job",
 }
 
 
@@ -49,6 +60,53 @@ class TrainConfig:
     min_delta: float = 1e-3
     seed: int = 0
     mixed_precision: bool = True
+
+    # setting: (whole number?, lowest allowed, lowest excluded?, highest allowed); the
+    # highest seed is the largest numpy and scikit-learn accept (the split uses it too)
+    LIMITS: ClassVar[dict[str, tuple[bool, float, bool, float | None]]] = {
+        "epochs": (True, 1, False, None),
+        "batch_size": (True, 1, False, None),
+        "learning_rate": (False, 0, True, None),
+        "weight_decay": (False, 0, False, None),
+        "patience": (True, 0, False, None),
+        "min_delta": (False, 0, False, None),
+        "seed": (True, 0, False, 2**32 - 1),
+    }
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            problem = self.setting_problem(name, value)
+            if problem is not None:
+                raise ConfigError(f"{name} {problem}")
+
+    @classmethod
+    def setting_problem(cls, name: str, value: object) -> str | None:
+        """What is wrong with ``value`` for field ``name``, as the end of a sentence
+        (``"must be a whole number of at least 1, got 0"``), or None if it is fine.
+
+        The config puts the field name in front; the command line its option name
+        (``--batch-size must be …``).
+        """
+        if name == "mixed_precision":
+            return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+        if name not in cls.LIMITS:
+            return None
+        whole, low, above, high = cls.LIMITS[name]
+        if whole:
+            kind = "a whole number"
+            fits = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        else:
+            kind = "a number"
+            fits = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            fits = fits and math.isfinite(value)
+        if high is not None:
+            allowed = f"{kind} from {low:,} to {high:,}"
+        else:
+            allowed = f"{kind} above {low:g}" if above else f"{kind} of at least {low:g}"
+        in_range = fits and (value > low if above else value >= low)
+        if not in_range or (high is not None and value > high):
+            return f"must be {allowed}, got {value!r}"
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,11 +252,11 @@ class _Runner:
         total_loss = torch.zeros((), device=self.device)
         sums: dict[str, torch.Tensor] = {}
         for b in range(batches):
-            if self.callbacks.should_stop and self.callbacks.should_stop():
+            if cause := self._stop_cause():
                 return {
-                    "status": "stopped",
+                    "status": cause,
                     "samples": b * size,
-                    "message": f"stopped by the user during epoch {epoch}",
+                    "message": f"{_STOP_CAUSES[cause]} during epoch {epoch}",
                 }
             index = order[b * size : (b + 1) * size]
             batch = [t[index] for t in self.train]
@@ -222,6 +280,13 @@ class _Runner:
         metrics = {"train_loss": float(total_loss) / n}
         metrics.update({f"train_{key}": float(value) / n for key, value in sums.items()})
         return {"status": "ok", "samples": n, "metrics": metrics}
+
+    def _stop_cause(self) -> str | None:
+        """Why to stop now (a key of ``_STOP_CAUSES``), or None to go on."""
+        flag = self.callbacks.should_stop() if self.callbacks.should_stop else False
+        if not flag:
+            return None
+        return flag if flag in _STOP_CAUSES else "stopped"
 
     def _optimise(self, batch: list[torch.Tensor]) -> StepOutput:
         self.optimizer.zero_grad(set_to_none=True)

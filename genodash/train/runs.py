@@ -16,7 +16,9 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,27 +152,60 @@ def load_run(directory: str | os.PathLike[str]) -> Run:
 
 
 def _verified_files(folder: Path, name: str) -> dict[str, bytes]:
+    if folder.is_symlink():
+        raise RunError(_LINK, file=name)
     if not folder.is_dir():
         raise RunError("is not a run folder", file=name)
+    _refuse_links(folder, name)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise RunError("has no manifest.json: not a complete genodash run", file=name)
-    manifest = _read_json(manifest_path.read_bytes(), name, "manifest.json")
+    manifest = _read_json(_read_plain(manifest_path, name), name, "manifest.json")
     missing = [f for f in RUN_FILES if f not in manifest]
     if missing:
         raise RunError(f"manifest lacks {', '.join(missing)}", file=name)
     files = {}
     for file, digest in manifest.items():
         path = folder / file
-        if not _RUN_NAME.match(file) or not path.is_file():
+        if not _RUN_NAME.match(file) or not (path.is_file() or path.is_symlink()):
             raise RunError(f"file {file!r} listed in the manifest is missing", file=name)
-        data = path.read_bytes()
+        data = _read_plain(path, name)
         if _sha256(data) != digest:
             raise RunError(
                 f"{file} does not match its checksum: the run was altered or damaged", file=name
             )
         files[file] = data
     return files
+
+
+_LINK = "is a link; a run folder holds plain files only"
+
+
+def _refuse_links(folder: Path, name: str) -> None:
+    """A link in a run folder could make loading (or zipping) read any file of the server."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                shown = entry.name if _RUN_NAME.match(entry.name) else repr(entry.name)
+                raise RunError(f"{shown} {_LINK}", file=name)
+
+
+def _read_plain(path: Path, name: str) -> bytes:
+    """The bytes of a regular file, never through a link (even one swapped in after
+    :func:`_refuse_links` looked), and never from a pipe or device."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        if path.is_symlink():
+            raise RunError(f"{path.name} {_LINK}", file=name) from None
+        raise RunError(f"{path.name} cannot be read ({err.strerror})", file=name) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise RunError(
+                f"{path.name} is not a plain file; a run folder holds plain files only", file=name
+            )
+        return handle.read()
 
 
 def _read_json(data: bytes, name: str, file: str) -> dict[str, Any]:
@@ -189,23 +224,26 @@ def _read_history(data: bytes) -> list[dict[str, float]]:
 
 
 def _rebuild_model(config: dict[str, Any], weights: bytes, name: str) -> nn.Module:
+    """The model of ``config.json`` with the weights, each checked before anything is built:
+    the settings against their ranges, then the tensors' names and shapes (read from the
+    safetensors header) against those of the architecture built on torch's ``meta`` device,
+    which allocates no memory. Only then is the real model built and the weights loaded, so
+    an altered run costs no more memory than its files."""
     from safetensors import SafetensorError
     from safetensors.torch import load
 
-    from genodash.models import MODELS, build_model
+    from genodash.models import MODELS
 
     model_name = config.get("model")
     if model_name not in MODELS:
         raise RunError(
-            f"config names an unknown architecture {model_name!r}; known: {', '.join(MODELS)}",
+            f"config.json names an unknown architecture {model_name!r}; known: {', '.join(MODELS)}",
             file=name,
         )
-    try:
-        model = build_model(
-            model_name, n_outputs=int(config["n_outputs"]), **config.get("model_config", {})
-        )
-    except (KeyError, ValueError, TypeError) as err:
-        raise RunError(f"config.json cannot rebuild the model ({err})", file=name) from err
+    n_outputs, settings = _model_settings(config, name)
+    expected = _expected_shapes(model_name, n_outputs, settings, name)
+    _check_shapes(_weight_shapes(weights, name), expected, name)
+    model = _build(model_name, n_outputs, settings, name)
     try:
         state = load(weights)
     except (SafetensorError, ValueError, OSError) as err:
@@ -219,6 +257,115 @@ def _rebuild_model(config: dict[str, Any], weights: bytes, name: str) -> nn.Modu
         ) from err
     model.eval()
     return model
+
+
+def _model_settings(config: dict[str, Any], name: str) -> tuple[int, dict[str, Any]]:
+    """``n_outputs`` and the model settings of ``config.json``, checked against their ranges."""
+    from genodash.errors import ConfigError
+    from genodash.models import MODELS
+
+    n_outputs = config.get("n_outputs")
+    if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < 1:
+        raise RunError(
+            f"config.json: n_outputs must be a whole number of at least 1, got {n_outputs!r}",
+            file=name,
+        )
+    settings = config.get("model_config", {})
+    if not isinstance(settings, dict):
+        raise RunError("config.json: model_config must be a JSON object", file=name)
+    try:
+        MODELS[config["model"]].config(**settings)
+    except ConfigError as err:
+        raise RunError(f"config.json: {err}", file=name) from None
+    return n_outputs, settings
+
+
+def _build(model_name: str, n_outputs: int, settings: dict[str, Any], name: str) -> nn.Module:
+    from genodash.models import build_model
+
+    try:
+        return build_model(model_name, n_outputs=n_outputs, **settings)
+    except (ValueError, TypeError) as err:
+        raise RunError(f"config.json cannot rebuild the model ({err})", file=name) from err
+
+
+def _expected_shapes(
+    model_name: str, n_outputs: int, settings: dict[str, Any], name: str
+) -> dict[str, tuple[int, ...]]:
+    """Names and shapes of the model's tensors, from a copy built without memory."""
+    import torch
+
+    with torch.device("meta"):
+        skeleton = _build(model_name, n_outputs, settings, name)
+    return {key: tuple(value.shape) for key, value in skeleton.state_dict().items()}
+
+
+_HEADER_LIMIT = 100 * 2**20  # safetensors itself refuses headers above 100 MB
+
+
+def _weight_shapes(weights: bytes, name: str) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes from the safetensors header, without reading any tensor.
+
+    The header is parsed from the bytes whose checksum was just verified (rather than by
+    opening the file again), so what is checked is what is loaded. Layout: 8 bytes of
+    header length (little-endian), then a JSON object ``{name: {"dtype", "shape",
+    "data_offsets"}}`` and an optional ``"__metadata__"``.
+    """
+
+    def refuse(why: str) -> RunError:
+        return RunError(f"weights.safetensors is not a safetensors file ({why})", file=name)
+
+    if len(weights) < 8:
+        raise refuse("too short")
+    size = int.from_bytes(weights[:8], "little")
+    if size > min(len(weights) - 8, _HEADER_LIMIT):
+        raise refuse("its header length is larger than the file")
+    try:
+        header = json.loads(weights[8 : 8 + size])
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise refuse(f"its header is not JSON: {err}") from None
+    if not isinstance(header, dict):
+        raise refuse("its header is not a JSON object")
+    shapes = {}
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not isinstance(shape, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        ):
+            raise refuse(f"tensor {key!r} has no valid shape")
+        shapes[key] = tuple(shape)
+    return shapes
+
+
+def _check_shapes(
+    found: dict[str, tuple[int, ...]], expected: dict[str, tuple[int, ...]], name: str
+) -> None:
+    def refuse(why: str) -> RunError:
+        return RunError(f"weights do not fit the architecture in config.json ({why})", file=name)
+
+    missing = [key for key in expected if key not in found]
+    if missing:
+        raise refuse(f"weights.safetensors lacks {_listed(missing)}")
+    extra = [key for key in found if key not in expected]
+    if extra:
+        raise refuse(f"weights.safetensors has tensors the model does not: {_listed(extra)}")
+    for key, shape in expected.items():
+        if found[key] != shape:
+            raise refuse(
+                f"{key} is {_shape(found[key])} in weights.safetensors, but config.json "
+                f"describes {_shape(shape)}"
+            )
+
+
+def _listed(keys: list[str]) -> str:
+    shown = ", ".join(keys[:3])
+    return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return " × ".join(map(str, shape)) if shape else "a single number"
 
 
 def default_title(run: Run) -> str:
@@ -313,7 +460,11 @@ def list_runs(root: str | os.PathLike[str]) -> list[RunListing]:
         return []
     listings = []
     for folder in root.iterdir():
-        if folder.name.startswith(".") or not (folder / "manifest.json").is_file():
+        if folder.name.startswith(".") or folder.is_symlink():
+            continue
+        if not (folder / "manifest.json").is_file() or any(
+            (folder / file).is_symlink() for file in RUN_FILES
+        ):
             continue
         try:
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -487,6 +638,8 @@ def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
 def delete_run(directory: str | os.PathLike[str]) -> None:
     """Remove a run folder (renamed first, so it vanishes from listings at once)."""
     folder = Path(directory)
+    if folder.is_symlink():
+        raise RunError(_LINK, file=folder.name)
     if not (folder / "manifest.json").is_file():
         raise RunError("is not a run folder", file=folder.name)
     trash = folder.with_name(f".{folder.name}.deleting")
@@ -500,6 +653,64 @@ def zip_run(directory: str | os.PathLike[str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.iterdir()):
-            if path.is_file():
+            if path.is_file() and not path.is_symlink():  # a link could point anywhere
                 archive.write(path, arcname=f"{folder.name}/{path.name}")
     return buffer.getvalue()
+
+
+STALE_AFTER_SECONDS = 60.0
+
+
+def remove_stale_partials(root: str | os.PathLike[str], *, now: float | None = None) -> int:
+    """Remove what interrupted saves and deletions left behind; returns how many folders.
+
+    :func:`save_run` writes into a hidden ``.NAME.XXXX.partial`` folder and
+    :func:`delete_run` renames a run to ``.NAME.deleting`` before removing it; a process
+    killed in between leaves such a folder. They are looked for in ``root`` and in its
+    workspace folders one level down, and removed only when nothing in them has changed
+    for a minute, so a save in progress is never touched. Links are never followed.
+
+    Parameters
+    ----------
+    root
+        The runs folder (e.g. ``runs/``, whose subfolders are the workspaces).
+    now
+        The current time (seconds since the epoch); for tests.
+    """
+    root = Path(root)
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in (root, *_plain_subfolders(root)):
+        for leftover in _plain_subfolders(folder, hidden=True):
+            if not leftover.name.endswith((".partial", ".deleting")):
+                continue
+            try:
+                if now - _last_change(leftover) < STALE_AFTER_SECONDS:
+                    continue
+            except OSError:  # removed meanwhile by another process
+                continue
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed += not leftover.exists()
+    return removed
+
+
+def _plain_subfolders(folder: Path, *, hidden: bool = False) -> list[Path]:
+    """Subfolders (not links) whose names start with a dot if ``hidden``, else not."""
+    try:
+        with os.scandir(folder) as entries:
+            return [
+                Path(entry.path)
+                for entry in entries
+                if entry.is_dir(follow_symlinks=False) and entry.name.startswith(".") == hidden
+            ]
+    except OSError:
+        return []
+
+
+def _last_change(folder: Path) -> float:
+    """The newest modification time of ``folder`` and the files in it (a file being
+    written changes its own time, not the folder's)."""
+    times = [folder.lstat().st_mtime]
+    with os.scandir(folder) as entries:
+        times += [entry.stat(follow_symlinks=False).st_mtime for entry in entries]
+    return max(times)

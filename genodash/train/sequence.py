@@ -10,7 +10,6 @@ out, and longer ones are trimmed at the 3′ end. ``"right"`` keeps the 3′ end
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +21,14 @@ from torch import nn
 
 from genodash.data import SequenceSet
 from genodash.errors import ConfigError
+from genodash.limits import Limits
 from genodash.models import MODELS, build_model, count_parameters
+from genodash.models.memory import (
+    MemoryEstimate,
+    check_training_memory,
+    estimate_training_memory,
+    meta_model,
+)
 from genodash.preprocessing.encoding import Align, encode_codes, one_hot
 from genodash.preprocessing.splits import Split, stratified_split
 from genodash.train.loop import Callbacks, FitResult, StepOutput, TrainConfig, fit
@@ -92,9 +98,16 @@ def prepare_sequences(
             f"{sequences.name} has no labels; a classifier needs labelled sequences "
             "(label=X in FASTA headers, a LAB column, or one file per class)"
         )
-    length = encoding.length or min(int(sequences.lengths.max()), MAX_DEFAULT_LENGTH)
+    longest = int(sequences.lengths.max())
+    length = encoding.length or min(longest, MAX_DEFAULT_LENGTH)
     if length < 1:
         raise ConfigError(f"sequence length must be at least 1, got {length}")
+    if length > longest:
+        raise ConfigError(
+            f"length {length:,} is longer than the longest sequence of {sequences.name} "
+            f"({longest:,} bp): the extra positions would only be padding; choose at most "
+            f"{longest:,}"
+        )
     classes = sequences.classes
     index = {label: i for i, label in enumerate(classes)}
     split = stratified_split(
@@ -173,6 +186,11 @@ def train_sequence_model(
     """
     model_config = dict(model_config or {})
     train_config = train_config or TrainConfig()
+    check_training_memory(
+        training_memory(prepared, model_name, model_config, train_config.batch_size),
+        Limits.from_env().max_job_memory_bytes,
+        model=MODELS[model_name].short if model_name in MODELS else model_name,
+    )
     model = build_sequence_model(
         model_name, len(prepared.classes), model_config, seed=train_config.seed
     )
@@ -199,14 +217,38 @@ def train_sequence_model(
 
 
 def build_sequence_model(
-    name: str, n_classes: int, config: dict[str, Any], *, seed: int
+    name: str, n_classes: int, config: dict[str, Any], *, seed: int, meta: bool = False
 ) -> nn.Module:
-    """Build a registered sequence model, turning bad names or settings into ConfigError."""
+    """Build a registered sequence model, turning bad names or settings into ConfigError.
+
+    With ``meta`` the model is built on torch's meta device: its shapes and parameter count
+    for a layer table, without memory (pages never build a real model).
+    """
+    _check_sequence_model(name)
+    if meta:
+        return meta_model(name, n_outputs=n_classes, **config)
+    return build_model(name, n_outputs=n_classes, seed=seed, **config)
+
+
+def _check_sequence_model(name: str) -> None:
     spec = MODELS.get(name)
     if spec is None or spec.kind != "sequence":
         names = [n for n, s in MODELS.items() if s.kind == "sequence"]
         raise ConfigError(f"unknown sequence model {name!r}; choose one of {', '.join(names)}")
-    return build_model(name, n_outputs=n_classes, seed=seed, **config)
+
+
+def training_memory(
+    prepared: PreparedSequences, name: str, config: dict[str, Any], batch_size: int
+) -> MemoryEstimate:
+    """Memory one training step of model ``name`` with ``config`` takes on ``prepared``."""
+    _check_sequence_model(name)
+    return estimate_training_memory(
+        name,
+        example_batch(prepared),
+        n_outputs=len(prepared.classes),
+        batch_size=batch_size,
+        config=config,
+    )
 
 
 def _make_run(
@@ -389,36 +431,3 @@ def predict_sequences(run: Run, sequences: SequenceSet, *, device: str = "cpu") 
     for i, name in enumerate(classes):
         table[f"p_{name}"] = probabilities[:, i].round(6)
     return table
-
-
-def compare_models(
-    prepared: PreparedSequences,
-    model_names: list[str],
-    *,
-    model_configs: dict[str, dict[str, Any]] | None = None,
-    train_config: TrainConfig | None = None,
-    device: str = "cpu",
-    callbacks_for: Any = None,
-) -> list[Run]:
-    """Train each model on the same prepared split, one after another.
-
-    ``callbacks_for(name)`` may return :class:`Callbacks` for each model; training stops
-    early for all models once a callback's ``should_stop`` fires.
-    """
-    runs = []
-    for name in model_names:
-        callbacks = callbacks_for(name) if callbacks_for else None
-        started = time.perf_counter()
-        run = train_sequence_model(
-            prepared,
-            name,
-            model_config=(model_configs or {}).get(name),
-            train_config=train_config,
-            device=device,
-            callbacks=callbacks,
-        )
-        run.metrics["wall_seconds"] = time.perf_counter() - started
-        runs.append(run)
-        if run.config["status"] == "stopped":
-            break
-    return runs

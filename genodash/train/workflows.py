@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from genodash.data import dataset_nbytes
 from genodash.device import DEVICE_TITLES, resolve_device
-from genodash.jobs import JobContext
+from genodash.jobs import JobContext, default_max_jobs
+from genodash.limits import Limits
 from genodash.models import MODELS
 from genodash.train.expression import PreparedMatrix, train_expression_model
-from genodash.train.faults import train_with_memory_fallback
 from genodash.train.loop import TrainConfig
-from genodash.train.runs import Run, new_run_dir, save_run
+from genodash.train.runs import Run, load_run, new_run_dir
 from genodash.train.sequence import PreparedSequences, train_sequence_model
+from genodash.train.worker import POOL, Relay, TrainingTask, default_threads, memory_cap
 
 
 @dataclass(frozen=True)
@@ -63,33 +65,32 @@ def _training_work(
     device: str,
     runs_root: Path,
 ) -> Callable[[JobContext], list[SavedRun]]:
-    """Train the models one after another with ``train(prepared, name, model_config=...,
-    train_config=..., device=..., callbacks=...)``, falling back on out-of-memory errors;
-    save each run as it finishes."""
+    """Train the models one after another, each in a worker process of its own (see
+    :mod:`genodash.train.worker`) that saves the run; load each run as it finishes."""
 
     def work(context: JobContext) -> list[SavedRun]:
         resolved = resolve_device(device)
+        limits = Limits.from_env()
+        memory = memory_cap(resolved, limits.max_job_memory_bytes, _data_bytes(prepared))
         saved = []
         for name, settings in models:
             if context.should_stop():
                 break
             label = MODELS[name].short
             context.message(f"Training {label} on {DEVICE_TITLES.get(resolved, resolved)}")
-            run = train_with_memory_fallback(
-                lambda config, device, name=name, settings=settings, label=label: train(
-                    prepared,
-                    name,
-                    model_config=settings,
-                    train_config=config,
-                    device=device,
-                    callbacks=context.callbacks(label),
-                ),
-                train_config,
-                resolved,
-                notify=context.message,
+            task = TrainingTask(
+                train=train,
+                prepared=prepared,
+                model_name=name,
+                model_config=dict(settings),
+                train_config=train_config,
+                device=resolved,
+                run_dir=new_run_dir(runs_root, name),
+                threads=default_threads(default_max_jobs()),
             )
-            release_device_memory(run)
-            path = save_run(run, new_run_dir(runs_root, name))
+            relay = Relay(context.callbacks(label), context.message, context.should_stop)
+            path = POOL.run(task, relay, memory=memory)
+            run = load_run(path)
             context.message(f"{label}: {run.metrics['message']}. Saved as “{run.title}”")
             saved.append(SavedRun(run, path))
         return saved
@@ -97,10 +98,10 @@ def _training_work(
     return work
 
 
-def release_device_memory(run: Run) -> None:
-    """Move a finished model to the CPU and give cached GPU memory back to the device."""
-    import torch
+def _data_bytes(prepared: Any) -> int:
+    """About how much memory the prepared data takes (its arrays and its source)."""
+    import numpy as np
 
-    run.model.cpu()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
+    arrays = sum(v.nbytes for v in vars(prepared).values() if isinstance(v, np.ndarray))
+    source = getattr(prepared, "source", None)
+    return arrays + (dataset_nbytes(source) if source is not None else 0)
