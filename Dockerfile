@@ -1,6 +1,7 @@
 # genodash in a container, installed with the same two steps as the README.
 # Build:  docker build -t genodash .
-# Run:    docker run -p 8501:8501 -v genodash-runs:/app/runs genodash
+# Run:    docker run -p 127.0.0.1:8501:8501 -v genodash-runs:/app/runs genodash
+#         (publish on the host's loopback only, behind the password proxy of docs/DEPLOY.md)
 # For a CPU-only image, add: --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cpu
 FROM python:3.11-slim
 

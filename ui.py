@@ -28,6 +28,7 @@ from genodash.jobs import Job, JobQueue, JobSnapshot
 
 Dataset = SequenceSet | MatrixSet
 RUNS_ROOT = Path(os.environ.get("GENODASH_RUNS_DIR", Path(__file__).resolve().parent / "runs"))
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,11 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
     """Set up a page: config, session defaults, sidebar; fill the device badge at the end."""
     st.set_page_config(
         page_title=f"{title} · genodash",
-        page_icon=icon,
+        page_icon=str(FAVICON),  # shipped: a material icon here is fetched from a font host
         layout="wide",
         initial_sidebar_state="expanded",
     )
+    start_up()
     _keep_widget_values()
     _ensure_dataset()
     workspace_dir()
@@ -400,7 +402,7 @@ def session_memo(name: str, owner: object, key: Any, compute: Any, size: int = 1
 
 # --- workspace, runs and background jobs -------------------------------------------------
 
-_WORKSPACE = re.compile(r"^[0-9a-f]{12}$")
+_WORKSPACE = re.compile(r"[0-9a-f]{12}")
 
 
 def workspace_dir() -> Path:
@@ -409,11 +411,22 @@ def workspace_dir() -> Path:
     token = st.session_state.get("workspace")
     if token is None:
         given = st.query_params.get("ws", "")
-        token = given if _WORKSPACE.match(given) else secrets.token_hex(6)
+        token = given if _WORKSPACE.fullmatch(given) else secrets.token_hex(6)
         st.session_state["workspace"] = token
     if st.query_params.get("ws") != token:
         st.query_params["ws"] = token
     return RUNS_ROOT / token
+
+
+@st.cache_resource(show_spinner=False)
+def start_up() -> int:
+    """Once per server process: remove the half-written run folders a killed process left."""
+    from genodash.train.runs import remove_stale_partials
+
+    removed = remove_stale_partials(RUNS_ROOT)
+    if removed:
+        logging.getLogger("genodash").warning("removed %d unfinished run folders", removed)
+    return removed
 
 
 @st.cache_resource(show_spinner=False)
@@ -878,7 +891,7 @@ def run_downloads(run: Any, path: Path, *, key: str) -> None:
 
     st.download_button(
         "Download the run (.zip)",
-        zip_run(path),
+        lambda: zip_run(path),  # made on click
         file_name=f"{path.name}.zip",
         mime="application/zip",
         on_click="ignore",

@@ -46,11 +46,14 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from streamlit.proto.Alert_pb2 import Alert  # noqa: TID251
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: TID251
+from streamlit.proto.Common_pb2 import FileURLs, UploadedFileInfo  # noqa: TID251
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
 from streamlit.proto.NumberInput_pb2 import NumberInput  # noqa: TID251
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: TID251
@@ -169,13 +172,20 @@ class Client:
     full run no longer draws), the cacheable messages by hash, and a timer per ``run_every``
     fragment. It records the first time each of ``marks`` (regexes over "kind text", e.g.
     "heading Results") matched an element, and every exception or error shown.
+
+    It can upload files to a ``st.file_uploader`` as the frontend does (:meth:`upload`).
     """
 
     def __init__(
         self, ws: ClientConnection, url: str, page_name: str, marks: dict[str, re.Pattern]
     ) -> None:
         self.ws, self.url, self.page_name, self.marks = ws, url, page_name, marks
+        self.base_url = url.rsplit("/", 1)[0]
         self.page_script_hash = ""
+        self.session_id = ""
+        self.xsrf_cookie: str | None = None
+        self.file_url_requests: dict[str, asyncio.Future] = {}
+        self.uploaded: dict[str, list[UploadedFileInfo]] = {}
         self.query_string = ""
         self.widgets: dict[str, WidgetState] = {}
         self.labels: dict[str, str] = {}
@@ -260,6 +270,69 @@ class Client:
         """Press a button: one rerun with its trigger set (not waited for)."""
         await self.send_rerun(clicked=[self.widget_id(label)])
 
+    async def upload(self, label: str, paths: Iterable[Path]) -> None:
+        """Choose ``paths`` in the file uploader ``label`` (replacing the files it held, as
+        if the user had removed them first) and wait for the rerun that reads them.
+
+        As the frontend does: a ``file_urls_request`` BackMsg, answered by a
+        ``file_urls_response`` with an upload and a delete URL per file; an HTTP PUT of each
+        file (multipart form, field "file") with the XSRF cookie and its ``X-Xsrftoken``
+        header; then a rerun whose widget state lists the files (``file_uploader_state_value``).
+        """
+        widget_id = self.widget_id(label)
+        paths = [Path(p) for p in paths]
+        for old in self.uploaded.pop(widget_id, []):  # the browser's "x" on each chip
+            await asyncio.to_thread(self._http, "DELETE", old.file_urls.delete_url)
+        request_id = uuid.uuid4().hex
+        reply = asyncio.get_running_loop().create_future()
+        self.file_url_requests[request_id] = reply
+        msg = BackMsg()
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.file_names.extend(p.name for p in paths)
+        msg.file_urls_request.session_id = self.session_id
+        await self.ws.send(msg.SerializeToString())
+        urls = await asyncio.wait_for(reply, PROBE_TIMEOUT_S)
+        infos = []
+        for path, url in zip(paths, urls, strict=True):
+            data = path.read_bytes()
+            await asyncio.to_thread(self._http, "PUT", url.upload_url, (path.name, data))
+            infos.append(
+                UploadedFileInfo(name=path.name, size=len(data), file_id=url.file_id, file_urls=url)
+            )
+        self.uploaded[widget_id] = infos
+        state = WidgetState(id=widget_id)
+        state.file_uploader_state_value.uploaded_file_info.extend(infos)
+        self.widgets[widget_id] = state
+        await self.run()
+
+    def _http(self, method: str, path: str, file: tuple[str, bytes] | None = None) -> None:
+        """One upload-route request, with the XSRF cookie (fetched once, from the health
+        check, as the frontend gets it) and its header."""
+        if self.xsrf_cookie is None:
+            with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=30) as reply:
+                cookies = reply.headers.get_all("Set-Cookie") or []
+            found = [c.split(";", 1)[0].split("=", 1)[1] for c in cookies if "_xsrf=" in c]
+            self.xsrf_cookie = found[0] if found else ""
+        headers = {"Cookie": f"_streamlit_xsrf={self.xsrf_cookie}", "X-Xsrftoken": self.xsrf_cookie}
+        body = None
+        if file is not None:
+            boundary = uuid.uuid4().hex
+            name = file[0].replace('"', "_")
+            body = b"".join(
+                [
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                    f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode(),
+                    file[1],
+                    f"\r\n--{boundary}--\r\n".encode(),
+                ]
+            )
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        url = path if "://" in path else f"{self.base_url}{path}"
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT_S) as reply:
+            if reply.status >= 300:
+                raise UserFailed(f"{method} {path}: HTTP {reply.status}")
+
     async def wait(self, done: Callable[[], bool]) -> None:
         async with self.changed:
             while True:
@@ -311,6 +384,8 @@ class Client:
         elif msg.metadata.cacheable and msg.hash:
             self.cache[msg.hash] = msg
         if kind == "new_session":
+            if msg.new_session.initialize.session_id:
+                self.session_id = msg.new_session.initialize.session_id
             if not msg.metadata.run.fragment_ids:  # a full run: the frontend drops its timers
                 self.run_id = msg.metadata.run.script_run_id
                 self.full_runs += 1
@@ -340,6 +415,14 @@ class Client:
             self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
             self._stop_timers(msg.stop_auto_rerun.fragment_ids)
+        elif kind == "file_urls_response":
+            response = msg.file_urls_response
+            reply = self.file_url_requests.pop(response.response_id, None)
+            if reply is not None and not reply.done():
+                if response.error_msg:
+                    reply.set_exception(UserFailed(f"upload refused: {response.error_msg}"))
+                else:
+                    reply.set_result([_copy(FileURLs(), u) for u in response.file_urls])
         elif kind == "page_not_found":
             self.problems.append(f"page not found: {msg.page_not_found.page_name!r}")
         elif kind == "session_event" and msg.session_event.HasField("script_compilation_exception"):
@@ -353,7 +436,7 @@ class Client:
             self.problems.append(f"{label} shown: {shown.type}: {shown.message[:300]}")
             return
         if kind == "alert" and element.alert.format == Alert.ERROR:
-            self.problems.append(f"error shown: {element.alert.body[:300]}")
+            self.error_shown(element.alert.body)
         text = _text_of(kind, element)
         if text is not None:
             line = f"{kind} {text}"
@@ -370,6 +453,10 @@ class Client:
         state = _widget_value(kind, widget)
         if state is not None and (widget.id not in self.widgets or widget.set_value):
             self.widgets[widget.id] = state
+
+    def error_shown(self, body: str) -> None:
+        """An error message was drawn: a failure for a user who should never see one."""
+        self.problems.append(f"error shown: {body[:300]}")
 
     # --- run_every fragments -------------------------------------------------------------
 
@@ -394,6 +481,11 @@ class Client:
                 await asyncio.sleep(interval)
                 await self.send_rerun(fragment_id=fragment_id, auto=True)
                 self.auto_reruns += 1
+
+
+def _copy(empty: object, message: object) -> object:
+    empty.CopyFrom(message)
+    return empty
 
 
 async def user(url: str, epochs: int, ready: asyncio.Event, result: dict) -> None:

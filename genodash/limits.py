@@ -53,12 +53,12 @@ class Limits:
         at a time, so one user cannot fill every slot.
     """
 
-    max_file_bytes: int = 1 * GIB
-    max_decompressed_bytes: int = 2 * GIB
-    max_records: int = 5_000_000
+    max_file_bytes: int = 512 * MIB
+    max_decompressed_bytes: int = 512 * MIB
+    max_records: int = 1_000_000
     max_sequence_length: int = 100_000
-    max_array_bytes: int = 2 * GIB
-    max_matrix_cells: int = 100_000_000
+    max_array_bytes: int = 1 * GIB
+    max_matrix_cells: int = 50_000_000
     max_parse_seconds: int = 180
     max_parse_memory_bytes: int = 4 * GIB
     max_example_values: int = 20_000_000

@@ -243,12 +243,12 @@ def sequence_summary(dataset: SequenceSet) -> None:
         [
             (
                 "FASTA",
-                ui.session_cached("fasta", dataset, lambda: fasta_text(dataset)),
+                lambda: fasta_text(dataset),
                 "sequences.fa",
             ),
             (
                 "CSV",
-                ui.session_cached("csv", dataset, lambda: sequences_csv_text(dataset)),
+                lambda: sequences_csv_text(dataset),
                 "sequences.csv",
             ),
         ],
@@ -311,7 +311,7 @@ def matrix_summary(dataset: MatrixSet) -> None:
         [
             (
                 "AnnData (.h5ad)",
-                ui.session_cached("h5ad", dataset, lambda: h5ad_bytes(dataset)),
+                lambda: h5ad_bytes(dataset),
                 "matrix.h5ad",
             )
         ],
@@ -363,6 +363,8 @@ def chart(figure: Any, key: str) -> None:
 
 
 def downloads(files: list[tuple[str, Any, str]], summary: dict[str, Any]) -> None:
+    """Download buttons; each file is made when its button is clicked (a copy of a large
+    data set in every session's memory would cost what the data set costs)."""
     columns = st.columns(len(files) + 1)
     for column, (label, data, name) in zip(columns, files, strict=False):
         column.download_button(

@@ -194,7 +194,7 @@ def result_section(dataset: MatrixSet, processed: object, chosen: bool) -> None:
         st.markdown(ui.notes_markdown(processed.notes))
     st.download_button(
         "Download the processed matrix (.h5ad)",
-        ui.session_cached("prep-h5ad", processed, lambda: h5ad_bytes(processed)),
+        lambda: h5ad_bytes(processed),  # made on click, not kept in the session
         file_name="processed.h5ad",
         mime="application/octet-stream",
         on_click="ignore",

@@ -433,9 +433,7 @@ def downloads(
     for column, fmt in zip(columns[1:4], ("png", "svg", "html"), strict=True):
         column.download_button(
             f"Figure ({fmt.upper()})",
-            ui.session_cached(
-                f"emb-fig-{fmt}", embedding, lambda fmt=fmt: figure_bytes(figure, fmt), color_name
-            ),
+            lambda fmt=fmt: figure_bytes(figure, fmt),  # made on click
             file_name=f"{stem}.{fmt}",
             on_click="ignore",
             icon=":material/image:",
@@ -456,13 +454,8 @@ def h5ad_download(
     name = f"{embedding.method}_{input_key.replace(':', '_')}"
     st.download_button(
         "AnnData (.h5ad)",
-        ui.session_cached(
-            "emb-h5ad",
-            embedding,
-            lambda: h5ad_bytes(
-                processed, embeddings={name: embedding.coords}, latent=latent, clusters=clusters
-            ),
-            None if clusters is None else len(clusters),
+        lambda: h5ad_bytes(  # made on click, not kept in the session
+            processed, embeddings={name: embedding.coords}, latent=latent, clusters=clusters
         ),
         file_name="embedding.h5ad",
         help="The processed matrix with this embedding (and the Leiden clusters and latent "

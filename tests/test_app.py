@@ -39,7 +39,7 @@ def test_home_shows_course_map_device_and_data():
     assert "Course map" in " ".join(s.value for s in at.subheader)
     assert "Planted motif" in text
     assert "CPU" in text or "GPU" in text
-    assert "Uploads up to 1,024 MB" in " ".join(c.value for c in at.caption)
+    assert "Uploads up to 512 MB" in " ".join(c.value for c in at.caption)
 
 
 def test_data_page_starts_with_the_default_example():
@@ -156,3 +156,9 @@ def test_user_text_is_escaped_in_messages(data_dir):
     at = upload(open_page("pages/1_Data.py"), ("**bold**_[x](y).fa", b">a\nAXC\n"))
     message = at.error[0].value
     assert r"\*\*bold\*\*\_\[x\]\(y\)\.fa" in message
+
+
+def test_a_workspace_token_must_match_whole():
+    assert ui._WORKSPACE.fullmatch("0123456789ab")
+    for forged in ("0123456789ab\n", "0123456789ab/..", "../0123456789", "0123456789AB"):
+        assert not ui._WORKSPACE.fullmatch(forged)

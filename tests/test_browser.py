@@ -29,6 +29,22 @@ def test_direct_link_is_the_first_request_of_a_fresh_server(browser, page):
         fresh.stop()
 
 
+def test_nothing_is_fetched_from_outside_the_server(server, page):
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith((server.url, "data:", "blob:"))
+            else None
+        ),
+    )
+    for path in ("", "Data", "Train", "Preprocess", "Embeddings"):
+        page.goto(f"{server.url}/{path}")
+        wait_idle(page)
+    assert outside == []  # page icons included: they used to come from a font host
+
+
 def test_home_links_to_the_data_page(server, page):
     started = time.monotonic()
     page.goto(server.url)

@@ -112,6 +112,20 @@ def test_static_figures_are_png_and_svg(processed, pcs) -> None:
     assert figure_bytes(single, "png").startswith(b"\x89PNG")
 
 
+def test_static_figures_show_user_text_as_written(pcs) -> None:
+    labels = ["R&D <b>" if i % 2 else "T cells" for i in range(len(pcs))]
+    figure = embedding_figure(
+        pcs[:, :2],
+        color=labels,
+        color_name="group & type",
+        cell_ids=[str(i) for i in range(len(pcs))],
+        title="PCA of R&D",
+    )
+    svg = figure_bytes(figure, "svg").decode()
+    assert "R&amp;D &lt;b&gt;" in svg and "group &amp; type" in svg  # once, as SVG needs
+    assert "&amp;amp;" not in svg and "&amp;lt;" not in svg  # not plotly's escaping too
+
+
 def test_static_export_needs_an_embedding_figure() -> None:
     with pytest.raises(ConfigError, match="embedding figures"):
         figure_bytes(go.Figure(go.Bar(x=[1], y=[2])), "png")

@@ -18,3 +18,11 @@ def test_no_full_garbage_collection_after_every_script_run() -> None:
 def test_errors_reach_users_without_tracebacks() -> None:
     client = tomllib.loads(CONFIG.read_text())["client"]
     assert client["showErrorDetails"] == "none"
+
+
+def test_upload_limits_agree_and_fit_a_shared_server() -> None:
+    from genodash.limits import MIB, Limits
+
+    server = tomllib.loads(CONFIG.read_text())["server"]
+    assert server["maxUploadSize"] * MIB == Limits().max_file_bytes == 512 * MIB
+    assert server["maxMessageSize"] <= 200

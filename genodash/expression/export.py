@@ -7,6 +7,7 @@ browser); other figures are available as HTML only.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -183,7 +184,7 @@ def static_embedding_figure(fig: go.Figure, fmt: str) -> bytes:
     figure_title = _plain_title(fig.layout.title.text or "")
     if figure_title and len(panels) > 1:
         canvas.suptitle(figure_title, fontsize=12)
-    color_name = str(meta.get("color_name") or "")
+    color_name = _plain_title(str(meta.get("color_name") or ""))
     if mappable is not None:
         canvas.colorbar(mappable, ax=canvas.axes, label=color_name, shrink=0.8)
     elif any(t.showlegend for t in fig.data):
@@ -225,9 +226,11 @@ def _draw_trace(ax: Any, trace: Any, coloraxis: Any, *, three_d: bool) -> Any:
 def _legend_handle(trace: Any) -> Any:
     from matplotlib.lines import Line2D
 
-    return Line2D([], [], marker="o", linestyle="", color=trace.marker.color, label=str(trace.name))
+    label = _plain_title(str(trace.name))
+    return Line2D([], [], marker="o", linestyle="", color=trace.marker.color, label=label)
 
 
 def _plain_title(text: str) -> str:
+    """Plotly's HTML as plain text for matplotlib: tags dropped, escaped user text restored."""
     text = text.replace("<br>", "\n")
-    return re.sub(r"<[^>]+>", "", text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
