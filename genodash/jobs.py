@@ -142,7 +142,7 @@ class Job:
         self._absent_since = self._absent_since or now
         if now - self._absent_since < self.grace_seconds:
             return False
-        if not self._stop.is_set():
+        if not self._stop.is_set() and self._status == "running":  # the queue says its own
             with self._lock:
                 self._messages.append("stopped: the browser tab that started it was closed")
         self.stop("tab_closed")

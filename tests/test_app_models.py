@@ -97,6 +97,20 @@ def test_settings_over_the_job_memory_are_refused_and_no_model_is_built(monkeypa
     assert any("Layers:" in e.label for e in at.expander)  # drawn from the meta model
 
 
+def test_a_job_that_fails_before_saving_a_run_says_so_on_the_page(monkeypatch):
+    from genodash.train import worker
+
+    def crash(task, relay, *, memory):
+        raise worker.TrainingFailed("the training process ended unexpectedly")
+
+    monkeypatch.setattr(worker.POOL, "run", crash)
+    at = small_dataset(open_page("pages/3_Train.py"))
+    at.button(key="start-training").click().run()
+    until(at, lambda at: any("Training failed" in e.value for e in at.error))
+    assert "the training process ended unexpectedly" in at.error[0].value
+    assert not at.button(key="start-training").disabled  # one can try again
+
+
 def test_unlabelled_data_gets_a_message():
     from dataclasses import replace
 
