@@ -278,7 +278,7 @@ def example_cache() -> ExampleCache:
 
 def cached_example(key: str, params: tuple[tuple[str, Any], ...]) -> Dataset:
     """A built-in example, shared by all users: immutable, keyed by its parameters."""
-    from genodash.datasets import load_example
+    from genodash.examples import load_example
 
     def make() -> Dataset:
         with st.spinner("Preparing the example…"):
@@ -289,7 +289,7 @@ def cached_example(key: str, params: tuple[tuple[str, Any], ...]) -> Dataset:
 
 def _ensure_dataset() -> None:
     if "dataset" not in st.session_state:
-        from genodash.datasets import DEFAULT_EXAMPLE, EXAMPLES
+        from genodash.examples import DEFAULT_EXAMPLE, EXAMPLES
 
         params = tuple(sorted(EXAMPLES[DEFAULT_EXAMPLE].defaults().items()))
         set_dataset(cached_example(DEFAULT_EXAMPLE, params), origin="example")
@@ -322,7 +322,7 @@ def upload_limit_mb() -> int:
 
 
 def control_widget(control: Any, *, key: str) -> Any:
-    """A widget for a :class:`genodash.datasets.Control`: number, slider, checkbox, choice, text.
+    """A widget for a :class:`genodash.examples.Control`: number, slider, checkbox, choice, text.
 
     Its value is kept across page visits (see :func:`setting`).
     """

@@ -20,9 +20,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
-from genodash import plotting
-from genodash.datasets import load_example
-from genodash.tools import curse
+from genodash import curse, plotting
+from genodash.examples import load_example
 
 Case = tuple[str, Callable[[], Any]]
 

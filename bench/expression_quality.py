@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
-from genodash.datasets import load_example, second_modality, simulated_counts
+from genodash.examples import load_example, second_modality, simulated_counts
 from genodash.expression.embed import EmbeddingConfig, embed, pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import batch_mixing, knn_accuracy, trustworthiness

@@ -173,7 +173,7 @@ def _run_child(kind: str, path: Path, coords_out: Path) -> dict:
 
 
 def _write_data(n_cells: int, n_genes: int, folder: Path) -> tuple[Path, float]:
-    from genodash.datasets import simulated_counts
+    from genodash.examples import simulated_counts
 
     started = time.perf_counter()
     matrix = simulated_counts(n_cells=n_cells, n_genes=n_genes, n_types=8, seed=0)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clon
 
 import numpy as np
 
-from genodash.datasets import simulated_counts
+from genodash.examples import simulated_counts
 from genodash.expression.embed import EmbeddingConfig, embed, pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import knn_accuracy

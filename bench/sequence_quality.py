@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
 from genodash import interpret
-from genodash.datasets import load_example, planted_motif
-from genodash.preprocessing.encoding import one_hot
+from genodash.encoding import one_hot
+from genodash.examples import load_example, planted_motif
 from genodash.train.callbacks import Callbacks
 from genodash.train.loop import TrainConfig, fit
 from genodash.train.sequence import (

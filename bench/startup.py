@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 LOAD = """
 import json, sys, time
 t0 = time.perf_counter()
-from genodash.datasets import load_example
+from genodash.examples import load_example
 cold_start = time.perf_counter()
 load_example(sys.argv[1])
 cold = time.perf_counter() - t0
@@ -59,7 +59,7 @@ def home_cold_start() -> dict[str, float]:
 
 
 def example_times() -> dict[str, dict[str, float]]:
-    from genodash.datasets import EXAMPLES
+    from genodash.examples import EXAMPLES
 
     times = {}
     for key in EXAMPLES:

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from genodash.data import SequenceSet
+from genodash.encoding import ALPHABET, kept_window, one_hot
 from genodash.errors import ConfigError
-from genodash.preprocessing.encoding import ALPHABET, kept_window, one_hot
 
 Method = Literal["saliency", "ism"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from genodash.data import MatrixSet, SequenceSet
+from genodash.encoding import N_CODE, encode_codes
 from genodash.expression.preprocess import cell_totals, detected_per_cell
-from genodash.preprocessing.encoding import N_CODE, encode_codes
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import streamlit as st
 import ui
 from genodash import plotting
 from genodash.data import VALUE_DESCRIPTIONS, VALUE_NAMES, MatrixSet, SequenceSet
-from genodash.datasets import EXAMPLES
 from genodash.errors import GenodashError, OrientationError
+from genodash.examples import EXAMPLES
 from genodash.io import RawFile, ReadOptions, read_upload
 from genodash.io.writers import fasta_text, h5ad_bytes, sequences_csv_text
 from genodash.summaries import matrix_qc, sequence_profile

@@ -9,10 +9,9 @@ from typing import Any
 import streamlit as st
 
 import ui
-from genodash import plotting
+from genodash import curse, plotting
 from genodash.data import MatrixSet
 from genodash.errors import GenodashError
-from genodash.tools import curse
 
 ABOUT = """
 Genomics measures far more variables (genes, SNPs, variants) than it has samples — P ≫ N.

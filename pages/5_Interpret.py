@@ -8,11 +8,11 @@ import streamlit as st
 import ui
 from genodash import interpret
 from genodash.data import SequenceSet
+from genodash.encoding import ALPHABET, one_hot
 from genodash.errors import GenodashError
 from genodash.motifs import jaspar_available, jaspar_bank
 from genodash.plotting import interpret as plots
 from genodash.plotting.logos import figure_bytes, logo_figure
-from genodash.preprocessing.encoding import ALPHABET, one_hot
 from genodash.train.runs import list_runs, load_run
 from genodash.train.sequence import (
     encode_for_run,

@@ -71,7 +71,7 @@ def data_status(dataset: MatrixSet) -> None:
         icon=":material/info:",
     )
     if st.button("Load the raw-count example (simulated counts)", icon=":material/download:"):
-        from genodash.datasets import EXAMPLES
+        from genodash.examples import EXAMPLES
 
         defaults = tuple(sorted(EXAMPLES[RAW_COUNT_EXAMPLE].defaults().items()))
         ui.set_dataset(ui.cached_example(RAW_COUNT_EXAMPLE, defaults), origin="example")

@@ -6,8 +6,8 @@ import streamlit as st
 
 import ui
 from genodash.data import MatrixSet
-from genodash.datasets import second_modality
 from genodash.errors import GenodashError
+from genodash.examples import second_modality
 from genodash.io import RawFile, ReadOptions, read_dataset
 from genodash.jobs import Job
 from genodash.models import MODELS

@@ -35,7 +35,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def small_motif_data():
     """300 planted-motif sequences of 30 bp (motif ACGTACGT): quick to train on."""
-    from genodash.datasets import planted_motif
+    from genodash.examples import planted_motif
 
     return planted_motif(n=300, length=30, motif="ACGTACGT", seed=1)
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser_support import Server, shot, upload, wait_for_text, wait_idle
-from genodash.datasets import load_example
+from genodash.examples import load_example
 
 pytestmark = pytest.mark.browser
 

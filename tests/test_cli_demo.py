@@ -7,7 +7,7 @@ import json
 import pytest
 from scipy import stats
 
-from genodash.tools.curse import DEMOS
+from genodash.curse import DEMOS
 from test_cli import run_cli
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DATA
 from genodash.cli import main
-from genodash.datasets import simulated_counts
+from genodash.examples import simulated_counts
 from genodash.io.writers import write_dataset
 
 N_CELLS = 200

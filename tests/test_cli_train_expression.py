@@ -22,7 +22,7 @@ CONTRACT = (
 
 @pytest.fixture(scope="module")
 def counts_file(tmp_path_factory):
-    from genodash.datasets import load_example
+    from genodash.examples import load_example
     from genodash.io.writers import write_dataset
 
     path = tmp_path_factory.mktemp("matrices") / "counts.h5ad"

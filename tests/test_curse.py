@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from genodash import plotting
+from genodash import curse, plotting
 from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import ConfigError
-from genodash.tools import curse
 
 
 def binomial_se(p: float, n: int) -> float:

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 from genodash.data import MatrixSet, SequenceSet
-from genodash.datasets import (
+from genodash.errors import ConfigError
+from genodash.examples import (
     EXAMPLES,
     ZOU_MOTIF,
     dinucleotide_shuffle,
     load_example,
     planted_motif,
 )
-from genodash.errors import ConfigError
 
 SMALL = {
     "planted-motif": {"n": 200},
@@ -164,8 +164,8 @@ def test_real_examples_have_the_documented_sizes():
 
 
 def test_examples_are_capped_by_the_servers_budget():
-    from genodash.datasets import load_example
     from genodash.errors import ConfigError
+    from genodash.examples import load_example
     from genodash.limits import Limits
 
     with pytest.raises(ConfigError, match="would hold 500,000,000 values .cells × genes.") as error:
@@ -180,7 +180,7 @@ def test_examples_are_capped_by_the_servers_budget():
 def test_shared_example_cache_holds_a_byte_budget():
     import ui
     from genodash.data import dataset_nbytes
-    from genodash.datasets import load_example
+    from genodash.examples import load_example
 
     made = []
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genodash.preprocessing.encoding import N_CODE, PAD_CODE, encode_codes, one_hot
+from genodash.encoding import N_CODE, PAD_CODE, encode_codes, one_hot
 
 
 def test_codes_pad_and_trim_by_alignment():

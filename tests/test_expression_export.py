@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from genodash.datasets import simulated_counts
 from genodash.errors import ConfigError
+from genodash.examples import simulated_counts
 from genodash.expression.embed import pca_coordinates
 from genodash.expression.export import embedding_table, figure_bytes, h5ad_bytes
 from genodash.expression.preprocess import PreprocessConfig, preprocess

@@ -8,8 +8,8 @@ import scipy.sparse
 
 from conftest import DATA
 from genodash.data import MatrixSet
-from genodash.datasets import pbmc68k, simulated_counts
 from genodash.errors import ConfigError
+from genodash.examples import pbmc68k, simulated_counts
 from genodash.expression.preprocess import (
     PreprocessConfig,
     cell_totals,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from genodash.data import value_type_of
-from genodash.datasets import simulated_counts
 from genodash.errors import ConfigError
+from genodash.examples import simulated_counts
 from genodash.expression.cluster import (
     UNDEFINED,
     adjusted_rand,

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from genodash.datasets import load_example, second_modality
 from genodash.errors import ConfigError, InputError
+from genodash.examples import load_example, second_modality
 from genodash.jobs import Job, JobQueue
 from genodash.models import layer_table
 from genodash.train.callbacks import Callbacks

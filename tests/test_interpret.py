@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from genodash import interpret
+from genodash.encoding import one_hot
 from genodash.errors import ConfigError
 from genodash.models import build_model
-from genodash.preprocessing.encoding import one_hot
 
 MOTIF = "ACGT"
 

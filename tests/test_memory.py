@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genodash.encoding import one_hot
 from genodash.errors import ConfigError
 from genodash.models.memory import (
     check_training_memory,
     estimate_training_memory,
     meta_model,
 )
-from genodash.preprocessing.encoding import one_hot
 
 READ = (torch.from_numpy(one_hot(["ACGT" * 25])),)  # one 100-bp read
 

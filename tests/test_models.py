@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
+from genodash.encoding import one_hot
 from genodash.errors import ConfigError
 from genodash.models import MODELS, build_model, count_parameters, layer_table
 from genodash.models.layers import valid_mask
 from genodash.models.sequence import KmerEmbedding
-from genodash.preprocessing.encoding import one_hot
 
 SEQUENCE_MODELS = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
 

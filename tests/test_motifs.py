@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from genodash import motifs
-from genodash.datasets import planted_motif
 from genodash.errors import ConfigError
+from genodash.examples import planted_motif
 
 pytestmark = pytest.mark.skipif(not motifs.jaspar_available(), reason="pyjaspar not installed")
 

@@ -20,10 +20,10 @@ import plotly.graph_objects as go
 import pytest
 
 import genodash.plotting
+from genodash import curse
 from genodash.data import MatrixSet, SequenceSet
 from genodash.plotting import Html, escape, markup, style
 from genodash.summaries import matrix_qc, sequence_profile
-from genodash.tools import curse
 
 LINK = '<a href="x">evil</a>'
 BOLD = "<b>bold</b>"

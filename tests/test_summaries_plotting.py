@@ -5,7 +5,7 @@ import pytest
 
 from genodash import plotting
 from genodash.data import SequenceSet
-from genodash.datasets import load_example
+from genodash.examples import load_example
 from genodash.io import read_matrix
 from genodash.summaries import matrix_qc, sequence_profile
 

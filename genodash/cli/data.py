@@ -56,7 +56,7 @@ def _add_examples(commands: argparse._SubParsersAction) -> None:
 
 
 def _examples(args: argparse.Namespace) -> int:
-    from genodash.datasets import EXAMPLES
+    from genodash.examples import EXAMPLES
 
     for example in EXAMPLES.values():
         print_json(
@@ -94,7 +94,7 @@ def _add_example(commands: argparse._SubParsersAction) -> None:
 
 
 def _example(args: argparse.Namespace) -> int:
-    from genodash.datasets import EXAMPLES, load_example
+    from genodash.examples import EXAMPLES, load_example
     from genodash.io.writers import write_dataset
 
     if args.name not in EXAMPLES:

@@ -1,6 +1,6 @@
 """The ``demo`` command: run a curse-of-dimensionality demo and print the numbers behind it.
 
-Each demo of :data:`genodash.tools.curse.DEMOS` becomes a sub-command whose options are
+Each demo of :data:`genodash.curse.DEMOS` becomes a sub-command whose options are
 read from the function's signature and docstring, so the command line always offers what
 the library accepts: ``--name VALUE`` for a number or a choice, ``--name V1 V2 …`` for a
 list. Options left out keep the library's defaults.
@@ -19,7 +19,7 @@ from genodash.cli._common import print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from genodash.tools.curse import DEMOS
+    from genodash.curse import DEMOS
 
     parser = commands.add_parser(
         "demo",

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from genodash.plotting._style import CLASS_COLORS, Html, style
 
 if TYPE_CHECKING:
-    from genodash.tools.curse import (
+    from genodash.curse import (
         DistanceResult,
         GenotypeResult,
         MultipleTestingResult,

@@ -30,7 +30,7 @@ from genodash.models.memory import (
     estimate_training_memory,
     meta_model,
 )
-from genodash.preprocessing.splits import Split, stratified_split
+from genodash.splits import Split, stratified_split
 from genodash.train.loop import Callbacks, FitResult, Step, StepOutput, TrainConfig, fit
 from genodash.train.runs import Run
 

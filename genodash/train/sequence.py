@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from genodash.data import SequenceSet
+from genodash.encoding import Align, encode_codes, one_hot
 from genodash.errors import ConfigError
 from genodash.limits import Limits
 from genodash.models import MODELS, build_model, count_parameters
@@ -29,8 +30,7 @@ from genodash.models.memory import (
     estimate_training_memory,
     meta_model,
 )
-from genodash.preprocessing.encoding import Align, encode_codes, one_hot
-from genodash.preprocessing.splits import Split, stratified_split
+from genodash.splits import Split, stratified_split
 from genodash.train.loop import Callbacks, FitResult, StepOutput, TrainConfig, fit
 from genodash.train.metrics import classification_metrics
 from genodash.train.runs import Run

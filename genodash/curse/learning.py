@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from genodash.errors import ConfigError
-from genodash.tools.curse._common import (
+from genodash.curse._common import (
     Result,
     check_seed,
     choice,
@@ -27,6 +26,7 @@ from genodash.tools.curse._common import (
     whole,
     wholes,
 )
+from genodash.errors import ConfigError
 
 if TYPE_CHECKING:
     from genodash.data import MatrixSet
@@ -334,7 +334,7 @@ def example_overfitting(
     ConfigError
         A parameter out of range.
     """
-    from genodash.datasets import load_example
+    from genodash.examples import load_example
 
     choice(example, "example", ("pbmc68k", "simulated-counts"))
     dataset = load_example(example)

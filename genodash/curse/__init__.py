@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from genodash.tools.curse._common import Result, least_squares
-from genodash.tools.curse.learning import (
+from genodash.curse._common import Result, least_squares
+from genodash.curse.learning import (
     OverfittingResult,
     example_overfitting,
     expression_overfitting,
     linear_error_theory,
     overfitting,
 )
-from genodash.tools.curse.regimes import (
+from genodash.curse.regimes import (
     REFERENCES,
     DataPoint,
     RegimeResult,
@@ -35,7 +35,7 @@ from genodash.tools.curse.regimes import (
     dataset_shape,
     regime,
 )
-from genodash.tools.curse.regression import (
+from genodash.curse.regression import (
     CORRECTIONS,
     PENALTIES,
     DesignResult,
@@ -50,7 +50,7 @@ from genodash.tools.curse.regression import (
     ols_variance_theory,
     slope_p_values,
 )
-from genodash.tools.curse.space import (
+from genodash.curse.space import (
     DistanceResult,
     GenotypeResult,
     SparsityResult,

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from genodash.curse._common import Result, whole
 from genodash.errors import ConfigError
-from genodash.tools.curse._common import Result, whole
 
 if TYPE_CHECKING:
     from genodash.data import MatrixSet, SequenceSet

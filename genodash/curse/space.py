@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from scipy import special, stats
 
-from genodash.tools.curse._common import Result, check_seed, choice, floats, real, whole, wholes
+from genodash.curse._common import Result, check_seed, choice, floats, real, whole, wholes
 
 Placement = Literal["diagonal", "fixed-distance"]
 _TARGET = 1.5

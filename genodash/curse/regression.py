@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from genodash.errors import ConfigError
-from genodash.tools.curse._common import (
+from genodash.curse._common import (
     Result,
     check_seed,
     floats,
@@ -25,6 +24,7 @@ from genodash.tools.curse._common import (
     whole,
     wholes,
 )
+from genodash.errors import ConfigError
 
 CORRECTIONS = ("raw", "bonferroni", "bh")
 """Multiple-testing corrections: none, Bonferroni, Benjamini–Hochberg."""

@@ -1,1 +1,0 @@
-"""Turning loaded data into model inputs: sequence encodings and expression steps."""

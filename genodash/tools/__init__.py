@@ -1,1 +1,0 @@
-"""Tools that compute: simulations and scores behind the app's lessons."""
