@@ -16,27 +16,37 @@ hostile students, starting at the same moment, on the same server:
    ``file_urls_request``, an HTTP PUT with the XSRF cookie and header, a rerun with the
    uploader's state): a 97 KB ``.txt.gz`` holding 100 MB of "AC" lines; a gzipped CSV of
    60,000 rows × 2,000 zero columns; an ``.h5ad`` whose gzip-chunked dense X declares
-   100,000 × 5,000 float32 (2 GB) of zeros. The files are made in a temp folder.
+   100,000 × 5,000 float32 (2 GB) of zeros. The files are made in a temp folder. Then
+   back to the Train page, where it stays until the class is done.
+
+By default everyone starts at once, so the hostile jobs, which come after a refusal, queue
+behind most of the class; ``--hostile-first`` lets the class press Train only once the
+hostile students have (the worst order: their jobs, up to the job time limit each, go
+first; add ``--job-seconds 60`` to keep that run short).
 
 A normal student fails as in load_test (an exception or error shown, a dropped connection,
 no results in time). A hostile student fails only when an exception (a traceback element)
 is shown or the server drops it: error messages are what it should get, and each one is
 recorded and printed.
 
-The same run is then made without hostile students (``--hostile 0``) on a fresh server in
-the same invocation (``--no-baseline`` skips it), so that the normal students' times with
-and without them are printed side by side, with their ratio.
+The same run is then made without hostile students on a fresh server in the same
+invocation (``--no-baseline`` skips it), so that the normal students' times with and
+without them are printed side by side, with their ratio.
 
 Printed per run: failures, Train → first progress (queue wait + start) and → results
 (median, max), what each hostile action got, the peak resident memory (VmRSS from
 /proc/<pid>/status, sampled every 0.2 s) of the server process alone, of its reader worker,
-of its training workers and of all of them together (at one sample), the server's own
-memory before the students come and after they have all left (``--settle`` seconds later,
-so that jobs of closed tabs have stopped), and the tracebacks in the server's log.
+of its training workers and of all of them together (at one sample), the worker processes
+seen, the server's memory before the students come, ``--settle`` s after they have all
+left (how long the training workers still worked: a closed tab's job stops after a grace
+period) and ``--after`` s after, once one more visit has let Streamlit drop the sessions
+it keeps for reconnection (``server.disconnectedSessionTTL``, 120 s), and the tracebacks
+in the server's log.
 
 Run: python bench/abuse.py [--users 18] [--hostile 2] [--epochs 3] [--timeout 420]
-The servers get this environment (GENODASH_MAX_JOBS=2 or another GENODASH_* limit in front
-of the command applies to them); ``--job-seconds`` sets GENODASH_MAX_JOB_SECONDS.
+(about 7 minutes on 2 cores). The servers get this environment (GENODASH_MAX_JOBS=2 or
+another GENODASH_* limit in front of the command applies to them); ``--job-seconds`` sets
+GENODASH_MAX_JOB_SECONDS.
 """
 
 from __future__ import annotations
@@ -194,8 +204,19 @@ def _h5ad_bomb(path: Path) -> Path:
         for start in range(0, n_obs, rows):
             x[start : start + rows] = zeros
         x.attrs["encoding-type"], x.attrs["encoding-version"] = "array", "0.2.0"
-        write_elem(handle, "obs", pd.DataFrame(index=[f"cell{i}" for i in range(n_obs)]))
-        write_elem(handle, "var", pd.DataFrame(index=[f"gene{j}" for j in range(n_vars)]))
+        packed = {"compression": "gzip", "compression_opts": 9}
+        write_elem(
+            handle,
+            "obs",
+            pd.DataFrame(index=[f"cell{i}" for i in range(n_obs)]),
+            dataset_kwargs=packed,
+        )
+        write_elem(
+            handle,
+            "var",
+            pd.DataFrame(index=[f"gene{j}" for j in range(n_vars)]),
+            dataset_kwargs=packed,
+        )
         for key in ("obsm", "varm", "obsp", "varp", "layers", "uns"):
             write_elem(handle, key, {})
         handle.attrs["encoding-type"], handle.attrs["encoding-version"] = "anndata", "0.1.0"
@@ -223,6 +244,8 @@ class HostileClient(Client):
             self.shown.append((Alert.Format.Name(element.alert.format).lower(), element.alert.body))
         elif kind == "progress":
             self.shown.append(("progress", element.progress.text))
+        elif kind == "markdown" and "training step needs" in element.markdown.body:
+            self.shown.append(("note", element.markdown.body))
         widget = getattr(element, kind) if kind else None
         if getattr(widget, "id", "") and getattr(widget, "label", ""):
             self.protos[widget.label] = widget
@@ -264,9 +287,10 @@ def outcome(shown: list[tuple[str, str]]) -> tuple[str, bool]:
     progress = [body for kind, body in shown if kind == "progress"]
     if progress:
         return f"running: {plain(progress[-1])}", job
-    warnings = [body for kind, body in shown if kind == "warning"]
-    if warnings:
-        return f"warning: {plain(warnings[-1])}", job
+    for wanted in ("warning", "note"):
+        found = [body for kind, body in shown if kind == wanted]
+        if found:
+            return f"{wanted}: {plain(found[-1])}", job
     return "no message", job
 
 
@@ -321,6 +345,7 @@ async def hostile(
             client.set_number("Batch size", batch)
             await act(client, result, f"the hint: batch size {batch}", client.page_run())
         await act(client, result, "Train", client.page_run(clicked=(client.widget_id("Train"),)))
+        result["queued"] = True
 
         async def clicks() -> None:
             for _ in range(5):
@@ -354,11 +379,16 @@ async def hostile(
                 f"upload {bomb.name} ({size / 1024:,.0f} KB)",
                 client.upload("Data files", [bomb]),
             )
-        result["done"] = True
+        client.goto("Train")
+        await act(client, result, "back to the Train page", client.page_run())
+        result["done"] = result["finished"] = True
         await asyncio.Event().wait()  # stay connected until the class is done
     except asyncio.CancelledError:
+        if tabs:  # what its own job was doing when the class ended
+            result["last_seen"] = outcome(tabs[0].shown[-3:])[0]
         raise
     except Exception as error:  # a failed hostile user is counted, not fatal to the bench
+        result["finished"] = True
         result["failures"].append(f"{type(error).__name__}: {error}"[:300])
         print(f"  {result['name']}: FAILED, {type(error).__name__}: {error}"[:300], flush=True)
     finally:
@@ -382,6 +412,8 @@ class Run:
         self.workers: set[tuple[int, str]] = set()
         self.wall: float | None = None
         self.log: Path | None = None
+        self.busy_until: float | None = None
+        self.after_jobs: dict[str, float] | None = None
 
     @property
     def title(self) -> str:
@@ -403,8 +435,10 @@ class Run:
             await asyncio.wait_for(warm_up(server.url), deadline - time.perf_counter())
             self.before = memory_now(pid)
             go = asyncio.Event()
+            class_go = asyncio.Event() if self.args.hostile_first else go
             tasks = [
-                asyncio.create_task(user(server.url, self.args.epochs, go, r)) for r in self.results
+                asyncio.create_task(user(server.url, self.args.epochs, class_go, r))
+                for r in self.results
             ]
             hostile_tasks = [
                 asyncio.create_task(hostile(server.url, self.args, self.bombs, go, r))
@@ -422,10 +456,22 @@ class Run:
                 flush=True,
             )
             watch.start()
-            started = time.perf_counter()
             go.set()
-            _, pending = await asyncio.wait(tasks, timeout=max(0, deadline - time.perf_counter()))
+            while not class_go.is_set():  # --hostile-first: the class clicks once they queued
+                if all(r.get("queued") or r.get("finished") for r in self.hostile_results):
+                    print("the hostile students have pressed Train; now the class", flush=True)
+                    class_go.set()
+                await asyncio.sleep(0.1)
+            started = time.perf_counter()
+            pending = False
+            if tasks:
+                left = max(0, deadline - time.perf_counter())
+                pending = bool((await asyncio.wait(tasks, timeout=left))[1])
             self.wall = time.perf_counter() - started
+            while not pending and not all(r.get("finished") for r in self.hostile_results):
+                if time.perf_counter() > deadline:
+                    pending = True
+                await asyncio.sleep(0.2)  # the hostile ones finish what they were doing
             if pending:
                 print(f"timeout: {self.args.timeout:.0f} s passed", flush=True)
             for task in hostile_tasks:  # the class is done (or out of time): hostiles leave
@@ -440,19 +486,41 @@ class Run:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if started is not None:
-                print(f"everyone has left; waiting {self.args.settle:.0f} s", flush=True)
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.sleep(self.args.settle)
+                    await self.aftermath(server.url, pid)
             watch.running = False
-            self.after = memory_now(pid)
             self.peak, self.workers = dict(watch.peak), set(watch.workers)
             server.stop()
 
+    async def aftermath(self, url: str, pid: int) -> None:
+        """Once everyone has left: when the training workers stop working (a closed tab's
+        job stops after a grace period, within a batch), the memory ``--settle`` s later, and
+        ``--after`` s later once one more visit has let Streamlit drop the sessions it keeps
+        for reconnection (``server.disconnectedSessionTTL``, 120 s; dropped lazily)."""
+        args, left = self.args, time.perf_counter()
+        print(f"everyone has left; measuring for {max(args.settle, args.after):.0f} s", flush=True)
+        used = cpu_by_pid(pid)
+        self.busy_until = 0.0
+        while time.perf_counter() - left < args.settle:
+            await asyncio.sleep(1.0)
+            now = cpu_by_pid(pid)
+            if sum(max(0.0, v - used.get(k, v)) for k, v in now.items()) > 0.05:
+                self.busy_until = time.perf_counter() - left
+            used = now
+        self.after_jobs = memory_now(pid)
+        if args.after > args.settle:
+            await asyncio.sleep(max(0.0, args.after - (time.perf_counter() - left)))
+            await warm_up(url)
+            await asyncio.sleep(2.0)
+            self.after = memory_now(pid)
+
     def report(self) -> None:
         args = self.args
+        order = ", the hostile ones pressing Train first" if args.hostile_first else ""
         print(
-            f"\n{self.title} students, each normal one training a CNN for {args.epochs} "
-            f"epochs; job cap {job_cap()}; {os.cpu_count()} CPU cores"
+            f"\n{self.title}: each normal student trains a CNN for {args.epochs} epochs"
+            f"{order if self.hostiles else ''}; job cap {job_cap()}; job time limit "
+            f"{job_seconds(args)} s; {os.cpu_count()} CPU cores"
         )
         for result in self.results:
             if not result.get("ok") and "error" not in result:
@@ -483,6 +551,8 @@ class Run:
                 print(f"    - {name} ({seconds:.1f} s)\n        → {got}")
             if not result.get("done"):
                 print("    (did not finish its actions)")
+            if "last_seen" in result:
+                print(f"    its Train page when the class was done: {result['last_seen']}")
         if self.peak:
             peak = self.peak
             print(
@@ -498,9 +568,18 @@ class Run:
                 if kinds
                 else "  worker processes seen: none"
             )
+        if self.busy_until == 0:
+            print(f"  training workers idle as soon as everyone left (watched {args.settle:.0f} s)")
+        elif self.busy_until is not None:
+            still = " (STILL BUSY at the end)" if self.busy_until > args.settle - 1.5 else ""
+            print(
+                f"  training workers last busy {self.busy_until:.0f} s after everyone left, "
+                f"watched for {args.settle:.0f} s{still}"
+            )
         for when, sample in (
             ("before (after a warm-up visit)", self.before),
-            (f"after everyone left (+{args.settle:.0f} s)", self.after),
+            (f"+{args.settle:.0f} s after everyone left", self.after_jobs),
+            (f"+{args.after:.0f} s after, and one more visit", self.after),
         ):
             if sample:
                 print(
@@ -508,16 +587,34 @@ class Run:
                     f"{sample['reader']:.0f} MiB, training workers {sample['training']:.0f} MiB,"
                     f" other {sample['other']:.0f} MiB; total {sample['total']:.0f} MiB"
                 )
-        if self.before and self.after:
-            grown = self.after["server"] - self.before["server"]
-            print(f"  server alone after − before: {grown:+.0f} MiB")
+        if self.before and (self.after or self.after_jobs):
+            after = self.after or self.after_jobs
+            grown = after["server"] - self.before["server"]
+            print(f"  server alone, last after − before: {grown:+.0f} MiB")
         tracebacks(self.log)
+
+
+def cpu_by_pid(server: int) -> dict[int, float]:
+    """CPU seconds (user + system) each training worker of ``server`` has used so far."""
+    used = {}
+    for pid in descendants(server):
+        if role(pid) == "training":
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def times(results: list[dict]) -> tuple[list[float], list[float]]:
     waits = sorted(r["to_progress"] for r in results if "to_progress" in r)
     totals = sorted(r["to_results"] for r in results if "to_results" in r)
     return waits, totals
+
+
+def job_seconds(args: argparse.Namespace) -> int:
+    from genodash.limits import Limits
+
+    return args.job_seconds or Limits.from_env().max_job_seconds
 
 
 def job_cap() -> str:
@@ -608,6 +705,11 @@ if __name__ == "__main__":
         "--close-tabs", action="store_true", help="close each extra tab right after its Train click"
     )
     parser.add_argument(
+        "--hostile-first",
+        action="store_true",
+        help="the class presses Train only once the hostile students have (worst order)",
+    )
+    parser.add_argument(
         "--job-seconds",
         type=int,
         default=0,
@@ -619,8 +721,15 @@ if __name__ == "__main__":
     parser.add_argument(
         "--settle",
         type=float,
-        default=25,
-        help="seconds after everyone left before 'after' is measured (25)",
+        default=45,
+        help="seconds after everyone left: watch the training workers, then measure (45)",
+    )
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=130,
+        help="seconds after everyone left for the last measure, after one more visit; "
+        "0 skips it (130)",
     )
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the run without hostile students"

@@ -34,11 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
 from genodash.examples import load_example, second_modality, simulated_counts
+from genodash.expression.arrays import centred_log_ratio
 from genodash.expression.embed import EmbeddingConfig, embed, pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import batch_mixing, knn_accuracy, trustworthiness
 from genodash.train.expression import (
-    centred_log_ratio,
     default_train_config,
     prepare_matrix,
     train_expression_model,

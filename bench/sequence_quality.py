@@ -32,16 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
 from genodash import interpret
-from genodash.encoding import one_hot
+from genodash.encoding import one_hot, one_hot_tensor
 from genodash.examples import load_example, planted_motif
+from genodash.predict import predict_probabilities
 from genodash.train.callbacks import Callbacks
 from genodash.train.loop import TrainConfig, fit
 from genodash.train.sequence import (
     PreparedSequences,
     build_sequence_model,
     classification_step,
-    one_hot_tensor,
-    predict_probabilities,
     prepare_sequences,
     train_sequence_model,
 )

@@ -25,10 +25,10 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clone
 
-from genodash.encoding import encode_codes, one_hot
+from genodash.encoding import encode_codes, one_hot, one_hot_tensor
 from genodash.models import build_model
 from genodash.train.loop import TrainConfig, fit
-from genodash.train.sequence import classification_step, one_hot_tensor
+from genodash.train.sequence import classification_step
 
 
 def random_reads(n: int, length: int, seed: int = 0) -> list[str]:

@@ -14,4 +14,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from genodash.errors import GenodashError
 
 __version__ = "0.1.0"
-__all__ = ["GenodashError", "__version__"]
+__all__ = ["GenodashError", "__version__", "import_heavy_libraries"]
+
+
+def import_heavy_libraries() -> None:
+    """Import scanpy, scikit-learn and torch now, so that the first page that needs them
+    does not wait. Call it from the thread that draws pages: importing scikit-learn or torch
+    from a background thread while a page imports them too can fail on their circular
+    imports."""
+    import scanpy  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import torch  # noqa: F401

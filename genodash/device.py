@@ -1,4 +1,5 @@
-"""Which compute device training uses: CUDA GPU, Apple MPS, or the CPU."""
+"""Which compute device training uses (CUDA GPU, Apple MPS, or the CPU), and how many
+training jobs the machine runs at once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from genodash.errors import ConfigError
+from genodash.limits import Limits
 
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 
@@ -103,3 +105,18 @@ def _cpu_name() -> str:
     import platform
 
     return platform.processor() or platform.machine() or f"{os.cpu_count()} cores"
+
+
+def default_max_jobs() -> int:
+    """Training jobs run at once: ``GENODASH_MAX_JOBS``, else one per GPU, else cores // 2."""
+    configured = Limits.from_env().max_jobs
+    if configured:
+        return max(1, configured)
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.device_count()
+    except ImportError:
+        pass
+    return max(1, (os.cpu_count() or 2) // 2)

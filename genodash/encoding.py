@@ -1,4 +1,5 @@
-"""Sequence encodings, vectorized (no per-base Python loop).
+"""Sequence → model input, the one home: base codes, one-hot (numpy and torch), reverse
+complement, and the window of a sequence that an encoding keeps.
 
 Conventions, used everywhere in genodash:
 
@@ -10,9 +11,12 @@ Conventions, used everywhere in genodash:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 ALPHABET = "ACGT"
 N_CODE = 4
@@ -23,6 +27,18 @@ for _code, _base in enumerate(ALPHABET):
     _LOOKUP[ord(_base.lower())] = _code
 
 Align = Literal["left", "right", "center"]
+_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+
+
+def reverse_complement(sequence: str) -> str:
+    """The reverse complement of ``sequence`` (A↔T, C↔G, N stays N; case kept).
+
+    Parameters
+    ----------
+    sequence
+        Bases in the alphabet ``ACGTN`` (either case).
+    """
+    return sequence.translate(_COMPLEMENT)[::-1]
 
 
 def encode_codes(
@@ -97,3 +113,17 @@ def one_hot(
     for code in range(4):
         np.equal(codes, code, out=out[:, code, :])
     return out
+
+
+def one_hot_tensor(codes: torch.Tensor) -> torch.Tensor:
+    """:func:`one_hot` on the codes' own device: base codes ``(N, L)`` to ``float32 (N, 4, L)``.
+
+    Parameters
+    ----------
+    codes
+        Base codes as a torch tensor (e.g. a batch already on the training device).
+    """
+    import torch
+
+    bases = torch.arange(4, device=codes.device, dtype=codes.dtype)
+    return (codes[:, None, :] == bases[None, :, None]).float()

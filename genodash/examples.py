@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from genodash.data import MatrixSet, SequenceSet
+from genodash.encoding import reverse_complement
 from genodash.errors import ConfigError
 from genodash.io.sequences import IUPAC_AMBIGUOUS
 from genodash.limits import Limits
@@ -44,7 +45,6 @@ _IUPAC_CHOICES = {
     "V": "ACG",
     "N": "ACGT",
 }
-_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,6 @@ def codes_to_strings(codes: np.ndarray) -> list[str]:
     """Rows of base indices to strings."""
     letters = np.frombuffer(BASES.encode(), dtype=np.uint8)[codes]
     return [row.tobytes().decode("ascii") for row in letters]
-
-
-def reverse_complement(sequence: str) -> str:
-    return sequence.translate(_COMPLEMENT)[::-1]
 
 
 def dinucleotide_shuffle(sequence: str, rng: np.random.Generator) -> str:
@@ -791,7 +787,7 @@ EXAMPLES: dict[str, Example] = {
             "matrix",
             "700 real human blood cells (10x Genomics) × 765 genes, with 10 FACS-sorted cell "
             "types, shipped in scanpy. Already normalized and scaled, so it goes straight to "
-            "PCA, tSNE, UMAP and autoencoders: do the cell types separate, and does a learned "
+            "PCA, t-SNE, UMAP and autoencoders: do the cell types separate, and does a learned "
             "latent space keep them apart as well as PCA?",
             pbmc68k,
         ),

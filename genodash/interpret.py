@@ -10,7 +10,7 @@ position: the attribution of the base actually present.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +22,7 @@ from torch import nn
 from genodash.data import SequenceSet
 from genodash.encoding import ALPHABET, kept_window, one_hot
 from genodash.errors import ConfigError
+from genodash.predict import encode_for_run, one_hot_for_run, predict_probabilities
 
 Method = Literal["saliency", "ism"]
 
@@ -170,9 +171,9 @@ class FilterMotif:
 
 def first_conv(model: nn.Module) -> nn.Conv1d:
     """The first convolution over the one-hot input (CNN, or an LSTM's front-end)."""
-    for module in model.modules():
-        if isinstance(module, nn.Conv1d) and module.in_channels == 4:
-            return module
+    conv = model.motif_filters()
+    if conv is not None:
+        return conv
     raise ConfigError(
         "this model has no convolution over the DNA (filters exist only for the "
         "CNN and the LSTM with a convolution front-end)"
@@ -226,7 +227,7 @@ def _common_kmers(sites: torch.Tensor, top: int) -> list[tuple[str, int]]:
 @torch.no_grad()
 def attention_maps(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
     """Attention weights for one sequence ``x`` (1, 4, L): per layer, ``(heads, T, T)``."""
-    if not hasattr(model, "record_attention"):
+    if not model.records_attention:
         raise ConfigError("attention maps exist only for the Transformer")
     model.eval()
     model.record_attention(True)
@@ -267,11 +268,9 @@ def sequence_attention(run: object, sequences: SequenceSet) -> SequenceAttention
     Tokens that cover only padding (beyond a short sequence) are left out; the others are
     clipped to the bases they hold and placed in the original sequence's coordinates.
     """
-    from genodash.train.sequence import encode_for_run
-
     x = one_hot(encode_for_run(run, sequences.subset([0])))
     maps = attention_maps(run.model, x)
-    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
+    length, align = run.encoding.length, run.encoding.align
     source, target, count = kept_window(len(sequences.sequences[0]), length, align)
     kept, spans = [], []
     for token, (start, end) in enumerate(token_spans(run.model, maps[0].shape[-1])):
@@ -307,7 +306,7 @@ def score_table(
         ``seq_id``, ``position`` (0-based in the original sequence), ``base``, then one
         column per entry of ``scores``. Bases the encoding cut off have no row.
     """
-    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
+    length, align = run.encoding.length, run.encoding.align
     frames = []
     for i, sequence in enumerate(sequences.sequences):
         source, target, count = kept_window(len(sequence), length, align)
@@ -368,8 +367,6 @@ def explain_table(
     pandas.DataFrame
         :func:`score_table` with one ``score`` column: the attribution of the base present.
     """
-    from genodash.train.sequence import encode_for_run
-
     codes = encode_for_run(run, sequences)
     frames = []
     for start in range(0, sequences.n, batch_size):
@@ -380,3 +377,302 @@ def explain_table(
     if not frames:
         return score_table(run, sequences, {"score": np.zeros((0, 0))})
     return pd.concat(frames, ignore_index=True)
+
+
+# --- what the Interpret page shows --------------------------------------------------------
+
+ISM_COLUMNS = [f"ism_{base}" for base in ALPHABET]
+MAX_ISM_SEQUENCES = 100  # ISM asks the model 4 × length times per sequence
+MAX_FILTER_SEQUENCES = 2000
+
+
+def default_target(run: object) -> int:
+    """The class explained unless the user picks another: the run's positive class, else
+    the last class.
+
+    Parameters
+    ----------
+    run
+        A sequence run.
+    """
+    classes = run.classes
+    if run.positive_class in classes:
+        return classes.index(run.positive_class)
+    return len(classes) - 1
+
+
+def sequences_to_explain(run: object, sequences: SequenceSet) -> tuple[np.ndarray, str]:
+    """Rows of ``sequences`` to explain: the run's test set when it was trained on them.
+
+    Parameters
+    ----------
+    run
+        A sequence run (its data fingerprint and saved split).
+    sequences
+        The loaded sequences.
+
+    Returns
+    -------
+    tuple
+        The row indices, and in words which sequences they are.
+    """
+    from genodash.train.sequence import fingerprint
+
+    if run.data.get("fingerprint") == fingerprint(sequences) and "split" in run.tables:
+        subsets = run.tables["split"]["subset"].to_numpy()
+        return np.flatnonzero(subsets == "test"), "its test set (sequences it never saw)"
+    return np.arange(sequences.n), "all loaded sequences (the model was trained on other data)"
+
+
+def planted_window(sequences: SequenceSet, row: int) -> tuple[int | None, int | None]:
+    """Start (0-based) and width of the motif planted in sequence ``row``, if known.
+
+    Parameters
+    ----------
+    sequences
+        Sequences; generated planted-motif data record ``motif_starts`` and ``motif_width``.
+    row
+        The sequence's index in ``sequences``.
+
+    Returns
+    -------
+    tuple
+        ``(start, width)``; ``(None, None)`` when the data record no planted motif.
+    """
+    starts = sequences.meta.get("motif_starts")
+    if starts is None:
+        return None, None
+    return int(starts[row]), sequences.meta["motif_width"]
+
+
+@dataclass(frozen=True)
+class OneSequenceView:
+    """Everything the one-sequence view shows: probabilities, per-base scores, the motif.
+
+    Attributes
+    ----------
+    probabilities
+        Class name → the model's probability for this sequence, in output order.
+    table
+        :func:`score_table` with ``saliency`` and one ``ism_<base>`` column per base.
+    sequence
+        The bases of ``table`` (those the encoding kept).
+    first_position
+        0-based position in the original sequence of the first scored base.
+    motif_start, motif_width
+        The planted motif (0-based start), or ``None`` when unknown.
+    """
+
+    probabilities: dict[str, float]
+    table: pd.DataFrame
+    sequence: str
+    first_position: int
+    motif_start: int | None
+    motif_width: int | None
+
+    def saliency(self) -> np.ndarray:
+        """The saliency of each scored base, in order."""
+        return self.table["saliency"].to_numpy()
+
+    def ism_matrix(self) -> np.ndarray:
+        """ISM effects as ``(4, L)``: rows A, C, G, T, one column per scored base."""
+        return self.table[ISM_COLUMNS].to_numpy().T
+
+    def saliency_matrix(self) -> np.ndarray:
+        """Positions × 4: the saliency of the base present (for a logo)."""
+        return base_matrix(self.table, "saliency")
+
+
+def one_sequence_view(
+    run: object, sequences: SequenceSet, row: int, *, target: int
+) -> OneSequenceView:
+    """Probabilities, saliency and in-silico mutagenesis of one sequence under ``run``.
+
+    Parameters
+    ----------
+    run
+        A sequence run.
+    sequences
+        The loaded sequences.
+    row
+        Index of the sequence to explain in ``sequences``.
+    target
+        Index of the class whose score is explained.
+    """
+    one = sequences.subset([row])
+    codes = encode_for_run(run, one)
+    x = one_hot(codes)
+    probabilities = predict_probabilities(run.model, codes)[0]
+    ism_scores = ism(run.model, x, target)
+    table = score_table(
+        run,
+        one,
+        {
+            "saliency": importance(saliency(run.model, x, target), x),
+            **{column: ism_scores[:, k, :] for k, column in enumerate(ISM_COLUMNS)},
+        },
+    )
+    start, width = planted_window(sequences, row)
+    return OneSequenceView(
+        probabilities={c: float(p) for c, p in zip(run.classes, probabilities, strict=True)},
+        table=table,
+        sequence="".join(table["base"]),
+        first_position=int(table["position"].iloc[0]) if len(table) else 0,
+        motif_start=start,
+        motif_width=width,
+    )
+
+
+def importance_by_class(scores: np.ndarray, labels: Sequence[str] | None) -> dict[str, np.ndarray]:
+    """Mean absolute importance along the sequence, per true class.
+
+    Parameters
+    ----------
+    scores
+        Per-position importance ``(N, L)``.
+    labels
+        The class of each row, or ``None`` for unlabelled sequences.
+
+    Returns
+    -------
+    dict
+        Class → mean ``|importance|`` per position; a single ``"all"`` when unlabelled.
+    """
+    magnitude = np.abs(np.asarray(scores))
+    if labels is None:
+        return {"all": magnitude.mean(axis=0)}
+    labels = np.asarray(labels)
+    return {str(c): magnitude[labels == c].mean(axis=0) for c in np.unique(labels)}
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """How often the top-scoring window falls on the planted motif.
+
+    Attributes
+    ----------
+    share
+        Share of sequences with a planted motif whose top window overlaps it.
+    n_planted
+        How many of the scored sequences have a planted motif.
+    width
+        The motif's width (bp), also the window's.
+    """
+
+    share: float
+    n_planted: int
+    width: int
+
+
+def planted_recovery(
+    scores: np.ndarray, sequences: SequenceSet, rows: Sequence[int]
+) -> Recovery | None:
+    """:func:`motif_recovery` of ``scores`` against the motifs planted in ``rows``.
+
+    Parameters
+    ----------
+    scores
+        Per-position importance ``(N, L)`` of the sequences at ``rows``.
+    sequences
+        The loaded sequences.
+    rows
+        Indices in ``sequences`` of the scored sequences, in the order of ``scores``.
+
+    Returns
+    -------
+    Recovery or None
+        ``None`` when the data record no planted motif.
+    """
+    starts = sequences.meta.get("motif_starts")
+    if starts is None:
+        return None
+    planted = np.array([starts[i] for i in rows])
+    width = int(sequences.meta["motif_width"])
+    return Recovery(motif_recovery(scores, planted, width), int((planted >= 0).sum()), width)
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """Where the model looks across many sequences.
+
+    Attributes
+    ----------
+    profiles
+        True class (``"all"`` when unlabelled) → mean ``|importance|`` per position.
+    recovery
+        How often the top-scoring window falls on the planted motif; ``None`` when the
+        data record no planted motif.
+    n_sequences
+        How many sequences were scored.
+    """
+
+    profiles: dict[str, np.ndarray]
+    recovery: Recovery | None
+    n_sequences: int
+
+
+def profile_view(
+    run: object,
+    sequences: SequenceSet,
+    rows: Sequence[int],
+    *,
+    method: Method = "saliency",
+    target: int | None = None,
+) -> ProfileView:
+    """Importance profiles by class of the sequences at ``rows`` (ISM: the first
+    :data:`MAX_ISM_SEQUENCES` of them), and the planted motif's recovery.
+
+    Parameters
+    ----------
+    run
+        A sequence run; the sequences are encoded as its training data was.
+    sequences
+        The loaded sequences.
+    rows
+        Indices in ``sequences`` of the sequences to explain.
+    method
+        ``"saliency"`` or ``"ism"``.
+    target
+        Class index to explain (default: each sequence's predicted class).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if method == "ism":
+        rows = rows[:MAX_ISM_SEQUENCES]
+    x = one_hot_for_run(run, sequences.subset(rows))
+    scores = importance(attribute(run.model, x, method, target), x)
+    labels = [sequences.labels[i] for i in rows] if sequences.labels else None
+    return ProfileView(
+        profiles=importance_by_class(scores, labels),
+        recovery=planted_recovery(scores, sequences, rows),
+        n_sequences=len(rows),
+    )
+
+
+def run_filter_motifs(
+    run: object,
+    sequences: SequenceSet,
+    rows: Sequence[int],
+    *,
+    max_sequences: int = MAX_FILTER_SEQUENCES,
+) -> list[FilterMotif]:
+    """:func:`filter_motifs` of ``run``'s model, learned from the first ``max_sequences``
+    of the sequences at ``rows``.
+
+    Parameters
+    ----------
+    run
+        A sequence run whose model has a convolution over the DNA.
+    sequences
+        The loaded sequences; encoded as the run's training data was.
+    rows
+        Indices in ``sequences`` of the sequences to collect activating windows from.
+    max_sequences
+        At most this many (the first of ``rows``) are used.
+
+    Raises
+    ------
+    ConfigError
+        The model has no convolution over the DNA.
+    """
+    chosen = np.asarray(rows, dtype=np.int64)[:max_sequences]
+    return filter_motifs(run.model, one_hot_for_run(run, sequences.subset(chosen)))

@@ -1,17 +1,16 @@
 """Background jobs: long work (training) in a thread, with progress, a stop signal and a queue.
 
 The app starts a job and polls :meth:`Job.snapshot`; the job never touches the UI. At most
-:func:`default_max_jobs` jobs run at once per process; later ones wait in a first-in,
-first-out queue and can be cancelled while they wait. The queue is fair: one workspace has at
-most :attr:`~genodash.limits.Limits.max_jobs_per_workspace` jobs at once and runs one at a
-time, a waiting job whose browser tab has closed is dropped, and every job stops at the time
-limit, saying so.
+:func:`genodash.device.default_max_jobs` jobs run at once per process; later ones wait in a
+first-in, first-out queue and can be cancelled while they wait. The queue is fair: one
+workspace has at most :attr:`~genodash.limits.Limits.max_jobs_per_workspace` jobs at once and
+runs one at a time, a waiting job whose browser tab has closed is dropped, and every job stops
+at the time limit, saying so.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import time
 import traceback
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from genodash.device import default_max_jobs
 from genodash.errors import ConfigError, GenodashError
 from genodash.limits import Limits
 from genodash.train.callbacks import Callbacks, Progress
@@ -88,7 +88,7 @@ class Job:
     owner: str | None = None
     kind: str = ""
     grace_seconds: float = field(
-        default_factory=lambda: float(os.environ.get("GENODASH_CLOSED_TAB_GRACE_SECONDS", 20))
+        default_factory=lambda: float(Limits.from_env().closed_tab_grace_seconds)
     )
     time_limit: float = field(default_factory=lambda: float(Limits.from_env().max_job_seconds))
 
@@ -199,21 +199,6 @@ class Job:
         if self.thread is not None:
             self.thread.join(timeout)
         return self.snapshot()
-
-
-def default_max_jobs() -> int:
-    """Concurrent training jobs: ``GENODASH_MAX_JOBS``, else one per GPU, else cores // 2."""
-    configured = os.environ.get("GENODASH_MAX_JOBS")
-    if configured:
-        return max(1, int(configured))
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return torch.cuda.device_count()
-    except ImportError:
-        pass
-    return max(1, (os.cpu_count() or 2) // 2)
 
 
 class JobQueue:

@@ -1,4 +1,5 @@
-"""Resource limits applied to every input, so that one hostile file fails only itself.
+"""Every ``GENODASH_*`` environment variable is read here: resource limits, the job cap,
+the runs folder, and the variables the reader worker is started with.
 
 Each limit has a documented default and can be changed through an environment
 variable (``GENODASH_<NAME>``, e.g. ``GENODASH_MAX_RECORDS=10000000``) or by passing
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 GIB = 1024**3
 MIB = 1024**2
+RUNS_DIR = "GENODASH_RUNS_DIR"
+READER_MEMORY = "GENODASH_READER_MEMORY_BYTES"  # set for the reader worker by its parent
+IN_READER_WORKER = "GENODASH_IN_READER_WORKER"  # set in the reader worker itself
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ class Limits:
     max_jobs_per_workspace
         Training jobs one workspace may have at once, running or waiting; one of them runs
         at a time, so one user cannot fill every slot.
+    max_jobs
+        Training jobs that run at once on the server; 0 chooses one per GPU, else half the
+        CPU cores.
+    closed_tab_grace_seconds
+        How long a job whose browser tab has closed keeps running (a reload reconnects).
     """
 
     max_file_bytes: int = 512 * MIB
@@ -66,6 +76,8 @@ class Limits:
     max_job_memory_bytes: int = 2 * GIB
     max_job_seconds: int = 900
     max_jobs_per_workspace: int = 2
+    max_jobs: int = 0
+    closed_tab_grace_seconds: int = 20
 
     @property
     def max_lines(self) -> int:
@@ -75,13 +87,35 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        """Defaults, overridden by any ``GENODASH_MAX_*`` environment variables."""
+        """Defaults, overridden by any ``GENODASH_<NAME>`` environment variables."""
         overrides = {}
         for field in fields(cls):
             value = os.environ.get(f"GENODASH_{field.name.upper()}")
             if value is not None:
                 overrides[field.name] = int(value)
         return replace(cls(), **overrides)
+
+
+def runs_dir(default: Path) -> Path:
+    """Where runs are saved: ``GENODASH_RUNS_DIR``, else ``default``.
+
+    Parameters
+    ----------
+    default
+        The folder used when the variable is not set.
+    """
+    return Path(os.environ.get(RUNS_DIR) or default)
+
+
+def reader_memory_bytes() -> int | None:
+    """The memory cap the reader worker was started with (``None``: no cap)."""
+    value = os.environ.get(READER_MEMORY, "")
+    return int(value) if value else None
+
+
+def in_reader_worker() -> bool:
+    """Whether this process is the reader worker."""
+    return bool(os.environ.get(IN_READER_WORKER))
 
 
 def human_bytes(n: int) -> str:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import streamlit as st
 
 import ui
-from genodash import plotting
-from genodash.data import VALUE_DESCRIPTIONS, VALUE_NAMES, MatrixSet, SequenceSet
+from genodash import plotting, summaries
+from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError, OrientationError
 from genodash.examples import EXAMPLES
+from genodash.expression.qc import matrix_qc
 from genodash.io import RawFile, ReadOptions, read_upload
 from genodash.io.writers import fasta_text, h5ad_bytes, sequences_csv_text
-from genodash.summaries import matrix_qc, sequence_profile
 
 ABOUT = """
 Everything in genodash starts from one **data set**, chosen here and kept while you move
@@ -34,6 +35,7 @@ where and why, and your previous data stays loaded.
 """
 
 ORIENTATIONS = {"Detect": None, "Genes are rows: transpose": True, "Cells are rows: keep": False}
+KINDS = {"auto": "decide for me", "sequences": "sequences", "matrix": "a matrix"}
 
 
 def examples_tab() -> None:
@@ -92,9 +94,8 @@ def upload_tab() -> None:
         return
     raws = [RawFile(name=f.name, data=f.getvalue()) for f in files]
     if labels_file is not None:
-        options = ReadOptions(
-            **{**options.__dict__, "labels_file": RawFile(labels_file.name, labels_file.getvalue())}
-        )
+        labels = RawFile(labels_file.name, labels_file.getvalue())
+        options = dataclasses.replace(options, labels_file=labels)
     with st.spinner(f"Reading {', '.join(raw.display_name for raw in raws)}…"):
         try:
             dataset = read_upload(raws, options)
@@ -144,14 +145,10 @@ def reading_options() -> tuple[ReadOptions, Any]:
         left, middle, right = st.columns(3)
         kind = left.radio(
             "The file holds",
-            ["auto", "sequences", "matrix"],
+            list(KINDS),
             horizontal=True,
             key=ui.setting("read-kind", "auto"),
-            format_func={
-                "auto": "decide for me",
-                "sequences": "sequences",
-                "matrix": "a matrix",
-            }.get,
+            format_func=KINDS.get,
         )
         sequence_column = middle.text_input(
             "Sequence column (tables)", key=ui.setting("read-seq", "SEQ")
@@ -182,25 +179,23 @@ def reading_options() -> tuple[ReadOptions, Any]:
     return options, labels_file
 
 
+def metrics(dataset: SequenceSet | MatrixSet, summary: dict[str, Any]) -> None:
+    for column, metric in zip(
+        st.columns(5), summaries.headline_metrics(dataset, summary=summary), strict=True
+    ):
+        column.metric(metric.label, metric.value, help=metric.help)
+
+
 def sequence_summary(dataset: SequenceSet) -> None:
     summary = dataset.summary()
-    cols = st.columns(5)
-    cols[0].metric("Sequences", f"{dataset.n:,}")
-    cols[1].metric("Classes", len(dataset.classes) or "unlabelled")
-    shortest, longest = summary["min_length"], summary["max_length"]
-    if shortest == longest:
-        cols[2].metric("Length", f"{shortest:,} bp", help="Every sequence has this length")
-    else:
-        cols[2].metric("Length range", f"{shortest:,}–{longest:,} bp")
-    cols[3].metric("Mean length", f"{summary['mean_length']:.1f} bp")
-    cols[4].metric("Ambiguous bases → N", f"{summary['n_ambiguous_bases']:,}")
+    metrics(dataset, summary)
     loader_notes(dataset.notes)
-    profile = ui.session_cached("profile", dataset, lambda: sequence_profile(dataset))
+    profile = ui.session_cached("profile", dataset, lambda: summaries.sequence_profile(dataset))
     if profile.n_profiled < profile.n_total:
         st.caption(f"Plots use a random {profile.n_profiled:,} of {profile.n_total:,} sequences.")
     names = ["Classes", "Lengths", "GC content", "Base composition"]
-    has_motif = "motif_starts" in dataset.meta
-    tabs = st.tabs([*names, *(["Planted motif"] if has_motif else []), "Sequences"])
+    planted = summaries.planted_motif(dataset)
+    tabs = st.tabs([*names, *(["Planted motif"] if planted else []), "Sequences"])
     with tabs[0]:
         if dataset.labels is None:
             st.info(
@@ -215,80 +210,45 @@ def sequence_summary(dataset: SequenceSet) -> None:
         chart(plotting.gc_content_figure(profile), "gc")
     with tabs[3]:
         chart(plotting.base_composition_figure(profile), "composition")
-    if has_motif:
+    if planted:
         with tabs[4]:
             st.markdown(
-                f"Motif **{dataset.meta['motif']}**, planted in the class "
-                f"`{dataset.meta['positive_class']}` sequences at these positions:"
+                f"Motif **{planted.motif}**, planted in the class "
+                f"`{planted.positive_class}` sequences at these positions:"
             )
-            chart(
-                plotting.motif_position_figure(
-                    dataset.meta["motif_starts"],
-                    dataset.meta["motif_width"],
-                    int(dataset.lengths.max()),
-                ),
-                "motif",
+            figure = plotting.motif_position_figure(
+                planted.starts, planted.width, planted.max_length
             )
+            chart(figure, "motif")
     with tabs[-1]:
-        preview = {"ID": dataset.ids[:200], "sequence": dataset.sequences[:200]}
-        if dataset.labels is not None:
-            preview["label"] = dataset.labels[:200]
-        st.dataframe(preview, hide_index=True, width="stretch")
-        st.caption(
-            f"All {dataset.n:,} sequences."
-            if dataset.n <= 200
-            else f"The first 200 of {dataset.n:,} sequences."
-        )
-    downloads(
-        [
-            (
-                "FASTA",
-                lambda: fasta_text(dataset),
-                "sequences.fa",
-            ),
-            (
-                "CSV",
-                lambda: sequences_csv_text(dataset),
-                "sequences.csv",
-            ),
-        ],
-        summary,
-    )
+        preview = summaries.sequence_preview(dataset)
+        st.dataframe(preview.table, hide_index=True, width="stretch")
+        st.caption(preview.caption)
+    files = [
+        ("FASTA", lambda: fasta_text(dataset), "sequences.fa"),
+        ("CSV", lambda: sequences_csv_text(dataset), "sequences.csv"),
+    ]
+    downloads(files, summary)
 
 
 def matrix_summary(dataset: MatrixSet) -> None:
     summary = dataset.summary()
-    cols = st.columns(5)
-    cols[0].metric("Cells", f"{dataset.n_obs:,}")
-    cols[1].metric("Genes", f"{dataset.n_vars:,}")
-    cols[2].metric("Zeros", f"{summary['sparsity']:.1%}")
-    cols[3].metric(
-        "Values", VALUE_NAMES[dataset.value_type], help=VALUE_DESCRIPTIONS[dataset.value_type]
-    )
-    cols[4].metric("Stored as", "sparse" if summary["stored_sparse"] else "dense")
+    metrics(dataset, summary)
     loader_notes(dataset.notes)
     qc = ui.session_cached("qc", dataset, lambda: matrix_qc(dataset))
-    counts = dataset.value_type == "counts"
+    labels = summaries.qc_labels(dataset)
     tabs = st.tabs(["Per-cell totals", "Genes per cell", "Top genes", "Metadata", "Preview"])
     with tabs[0]:
-        chart(
-            plotting.distribution_figure(
-                qc.totals,
-                title="Counts per cell" if counts else "Sum of values per cell",
-                x="counts per cell" if counts else "sum of values",
-                log_x=counts,
-            ),
-            "totals",
+        totals = plotting.distribution_figure(
+            qc.totals, title=labels.totals_title, x=labels.totals_axis, log_x=labels.log_totals
         )
-        if not counts:
-            st.caption("The values are normalized, so these sums are not read counts.")
+        chart(totals, "totals")
+        if labels.note:
+            st.caption(labels.note)
     with tabs[1]:
+        detected = qc.detected.astype(float)
         chart(
-            plotting.distribution_figure(
-                qc.detected.astype(float),
-                title="Genes detected per cell" if counts else "Non-zero genes per cell",
-                x="genes",
-            ),
+            plotting.distribution_figure(detected, title=labels.detected_title, x="genes"),
             "detected",
         )
     with tabs[2]:
@@ -296,57 +256,29 @@ def matrix_summary(dataset: MatrixSet) -> None:
     with tabs[3]:
         metadata_view(dataset)
     with tabs[4]:
-        import pandas as pd
-
-        block = dataset.adata[:20, :20].X
-        dense = block.toarray() if hasattr(block, "toarray") else block
-        st.dataframe(
-            pd.DataFrame(
-                dense, index=dataset.adata.obs_names[:20], columns=dataset.adata.var_names[:20]
-            ),
-            width="stretch",
-        )
-        st.caption("The first 20 cells × 20 genes.")
-    downloads(
-        [
-            (
-                "AnnData (.h5ad)",
-                lambda: h5ad_bytes(dataset),
-                "matrix.h5ad",
-            )
-        ],
-        summary,
-    )
+        preview = summaries.matrix_preview(dataset)
+        st.dataframe(preview.table, width="stretch")
+        st.caption(preview.caption)
+    downloads([("AnnData (.h5ad)", lambda: h5ad_bytes(dataset), "matrix.h5ad")], summary)
 
 
 def metadata_view(dataset: MatrixSet) -> None:
-    obs = dataset.adata.obs
-    if obs.shape[1] == 0:
+    columns, default = summaries.metadata_columns(dataset)
+    if not columns:
         st.info("This matrix has no cell metadata (labels, batches…).")
         return
-    columns = [str(c) for c in obs.columns]
-    default = columns.index(dataset.label_column) if dataset.label_column in columns else 0
     column = st.selectbox("Metadata column", columns, index=default)
-    values = obs[column]
-    if values.dtype.kind in "fi" and values.nunique() > 30:
-        chart(
-            plotting.distribution_figure(values.to_numpy(dtype=float), title=column, x=column),
-            "meta",
-        )
+    shown = summaries.metadata_summary(dataset, column)
+    if shown.kind == "distribution":
+        figure = plotting.distribution_figure(shown.values, title=column, x=column)
     else:
-        counts = values.astype(str).value_counts().sort_index()
-        chart(
-            plotting.category_counts_figure(
-                counts.to_dict(), title=f"Cells per {column}", x=column
-            ),
-            "meta",
+        figure = plotting.category_counts_figure(
+            shown.counts, title=f"Cells per {column}", x=column
         )
-    roles = [
-        f"labels: `{dataset.label_column}`" if dataset.label_column else None,
-        f"batches: `{dataset.batch_column}`" if dataset.batch_column else None,
-    ]
-    if any(roles):
-        st.caption("Columns in use — " + ", ".join(r for r in roles if r))
+    chart(figure, "meta")
+    roles = summaries.column_roles(dataset)
+    if roles:
+        st.caption("Columns in use — " + ", ".join(f"{role}: `{name}`" for role, name in roles))
 
 
 def loader_notes(notes: tuple[str, ...]) -> None:

@@ -9,7 +9,7 @@ import ui
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
 from genodash.jobs import Job
-from genodash.models import MODELS
+from genodash.models import MODELS, models_of
 from genodash.train.loop import TrainConfig
 from genodash.train.sequence import (
     EncodingConfig,
@@ -88,7 +88,7 @@ def split_table(prepared: object) -> pd.DataFrame:
 
 
 def model_choice(prepared: object) -> tuple[str, dict | None]:
-    names = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
+    names = models_of("sequence")
     name = st.selectbox(
         "Architecture",
         names,

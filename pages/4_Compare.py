@@ -8,10 +8,10 @@ import ui
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
 from genodash.jobs import Job
-from genodash.models import MODELS
+from genodash.models import MODELS, models_of
 from genodash.plotting import training as plots
 from genodash.train.loop import TrainConfig
-from genodash.train.runs import leaderboard_table
+from genodash.train.runs import leaderboard_table, model_curves, model_histories
 from genodash.train.sequence import EncodingConfig, prepare_sequences
 from genodash.train.workflows import sequence_training
 
@@ -26,7 +26,7 @@ better tool; a model whose validation loss climbs while its training loss falls 
 overfitting. Each model uses its default settings (change them on *Train a model*).
 """
 
-SEQUENCE_MODELS = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
+SEQUENCE_MODELS = models_of("sequence")
 
 
 def settings() -> tuple[list[str], TrainConfig, str, int]:
@@ -53,7 +53,8 @@ def settings() -> tuple[list[str], TrainConfig, str, int]:
 
 
 def show_comparison(saved: list) -> None:
-    table = leaderboard_table([item.run for item in saved])
+    runs = [item.run for item in saved]
+    table = leaderboard_table(runs)
     ui.runs_dataframe(table)
     st.download_button(
         "Download leaderboard (CSV)",
@@ -66,38 +67,16 @@ def show_comparison(saved: list) -> None:
     with tabs[0]:
         st.plotly_chart(plots.leaderboard_figure(table.to_dict("records")), key="cmp-scores")
     with tabs[1]:
-        st.plotly_chart(
-            plots.training_curves_figure(
-                {MODELS[item.run.model_name].short: item.run.history for item in saved}
-            ),
-            key="cmp-curves",
-        )
-    binary = len(saved[0].run.config["classes"]) == 2
-    if binary:
+        st.plotly_chart(plots.training_curves_figure(model_histories(runs)), key="cmp-curves")
+    if len(runs[0].classes) == 2:
         with tabs[2]:
             st.plotly_chart(
-                plots.roc_figure(
-                    {
-                        MODELS[i.run.model_name].short: next(
-                            iter(i.run.metrics["test"]["roc"].values())
-                        )
-                        for i in saved
-                    },
-                    title="ROC curves by model",
-                ),
+                plots.roc_figure(model_curves(runs, "roc"), title="ROC curves by model"),
                 key="cmp-roc",
             )
         with tabs[3]:
             st.plotly_chart(
-                plots.pr_figure(
-                    {
-                        MODELS[i.run.model_name].short: next(
-                            iter(i.run.metrics["test"]["pr"].values())
-                        )
-                        for i in saved
-                    },
-                    title="Precision–recall by model",
-                ),
+                plots.pr_figure(model_curves(runs, "pr"), title="Precision–recall by model"),
                 key="cmp-pr",
             )
     else:

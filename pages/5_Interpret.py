@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+
 import streamlit as st
 
 import ui
 from genodash import interpret
 from genodash.data import SequenceSet
-from genodash.encoding import ALPHABET, one_hot
 from genodash.errors import GenodashError
 from genodash.motifs import jaspar_available, jaspar_bank
 from genodash.plotting import interpret as plots
 from genodash.plotting.logos import figure_bytes, logo_figure
-from genodash.train.runs import list_runs, load_run
-from genodash.train.sequence import (
-    encode_for_run,
-    fingerprint,
-    one_hot_for_run,
-    predict_probabilities,
-)
+from genodash.train.runs import list_runs, listing_description, load_run
 
 ABOUT = """
 A model that scores well may still be right for the wrong reasons. Here you look inside.
@@ -37,8 +31,6 @@ On generated planted-motif data the true motif position is known: the page shade
 reports how often the model's top-scoring window falls on it.
 """
 
-MAX_ISM = 100
-
 
 def choose_run() -> object | None:
     runs = [r for r in list_runs(ui.workspace_dir()) if r.kind == "sequence"]
@@ -50,9 +42,7 @@ def choose_run() -> object | None:
         "Model (run)",
         runs,
         key="interpret-run",
-        describe=lambda r: (
-            f"{r.title} · test accuracy {r.metrics.get('test_accuracy', float('nan')):.1%}"
-        ),
+        describe=listing_description,
     )
     path = listing.path
     try:
@@ -62,30 +52,18 @@ def choose_run() -> object | None:
         return None
 
 
-def sequences_to_explain(run: object, dataset: SequenceSet) -> tuple[np.ndarray, str]:
-    """Indices of the sequences to explain: the run's test set when it was trained on this data."""
-    if run.data.get("fingerprint") == fingerprint(dataset) and "split" in run.tables:
-        subsets = run.tables["split"]["subset"].to_numpy()
-        return np.flatnonzero(subsets == "test"), "its test set (sequences it never saw)"
-    return np.arange(dataset.n), "all loaded sequences (the model was trained on other data)"
-
-
 def target_choice(run: object) -> int:
-    classes = run.config["classes"]
-    default = (
-        classes.index(run.config["positive_class"])
-        if run.config.get("positive_class") in classes
-        else len(classes) - 1
-    )
+    classes = run.classes
+    default = classes[interpret.default_target(run)]
     name = st.selectbox(
         "Explain the score of class",
         classes,
-        key=ui.setting("interpret-target", classes[default], classes),
+        key=ui.setting("interpret-target", default, classes),
     )
     return classes.index(name)
 
 
-def sequence_choice(dataset: SequenceSet, index: np.ndarray, *, key: str) -> int:
+def sequence_choice(dataset: SequenceSet, index: Sequence[int], *, key: str) -> int:
     """A picker of one of the sequences at ``index``, each shown with its class."""
     ids = [dataset.ids[i] for i in index]
     return st.selectbox(
@@ -98,70 +76,44 @@ def sequence_choice(dataset: SequenceSet, index: np.ndarray, *, key: str) -> int
     )
 
 
-def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
+def one_sequence(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
     target = target_choice(run)
-    ids = [dataset.ids[i] for i in index]
     chosen = sequence_choice(dataset, index, key="interpret-seq")
-    row = int(index[chosen])
-    one = dataset.subset([row])
-    codes = encode_for_run(run, one)
-    x = one_hot(codes)
-    classes = run.config["classes"]
-    probabilities = predict_probabilities(run.model, codes)
+    view = interpret.one_sequence_view(run, dataset, int(index[chosen]), target=target)
     st.caption(
         "Model's probabilities: "
-        + ", ".join(
-            f"{ui.escape_markdown(c)} {p:.1%}"
-            for c, p in zip(classes, probabilities[0], strict=True)
-        )
+        + ", ".join(f"{ui.escape_markdown(c)} {p:.1%}" for c, p in view.probabilities.items())
     )
-    saliency = interpret.saliency(run.model, x, target)
-    ism = interpret.ism(run.model, x, target)
-    table = interpret.score_table(
-        run,
-        one,
-        {
-            "saliency": interpret.importance(saliency, x),
-            **{f"ism_{base}": ism[:, k, :] for k, base in enumerate(ALPHABET)},
-        },
-    )
-    start, width = _planted(dataset, row)
-    sequence = "".join(table["base"])
-    first = int(table["position"].iloc[0]) if len(table) else 0
+    motif = {"motif_start": view.motif_start, "motif_width": view.motif_width}
     st.plotly_chart(
         plots.importance_figure(
-            table["saliency"].to_numpy(),
-            sequence,
-            title=f"Saliency for class {classes[target]}",
-            first_position=first,
-            motif_start=start,
-            motif_width=width,
+            view.saliency(),
+            view.sequence,
+            title=f"Saliency for class {run.classes[target]}",
+            first_position=view.first_position,
+            **motif,
         ),
         key="interpret-saliency",
     )
-    if len(sequence) <= 200:
+    if len(view.sequence) <= 200:
         with st.expander("Saliency as a logo"):
             figure = logo_figure(
-                interpret.base_matrix(table, "saliency"),
+                view.saliency_matrix(),
                 kind="weight",
-                width=min(14.0, 0.14 * len(sequence) + 2),
+                width=min(14.0, 0.14 * len(view.sequence) + 2),
                 height=2.0,
             )
             st.image(figure_bytes(figure), width="stretch")
     st.plotly_chart(
         plots.ism_figure(
-            table[[f"ism_{base}" for base in ALPHABET]].to_numpy().T,
-            sequence,
-            first_position=first,
-            motif_start=start,
-            motif_width=width,
+            view.ism_matrix(), view.sequence, first_position=view.first_position, **motif
         ),
         key="interpret-ism",
     )
     st.download_button(
         "Download scores (CSV)",
-        table.to_csv(index=False),
-        file_name=f"scores_{ids[chosen]}.csv",
+        view.table.to_csv(index=False),
+        file_name=f"scores_{dataset.ids[int(index[chosen])]}.csv",
         on_click="ignore",
         icon=":material/download:",
         help="One row per base: position (0-based, in the original sequence), base, "
@@ -169,57 +121,48 @@ def one_sequence(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
     )
 
 
-def across_sequences(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
+def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
     target = target_choice(run)
     method = st.radio(
         "Method",
         ["saliency", "ism"],
         horizontal=True,
         key=ui.setting("interpret-method", "saliency"),
-        format_func={"saliency": "saliency (fast)", "ism": f"ISM (first {MAX_ISM} sequences)"}.get,
+        format_func={
+            "saliency": "saliency (fast)",
+            "ism": f"ISM (first {interpret.MAX_ISM_SEQUENCES} sequences)",
+        }.get,
     )
-    chosen = index if method == "saliency" else index[:MAX_ISM]
-    x = one_hot_for_run(run, dataset.subset(chosen))
-    scores = ui.session_cached(
+    view = ui.session_cached(
         "interpret-many",
         run,
-        lambda: interpret.importance(interpret.attribute(run.model, x, method, target), x),
-        key=(method, target, tuple(chosen[:5]), len(chosen), id(dataset)),
-    )
-    labels = np.array([dataset.labels[i] for i in chosen]) if dataset.labels else None
-    groups = (
-        {c: np.abs(scores[labels == c]).mean(axis=0) for c in np.unique(labels)}
-        if labels is not None
-        else {"all": np.abs(scores).mean(axis=0)}
+        lambda: interpret.profile_view(run, dataset, index, method=method, target=target),
+        key=(method, target, tuple(index[:5]), len(index), id(dataset)),
     )
     st.plotly_chart(
         plots.importance_profile_figure(
-            groups,
+            view.profiles,
             title="Where the model looks: mean |importance| along the sequence, by true class",
             y="mean |importance|",
         ),
         key="interpret-profile",
     )
-    starts = dataset.meta.get("motif_starts")
-    if starts is not None:
-        planted = np.array([starts[i] for i in chosen])
-        recovery = interpret.motif_recovery(scores, planted, dataset.meta["motif_width"])
+    if view.recovery is not None:
         st.metric(
             "Top-scoring window on the planted motif",
-            f"{recovery:.1%}",
-            help=f"Share of the {int((planted >= 0).sum()):,} sequences with a planted "
-            f"motif whose highest-scoring {dataset.meta['motif_width']}-bp window "
+            f"{view.recovery.share:.1%}",
+            help=f"Share of the {view.recovery.n_planted:,} sequences with a planted "
+            f"motif whose highest-scoring {view.recovery.width}-bp window "
             "overlaps it",
         )
 
 
-def filters(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
-    x = one_hot_for_run(run, dataset.subset(index[:2000]))
+def filters(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
     try:
         motifs = ui.session_cached(
             "interpret-filters",
             run,
-            lambda: interpret.filter_motifs(run.model, x),
+            lambda: interpret.run_filter_motifs(run, dataset, index),
             key=(len(index), id(dataset)),
         )
     except GenodashError as error:
@@ -276,8 +219,8 @@ def _bank() -> object | None:
         return jaspar_bank()
 
 
-def attention(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
-    if run.model_name != "transformer":
+def attention(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
+    if not run.model.records_attention:
         st.info("Attention maps exist for the Transformer only.", icon=":material/info:")
         return
     chosen = sequence_choice(dataset, index, key="interpret-att-seq")
@@ -301,13 +244,6 @@ def attention(run: object, dataset: SequenceSet, index: np.ndarray) -> None:
     )
 
 
-def _planted(dataset: SequenceSet, row: int) -> tuple[int | None, int | None]:
-    starts = dataset.meta.get("motif_starts")
-    if starts is None:
-        return None, None
-    return int(starts[row]), dataset.meta["motif_width"]
-
-
 with ui.page("Interpret a model", ":material/insights:", ABOUT):
     dataset = ui.current_dataset()
     if not isinstance(dataset, SequenceSet):
@@ -318,7 +254,7 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
     else:
         run = choose_run()
         if run is not None:
-            index, described = sequences_to_explain(run, dataset)
+            index, described = interpret.sequences_to_explain(run, dataset)
             st.caption(f"Explaining {len(index):,} sequences: {described}.")
             views = {
                 "One sequence": one_sequence,

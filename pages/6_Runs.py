@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import ui
-from genodash.data import MatrixSet, SequenceSet
+from genodash.data import SequenceSet
 from genodash.errors import GenodashError
 from genodash.io import RawFile, ReadOptions, read_dataset
-from genodash.models import MODELS
+from genodash.predict import encoding_notes, predict_sequences
+from genodash.summaries import cell_labels
 from genodash.train.runs import (
     MAX_TITLE_LENGTH,
     delete_run,
     list_runs,
     load_run,
+    prediction_summary,
     rename_run,
+    run_description,
     runs_table,
 )
-from genodash.train.sequence import encoding_notes, predict_sequences
 
 ABOUT = """
 Every model you train is saved as a **run**: its settings, scores, learning curves, the
@@ -56,14 +57,13 @@ def predict_section(run: object, key: str) -> None:
             "**What was done to the sequences**\n\n" + ui.notes_markdown(notes),
             icon=":material/fact_check:",
         )
-    counts = table["predicted"].value_counts().to_dict()
+    summary = prediction_summary(table)
     st.caption(
         "Predicted classes: "
-        + ", ".join(f"{ui.escape_markdown(str(c))}: {n:,}" for c, n in counts.items())
+        + ", ".join(f"{ui.escape_markdown(c)}: {n:,}" for c, n in summary.counts.items())
     )
-    if "label" in table:
-        agreement = (table["predicted"] == table["label"]).mean()
-        st.caption(f"Agreement with the file's labels: {agreement:.1%}")
+    if summary.agreement is not None:
+        st.caption(f"Agreement with the file's labels: {summary.agreement:.1%}")
     st.dataframe(
         table.head(500),
         hide_index=True,
@@ -76,7 +76,7 @@ def predict_section(run: object, key: str) -> None:
                 f"p_{name}": st.column_config.NumberColumn(
                     f"P({name})", format="%.3f", help=f"The model's probability of class {name}"
                 )
-                for name in run.config["classes"]
+                for name in run.classes
             },
         },
     )
@@ -88,16 +88,6 @@ def predict_section(run: object, key: str) -> None:
         icon=":material/download:",
         key=f"predict-dl-{key}",
     )
-
-
-def current_labels() -> pd.Series | None:
-    """Labels of the loaded matrix, to colour an expression run's cells where IDs match."""
-    dataset = ui.current_dataset()
-    if not isinstance(dataset, MatrixSet) or dataset.label_column is None:
-        return None
-    labels = dataset.adata.obs[dataset.label_column].astype(str)
-    labels.index = dataset.adata.obs_names.astype(str)
-    return labels
 
 
 @st.dialog("Rename the run")
@@ -155,20 +145,13 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
                     rename_dialog(listing, name)
                 delete_section(listing.path, name)
         if run is not None and run.kind == "sequence":
-            st.caption(
-                f"{MODELS[run.model_name].title}, trained on "
-                f"{ui.escape_markdown(run.data['name'])}: {run.data['n_train']:,} training, "
-                f"{run.data['n_val']:,} validation, {run.data['n_test']:,} test sequences."
-            )
+            st.caption(ui.escape_markdown(run_description(run)))
             ui.show_sequence_run(run, listing.path, key=f"run-{name}")
             st.divider()
             if not isinstance(ui.current_dataset(), SequenceSet):
                 st.caption("Tip: predictions work on uploaded sequence files below.")
             predict_section(run, name)
         elif run is not None:
-            st.caption(
-                f"{MODELS[run.model_name].title}, trained on "
-                f"{ui.escape_markdown(run.data.get('name', ''))}: "
-                f"{run.metrics['n_cells']:,} cells × {run.metrics['n_genes']:,} genes."
-            )
-            ui.show_expression_run(run, listing.path, key=f"run-{name}", labels=current_labels())
+            st.caption(ui.escape_markdown(run_description(run)))
+            labels = cell_labels(ui.current_dataset())
+            ui.show_expression_run(run, listing.path, key=f"run-{name}", labels=labels)

@@ -15,13 +15,12 @@ from genodash.expression.preprocess import (
     FIELD_STEPS,
     STEP_TITLES,
     PreprocessConfig,
-    cell_totals,
     median_total,
     preprocess,
-    qc_metrics,
     steps_table,
     why_step_cannot_run,
 )
+from genodash.expression.qc import cell_totals, qc_metrics
 from genodash.plotting.expression import hvg_figure, qc_figure
 
 ABOUT = """

@@ -10,7 +10,7 @@ from genodash.errors import GenodashError
 from genodash.examples import second_modality
 from genodash.io import RawFile, ReadOptions, read_dataset
 from genodash.jobs import Job
-from genodash.models import MODELS
+from genodash.models import MODELS, models_of
 from genodash.models.expression import DATA_SETTINGS
 from genodash.train.expression import (
     build_expression_model,
@@ -99,7 +99,7 @@ def paired_modalities(dataset: MatrixSet, processed: object) -> tuple[object, ob
 
 
 def model_choice(prepared: object, has_second: bool) -> tuple[str, dict | None]:
-    names = [name for name, spec in MODELS.items() if spec.kind == "expression"]
+    names = models_of("expression")
     name = st.selectbox(
         "Model",
         names,
@@ -110,7 +110,7 @@ def model_choice(prepared: object, has_second: bool) -> tuple[str, dict | None]:
     st.markdown(spec.description)
     with st.expander("Model settings", expanded=True):
         settings = ui.config_widgets(spec, key=f"ae-{name}", exclude=DATA_SETTINGS)
-    if name == "integration" and not has_second:
+    if spec.needs_second_modality and not has_second:
         st.warning(
             "The integration model needs a second matrix of the same cells.",
             icon=":material/warning:",

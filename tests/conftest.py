@@ -24,6 +24,33 @@ def raw_file():
     return make
 
 
+def _devices_here() -> list[str]:
+    """Devices torch can compute on here: always the CPU, then CUDA and MPS if present."""
+    import torch  # only when a test asks for ``device``: conftest stays light
+
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
+
+
+def pytest_generate_tests(metafunc):
+    """Run each test that takes ``device`` once per device present (see :func:`device`)."""
+    if "device" in metafunc.fixturenames:
+        metafunc.parametrize("device", _devices_here(), indirect=True)
+
+
+@pytest.fixture
+def device(request) -> str:
+    """A torch device name to compute on: "cpu" everywhere, plus "cuda" and "mps" where
+    available, so the real GPU path runs on machines that have one (and nothing is
+    skipped on those that do not)."""
+    return request.param
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Expose each phase's report on the test item (used to screenshot failed browser tests)."""

@@ -159,6 +159,6 @@ def test_user_text_is_escaped_in_messages(data_dir):
 
 
 def test_a_workspace_token_must_match_whole():
-    assert ui._WORKSPACE.fullmatch("0123456789ab")
+    assert ui.state._WORKSPACE.fullmatch("0123456789ab")
     for forged in ("0123456789ab\n", "0123456789ab/..", "../0123456789", "0123456789AB"):
-        assert not ui._WORKSPACE.fullmatch(forged)
+        assert not ui.state._WORKSPACE.fullmatch(forged)

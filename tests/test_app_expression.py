@@ -24,7 +24,7 @@ SMALL_COUNTS = {
 
 @pytest.fixture(autouse=True)
 def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(ui, "RUNS_ROOT", tmp_path / "runs")
+    monkeypatch.setattr(ui.state, "RUNS_ROOT", tmp_path / "runs")
 
 
 def with_counts(path: str, **state) -> AppTest:
@@ -178,7 +178,7 @@ def test_compare_view_shows_scores_under_each_panel():
     table = at.dataframe[0].value
     assert len(table) == 2
     assert {"kNN accuracy", "trustworthiness", "batch mixing"} <= set(table.columns)
-    assert list(table["embedding"]) == ["PCA", "tSNE of the data"]
+    assert list(table["embedding"]) == ["PCA", "t-SNE of the data"]
 
 
 def test_course_figure_asks_for_an_autoencoder_first():

@@ -13,7 +13,7 @@ from test_app import open_page, summary_metrics
 
 @pytest.fixture(autouse=True)
 def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(ui, "RUNS_ROOT", tmp_path / "runs")
+    monkeypatch.setattr(ui.state, "RUNS_ROOT", tmp_path / "runs")
 
 
 def small_dataset(at: AppTest) -> AppTest:
@@ -190,7 +190,7 @@ def test_interpret_download_is_the_cli_explain_table(downloads, tmp_path, capsys
     dataset = at.session_state["dataset"]
     one = dataset.subset([dataset.ids.index(seq_id)])
     (tmp_path / "one.fa").write_text(fasta_text(one))
-    run_dir = next((ui.RUNS_ROOT).glob("*/*"))
+    run_dir = next(ui.state.RUNS_ROOT.glob("*/*"))
     classes = at.session_state["_cache_interpret-loaded"][2].config["classes"]
     target = at.selectbox(key="interpret-target").value
     assert target in classes

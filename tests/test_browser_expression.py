@@ -115,7 +115,7 @@ def test_pbmc_course_figure(server, page):
     go_to(page, "Embeddings", "Colour cells by")
     segment(page, "Compare side by side")
     page.get_by_role("button", name="Course figure").click()
-    wait_for_text(page, "tSNE of the autoencoder latent", timeout=240_000)
+    wait_for_text(page, "t-SNE of the autoencoder latent", timeout=240_000)
     wait_idle(page)
     grid = page.locator('[data-testid="stPlotlyChart"]').first.inner_text()
     assert "kNN" in grid

@@ -190,7 +190,7 @@ def test_run_folder_latent_is_aligned_by_cell(counts_file, tmp_path, capsys) -> 
 def test_run_folder_without_all_cells_encodes_them(
     counts_file, tmp_path, capsys, monkeypatch
 ) -> None:
-    import genodash.train.expression as expression
+    import genodash.predict as predict
 
     calls = []
 
@@ -198,7 +198,7 @@ def test_run_folder_without_all_cells_encodes_them(
         calls.append(adata.n_obs)
         return np.random.default_rng(0).normal(size=(adata.n_obs, 4))
 
-    monkeypatch.setattr(expression, "latent_for_run", fake_latent_for_run)
+    monkeypatch.setattr(predict, "latent_for_run", fake_latent_for_run)
     partial = _latent_table([f"cell_{i:05d}" for i in range(50)])
     folder = _save_run(tmp_path / "vae-2", kind="expression", latent=partial)
     code, _, err = _run(

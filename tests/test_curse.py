@@ -274,7 +274,8 @@ def test_bad_parameters_are_config_errors(call, message):
 def test_every_demo_is_registered_with_a_summary_and_documented_parameters():
     import inspect
 
-    for name, function in curse.DEMOS.items():
+    for name, demo in curse.DEMOS.items():
+        function = demo.simulate
         doc = inspect.getdoc(function)
         assert doc.splitlines()[0].endswith("."), name
         for parameter in inspect.signature(function).parameters:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from genodash.curse import DEMOS
 from test_app import open_page
 
 PAGE = "pages/2_Curse_of_dimensionality.py"
@@ -41,6 +42,15 @@ def test_page_opens_on_sparsity_with_the_papers_numbers(app):
     assert list(table["dimensions"])[:3] == ["1-D, x", "1-D, y", "2-D"]
     assert list(table["the paper (Fig. 1)"])[:3] == ["31.0%", "30.0%", "6.0%"]
     assert len(app.latex) == 1
+
+
+def test_the_buttons_are_the_librarys_demos_with_a_place_of_their_own(app):
+    on_page = [name for name, demo in DEMOS.items() if demo.part_of is None]
+    assert list(MAIN_SLIDERS) == on_page
+    buttons = app.segmented_control(key="demo")
+    assert list(buttons.options) == [
+        f"{i} · {DEMOS[name].title}" for i, name in enumerate(on_page, start=1)
+    ]
 
 
 @pytest.mark.parametrize("demo", list(MAIN_SLIDERS))

@@ -178,9 +178,9 @@ def test_examples_are_capped_by_the_servers_budget():
 
 
 def test_shared_example_cache_holds_a_byte_budget():
-    import ui
     from genodash.data import dataset_nbytes
     from genodash.examples import load_example
+    from ui.state import ExampleCache
 
     made = []
 
@@ -192,7 +192,7 @@ def test_shared_example_cache_holds_a_byte_budget():
         return build
 
     one = dataset_nbytes(load_example("planted-motif", n=1000, length=50))
-    cache = ui.ExampleCache(budget=int(2.5 * one))
+    cache = ExampleCache(budget=int(2.5 * one))
     for n in (1000, 1000, 1100, 1200, 1000):
         cache.get(n, make(n))
     assert made == [1000, 1100, 1200, 1000]  # the second 1000 was a hit; the last was dropped

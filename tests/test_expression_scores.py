@@ -11,12 +11,12 @@ from genodash.data import value_type_of
 from genodash.errors import ConfigError
 from genodash.examples import simulated_counts
 from genodash.expression.cluster import (
-    UNDEFINED,
     adjusted_rand,
     leiden_clusters,
     top_genes,
     top_genes_display,
 )
+from genodash.expression.display import UNDEFINED
 from genodash.expression.embed import pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import (

@@ -9,11 +9,11 @@ from genodash.errors import ConfigError, InputError
 from genodash.examples import load_example, second_modality
 from genodash.jobs import Job, JobQueue
 from genodash.models import layer_table
+from genodash.predict import latent_for_run
 from genodash.train.callbacks import Callbacks
 from genodash.train.expression import (
     build_expression_model,
     example_batch,
-    latent_for_run,
     pair_modalities,
     prepare_matrix,
     train_expression_model,
@@ -314,7 +314,9 @@ def test_background_job_trains_and_saves_each_expression_model(prepared, tmp_pat
 
 
 def test_sequence_features_are_the_models_penultimate_layer(small_prepared, small_motif_data):
-    from genodash.train.sequence import one_hot_tensor, sequence_features, train_sequence_model
+    from genodash.encoding import one_hot_tensor
+    from genodash.predict import sequence_features
+    from genodash.train.sequence import train_sequence_model
 
     run = train_sequence_model(
         small_prepared, "cnn", model_config={"filters": 8}, train_config=TrainConfig(epochs=1)

@@ -101,13 +101,13 @@ def test_attention_maps_for_the_transformer():
 
 
 def test_attention_tokens_cover_only_the_bases_of_the_sequence():
-    from types import SimpleNamespace
-
     from genodash.data import SequenceSet
+    from genodash.train.runs import Run
 
     model = build_model("transformer", n_outputs=2, layers=1, heads=2, stride=4, k=4)
     for align, first in (("left", 0), ("right", 0)):
-        run = SimpleNamespace(model=model, config={"encoding": {"length": 60, "align": align}})
+        config = {"kind": "sequence", "model": "transformer"}
+        run = Run({**config, "encoding": {"length": 60, "align": align}}, {}, [], {}, model)
         reads = SequenceSet(("r",), ("ACGT" * 12 + "AC",), None, "reads", "example")
         view = interpret.sequence_attention(run, reads)
         assert len(view.spans) == 13  # 50 bases in tokens of 4: the last holds 2

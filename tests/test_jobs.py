@@ -77,7 +77,7 @@ def test_history_and_messages_are_recorded(small_prepared, tmp_path, models):
         small_prepared,
         models,
         train_config=TrainConfig(epochs=2),
-        device="auto",
+        device="cpu",
         runs_root=tmp_path,
     )
     job = JobQueue(1).submit(Job("train", work))

@@ -208,3 +208,13 @@ def test_whole_numbers_from_json_are_accepted_as_ints():
     config = MODELS["cnn"].config(filters=16.0, dropout=0, dense=np.int64(8))
     assert (config.filters, config.dense, config.dropout) == (16, 8, 0.0)
     assert isinstance(config.filters, int) and isinstance(config.dropout, float)
+
+
+def test_layers_frame_reads_as_a_table_of_the_layers():
+    from genodash.models.summary import layers_frame
+
+    model = build_model("cnn", n_outputs=2)
+    table = layers_frame(model, torch.from_numpy(one_hot(["ACGT" * 25])))
+    assert list(table.columns) == ["Layer", "Part of the model", "Output shape", "Parameters"]
+    assert table["Parameters"].sum() == count_parameters(model)
+    assert len(table) == len(layer_table(model, torch.from_numpy(one_hot(["ACGT" * 25]))))

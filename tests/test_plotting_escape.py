@@ -22,8 +22,9 @@ import pytest
 import genodash.plotting
 from genodash import curse
 from genodash.data import MatrixSet, SequenceSet
+from genodash.expression.qc import matrix_qc
 from genodash.plotting import Html, escape, markup, style
-from genodash.summaries import matrix_qc, sequence_profile
+from genodash.summaries import sequence_profile
 
 LINK = '<a href="x">evil</a>'
 BOLD = "<b>bold</b>"

@@ -14,9 +14,9 @@ import torch
 
 from conftest import ROOT
 from genodash.errors import RunError
+from genodash.predict import predict_probabilities
 from genodash.train import loop as runs_loop
 from genodash.train import runs
-from genodash.train.sequence import predict_probabilities
 
 
 @pytest.fixture
@@ -91,6 +91,36 @@ def test_tables_speak_in_words(saved):
     assert shown["Mixed precision (CUDA only)"] == "not used (trained on the CPU)"
     assert shown["Network"] == "CNN (convolutional network)"
     assert not any("_" in setting for setting in settings["Setting"])
+
+
+def test_per_class_table_has_a_row_per_class(trained_cnn):
+    table = runs.per_class_table(trained_cnn)
+    assert table.index.name == "class"
+    assert table.index.tolist() == ["background", "motif"]
+    assert {"precision", "recall", "f1", "support"} <= set(table.columns)
+    assert table["support"].sum() == trained_cnn.test["n"]
+
+
+def test_latent_tables_name_what_each_embeds(trained_cnn):
+    import dataclasses
+
+    import pandas as pd
+
+    latent = pd.DataFrame({"cell": ["a", "b"], "z0": [0.1, 0.2], "z1": [0.3, 0.4]})
+    one = dataclasses.replace(trained_cnn, tables={"latent": latent, "split": latent})
+    assert list(runs.latent_tables(one)) == ["latent"]
+    assert runs.latent_tables(one)["latent"][0] == ""
+    assert runs.latent_tables(one)["latent"][1] is latent
+    two = dataclasses.replace(
+        trained_cnn, tables={"latent": latent, "latent_second": latent, "latent_first": latent}
+    )
+    assert {name: title for name, (title, _) in runs.latent_tables(two).items()} == {
+        "latent_first": "first modality",
+        "latent_second": "second modality",
+        "latent": "joint",
+    }
+    assert list(runs.latent_tables(two)) == ["latent_first", "latent_second", "latent"]
+    assert runs.latent_tables(trained_cnn) == {}
 
 
 def test_listing_delete_and_zip(saved):

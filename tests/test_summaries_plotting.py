@@ -6,8 +6,9 @@ import pytest
 from genodash import plotting
 from genodash.data import SequenceSet
 from genodash.examples import load_example
+from genodash.expression.qc import matrix_qc
 from genodash.io import read_matrix
-from genodash.summaries import matrix_qc, sequence_profile
+from genodash.summaries import sequence_profile
 
 
 def _set(sequences, labels=None):
@@ -52,7 +53,7 @@ def test_data_page_and_preprocessing_count_detected_genes_alike(layout):
     import scipy.sparse
 
     from genodash.data import MatrixSet
-    from genodash.expression.preprocess import qc_metrics
+    from genodash.expression.qc import qc_metrics
 
     X = scipy.sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], dtype=np.float32))
     X.data[1] = 0.0  # an explicit zero, stored

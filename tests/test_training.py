@@ -9,13 +9,13 @@ import torch
 
 from genodash.errors import ConfigError
 from genodash.models import build_model
+from genodash.predict import predict_probabilities
 from genodash.train.callbacks import Callbacks
 from genodash.train.loop import StepOutput, TrainConfig, fit
 from genodash.train.metrics import classification_metrics
 from genodash.train.sequence import (
     EncodingConfig,
     classification_step,
-    predict_probabilities,
     prepare_sequences,
     train_sequence_model,
 )

@@ -1,7 +1,7 @@
 """The ``demo`` command: run a curse-of-dimensionality demo and print the numbers behind it.
 
 Each demo of :data:`genodash.curse.DEMOS` becomes a sub-command whose options are
-read from the function's signature and docstring, so the command line always offers what
+read from its function's signature and docstring, so the command line always offers what
 the library accepts: ``--name VALUE`` for a number or a choice, ``--name V1 V2 …`` for a
 list. Options left out keep the library's defaults.
 """
@@ -13,9 +13,12 @@ import inspect
 import types
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genodash.cli._common import print_json
+
+if TYPE_CHECKING:
+    from genodash.curse import Demo
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,8 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demos = parser.add_subparsers(title="demos", metavar="NAME", required=True)
-    for name, function in DEMOS.items():
-        _add_demo(demos, name, function)
+    for name, demo in DEMOS.items():
+        _add_demo(demos, name, demo.simulate)
 
 
 def _add_demo(demos: argparse._SubParsersAction, name: str, function: Callable[..., Any]) -> None:
@@ -104,10 +107,11 @@ def _parameter_help(function: Callable[..., Any]) -> dict[str, str]:
     return {key: " ".join(text) for key, text in helps.items()}
 
 
-def _overview(demos: dict[str, Callable[..., Any]]) -> str:
+def _overview(demos: dict[str, Demo]) -> str:
     """Every demo with its options, for ``demo --help``."""
     rows = ["demos and their options:"]
-    for name, function in demos.items():
+    for name, demo in demos.items():
+        function = demo.simulate
         options = " ".join(f"[--{p.replace('_', '-')}]" for p, _, _ in _parameters(function))
         rows.append(f"  {name:24s}{_summary(function)}")
         rows.append(f"  {'':24s}{options}")

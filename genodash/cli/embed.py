@@ -82,9 +82,9 @@ def _log(message: str) -> None:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    from genodash.expression.embed import EmbeddingConfig, embed
+    from genodash.expression.embed import EmbeddingConfig
     from genodash.expression.export import embedding_table
-    from genodash.expression.scores import embedding_scores
+    from genodash.expression.scores import embed_and_score
 
     _check_options(args)
     matrix = _read_matrix(args)
@@ -102,25 +102,26 @@ def _embed(args: argparse.Namespace) -> int:
         umap_layout=args.umap_layout,
     )
     _log(f"{args.method}: embedding {data.shape[0]:,} cells × {data.shape[1]:,} features")
-    result = embed(data, config, input_name=input_name)
     obs = processed.adata.obs
     extra = {
         role: obs[column].astype(str).to_numpy()
         for role, column in (("label", matrix.label_column), ("batch", matrix.batch_column))
         if column is not None
     }
-    table = embedding_table(
-        processed.adata.obs_names, result.coords, method=args.method, extra=extra
-    )
-    _write_csv_atomically(table, Path(args.out))
-    scores = embedding_scores(
-        processed.adata.X,
-        result.coords,
+    result, scores = embed_and_score(
+        data,
+        config,
+        input_name=input_name,
+        reference=processed.adata.X,
         labels=extra.get("label"),
         batches=extra.get("batch"),
         max_cells=args.max_scored,
         seed=args.seed,
     )
+    table = embedding_table(
+        processed.adata.obs_names, result.coords, method=args.method, extra=extra
+    )
+    _write_csv_atomically(table, Path(args.out))
     summary: dict[str, Any] = {
         "method": args.method,
         "input": input_name,
@@ -216,16 +217,16 @@ def _latent(folder: Path, matrix: MatrixSet, processed: ProcessedMatrix) -> tupl
         raise RunError(
             f"is a {run.kind} run; --input needs an expression model's run", file=folder.name
         )
-    from genodash.train.expression import latent_for_run, saved_latent
+    from genodash.expression.embedding_inputs import run_latent
 
-    saved = saved_latent(run, [str(c) for c in processed.adata.obs_names])
-    if saved is not None:
+    latent, saved = run_latent(
+        run,
+        processed.adata,
+        on_encode=lambda: _log(f"encoding the cells with run {folder.name}"),
+    )
+    if saved:
         _log(f"using the latent coordinates saved with run {folder.name}")
-        return saved, f"latent:{folder.name}"
-    _log(f"encoding the cells with run {folder.name}")
-    return np.asarray(
-        latent_for_run(run, processed.adata), dtype=np.float32
-    ), f"latent:{folder.name}"
+    return latent, f"latent:{folder.name}"
 
 
 def _write_csv_atomically(table: pd.DataFrame, target: Path) -> None:

@@ -11,9 +11,13 @@ from typing import Any
 
 from genodash.cli._common import add_read_options, print_json, read_options
 from genodash.errors import ConfigError
+from genodash.models import MODELS, models_of
 
-SEQUENCE_MODELS = ("cnn", "lstm", "transformer")
-MATRIX_MODELS = ("autoencoder", "vae")
+SEQUENCE_MODELS = tuple(models_of("sequence"))
+# the command line reads one matrix, so models that need a second modality are left out
+MATRIX_MODELS = tuple(
+    name for name in models_of("expression") if not MODELS[name].needs_second_modality
+)
 SEQUENCE_DEFAULTS = {"epochs": 30, "batch_size": 64, "patience": 5, "learning_rate": 1e-3}
 
 
@@ -132,7 +136,6 @@ def _model_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The model settings given by ``--set`` (and ``--latent-dim``), checked against their
     ranges by the model's config."""
     from genodash.cli._common import parse_assignments
-    from genodash.models import MODELS
 
     spec = MODELS[args.model]
     settings = parse_assignments(args.set, {f.name: f.default for f in spec.fields()})
@@ -144,9 +147,7 @@ def _model_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     from genodash.data import SequenceSet
-    from genodash.device import resolve_device
     from genodash.train.loop import TrainConfig
-    from genodash.train.runs import save_run
     from genodash.train.sequence import (
         EncodingConfig,
         prepare_sequences,
@@ -162,42 +163,12 @@ def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
         seed=args.seed,
     )
     config = TrainConfig(**{**SEQUENCE_DEFAULTS, **_given_train_settings(args)}, seed=args.seed)
-    device = resolve_device(args.device)
-    sizes = prepared.split.sizes()
-    _log(
-        f"{dataset.name}: {dataset.n:,} sequences, {len(prepared.classes)} classes; split "
-        f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
-        f"{device}"
+    described = f"{dataset.name}: {dataset.n:,} sequences, {len(prepared.classes)} classes"
+    run, path = _train_and_save(
+        args, out, train_sequence_model, prepared, settings, config, described
     )
-    run = train_sequence_model(
-        prepared,
-        args.model,
-        model_config=settings,
-        train_config=config,
-        device=device,
-        callbacks=_progress_callbacks(),
-    )
-    path = save_run(run, out)
-    _log(f"{run.metrics['message']}; saved to {path}")
-    metrics = run.metrics
-    print_json(
-        {
-            "model": args.model,
-            "test_accuracy": metrics["test_accuracy"],
-            "test_auroc": metrics["test_auroc"],
-            "test_auprc": metrics["test_auprc"],
-            "n_train": sizes["train"],
-            "n_val": sizes["val"],
-            "n_test": sizes["test"],
-            "epochs_run": metrics["epochs_run"],
-            "best_epoch": metrics["best_epoch"],
-            "train_seconds": round(metrics["train_seconds"], 3),
-            "device": metrics["device"],
-            "parameters": metrics["parameters"],
-            "stop_reason": metrics["stop_reason"],
-            "run_dir": str(path),
-        }
-    )
+    scores = ("test_accuracy", "test_auroc", "test_auprc")
+    print_json(_summary(args, run, path, prepared.split, {key: run.metrics[key] for key in scores}))
     return 0
 
 
@@ -214,14 +185,12 @@ def _given_train_settings(args: argparse.Namespace) -> dict[str, float]:
 
 def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     from genodash.data import MatrixSet
-    from genodash.device import resolve_device
     from genodash.train.expression import (
         default_likelihood,
         default_train_config,
         prepare_matrix,
         train_expression_model,
     )
-    from genodash.train.runs import save_run
 
     if not isinstance(dataset, MatrixSet):
         raise ConfigError(
@@ -236,24 +205,48 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
         batch_column=dataset.batch_column,
         seed=args.seed,
     )
-    if args.model == "vae" and "likelihood" not in settings:
+    fields = {field.name for field in MODELS[args.model].fields()}
+    if "likelihood" in fields and "likelihood" not in settings:
         settings["likelihood"] = default_likelihood(prepared)
         reason = "raw counts" if prepared.counts is not None else "no raw counts"
         _log(f"VAE likelihood: {settings['likelihood']} ({reason}; change with --set likelihood=)")
-    if args.model == "vae" and prepared.batches is not None and settings.get("n_batches") != 0:
+    if "n_batches" in fields and prepared.batches is not None and settings.get("n_batches") != 0:
         _log(
             f"batch covariate: column {prepared.batch_column!r} ({len(prepared.batch_names)} "
             "batches; turn it off with --set n_batches=0)"
         )
     config = default_train_config(args.model, **_given_train_settings(args), seed=args.seed)
+    described = f"{dataset.name}: {prepared.n_cells:,} cells × {prepared.n_genes:,} genes"
+    run, path = _train_and_save(
+        args, out, train_expression_model, prepared, settings, config, described
+    )
+    keys = ("test_loss", "latent_dim", "n_cells", "n_genes")
+    task = {key: run.metrics[key] for key in keys}
+    print_json(_summary(args, run, path, prepared.split, task, model_config=run.model_config))
+    return 0
+
+
+def _train_and_save(
+    args: argparse.Namespace,
+    out: Path,
+    train: Any,
+    prepared: Any,
+    settings: dict[str, Any],
+    config: Any,
+    described: str,
+) -> tuple[Any, Path]:
+    """Train with the task's one training function, logging as it goes; save the run."""
+    from genodash.device import resolve_device
+    from genodash.train.runs import save_run
+
     device = resolve_device(args.device)
     sizes = prepared.split.sizes()
     _log(
-        f"{dataset.name}: {prepared.n_cells:,} cells × {prepared.n_genes:,} genes; split "
+        f"{described}; split "
         f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
         f"{device}"
     )
-    run = train_expression_model(
+    run = train(
         prepared,
         args.model,
         model_config=settings,
@@ -262,29 +255,36 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
         callbacks=_progress_callbacks(),
     )
     path = save_run(run, out)
-    _log(f"{run.metrics['message']}; saved to {path}")
-    metrics = run.metrics
-    print_json(
-        {
-            "model": args.model,
-            "test_loss": metrics["test_loss"],
-            "latent_dim": metrics["latent_dim"],
-            "n_cells": metrics["n_cells"],
-            "n_genes": metrics["n_genes"],
-            "n_train": sizes["train"],
-            "n_val": sizes["val"],
-            "n_test": sizes["test"],
-            "epochs_run": metrics["epochs_run"],
-            "best_epoch": metrics["best_epoch"],
-            "train_seconds": round(metrics["train_seconds"], 3),
-            "device": metrics["device"],
-            "parameters": metrics["parameters"],
-            "stop_reason": metrics["stop_reason"],
-            "model_config": run.config["model_config"],
-            "run_dir": str(path),
-        }
-    )
-    return 0
+    _log(f"{run.message}; saved to {path}")
+    return run, path
+
+
+def _summary(
+    args: argparse.Namespace,
+    run: Any,
+    path: Path,
+    split: Any,
+    task: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
+    """The JSON line of ``train``: the model, the task's scores, then the keys every task
+    prints (sizes, epochs, time, device, parameters, how it stopped, where it is)."""
+    sizes, metrics = split.sizes(), run.metrics
+    return {
+        "model": args.model,
+        **task,
+        "n_train": sizes["train"],
+        "n_val": sizes["val"],
+        "n_test": sizes["test"],
+        "epochs_run": metrics["epochs_run"],
+        "best_epoch": metrics["best_epoch"],
+        "train_seconds": round(metrics["train_seconds"], 3),
+        "device": metrics["device"],
+        "parameters": metrics["parameters"],
+        "stop_reason": metrics["stop_reason"],
+        **extra,
+        "run_dir": str(path),
+    }
 
 
 def _model_ready(matrix: Any) -> Any:
@@ -348,7 +348,7 @@ def _add_predict(commands: argparse._SubParsersAction) -> None:
 def _predict(args: argparse.Namespace) -> int:
     from genodash.device import resolve_device
     from genodash.io.writers import write_text_atomic
-    from genodash.train.sequence import predict_sequences
+    from genodash.predict import predict_sequences
 
     run = _load(args.run_dir)
     sequences = _read_sequences(args)
@@ -391,7 +391,7 @@ def _explain(args: argparse.Namespace) -> int:
 
     run = _load(args.run_dir)
     sequences = _read_sequences(args)
-    classes = run.config["classes"]
+    classes = run.classes
     if args.target is not None and args.target not in classes:
         raise ConfigError(
             f"--target {args.target!r} is not a class of this run; classes: {', '.join(classes)}"

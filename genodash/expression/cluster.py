@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,6 +12,7 @@ import pandas as pd
 
 from genodash.data import VALUE_DESCRIPTIONS, ValueType, is_sparse, value_type_of
 from genodash.errors import ConfigError
+from genodash.expression.display import UNDEFINED, DisplayColumn, DisplayTable
 from genodash.expression.preprocess import gene_means
 
 if TYPE_CHECKING:
@@ -111,6 +111,39 @@ def adjusted_rand(
     if len(labels) != len(clusters):
         raise ConfigError(f"{len(labels):,} labels but {len(clusters):,} cluster labels")
     return float(adjusted_rand_score(labels, clusters))
+
+
+def cluster_summary(
+    clusters: Sequence[Any] | np.ndarray,
+    resolution: float,
+    *,
+    labels: Sequence[Any] | np.ndarray | None = None,
+    label_name: str = "",
+) -> str:
+    """One line about Leiden clusters: how many, and their agreement with known labels.
+
+    Parameters
+    ----------
+    clusters
+        One cluster name per cell.
+    resolution
+        The resolution they were found at.
+    labels
+        Known labels of the same cells; ``None`` leaves the agreement out.
+    label_name
+        The labels' name as it should appear in the line (escaped for display already).
+
+    Returns
+    -------
+    str
+        For example ``"8 clusters at resolution 1; agreement with 'cell type' (adjusted
+        Rand index): 0.712"``.
+    """
+    text = f"{len(set(clusters))} clusters at resolution {resolution:g}"
+    if labels is None:
+        return text
+    ari = adjusted_rand(labels, clusters)
+    return f"{text}; agreement with '{label_name}' (adjusted Rand index): {ari:.3f}"
 
 
 def top_genes(adata: anndata.AnnData, selected: np.ndarray, n: int = 20) -> pd.DataFrame:
@@ -227,32 +260,6 @@ def _log2_fold_change(X: Any, mask: np.ndarray, kind: ValueType) -> np.ndarray:
 
 
 # --- the top-genes table for people -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisplayColumn:
-    """How one column of a table is shown: a label, a one-line help and a number format.
-
-    ``format`` is a printf-style pattern (``"%.2f"``, ``"%.1e"``) for numbers, ``None`` for
-    text.
-    """
-
-    label: str
-    help: str
-    format: str | None = None
-
-
-@dataclass(frozen=True)
-class DisplayTable:
-    """A table ready to show: ``frame`` keeps the source's column names (in ``columns``'
-    order), ``columns`` says how to show each, ``note`` is said once under the table."""
-
-    frame: pd.DataFrame
-    columns: dict[str, DisplayColumn]
-    note: str | None = None
-
-
-UNDEFINED = "—"
 
 
 def top_genes_display(table: pd.DataFrame) -> DisplayTable:

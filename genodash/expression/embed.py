@@ -142,6 +142,30 @@ class Embedding:
         return METHOD_TITLES[self.method]
 
 
+def embedding_caption(embedding: Embedding) -> str:
+    """How long the embedding took, and whether a UMAP picture will come out the same.
+
+    Parameters
+    ----------
+    embedding
+        What :func:`embed` returned.
+
+    Returns
+    -------
+    str
+        For example ``"Computed in 1.2 s."``, with a warning about a parallel UMAP layout
+        (which varies slightly from run to run).
+    """
+    took = "under 0.1 s" if embedding.seconds < 0.1 else f"{embedding.seconds:.1f} s"
+    note = ""
+    if embedding.params.get("deterministic") is False:
+        note = (
+            " The UMAP layout used every core, so it varies slightly from run to run; choose "
+            "the reproducible layout for the same picture every time."
+        )
+    return f"Computed in {took}.{note}"
+
+
 # --- PCA ----------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ copies, not the arithmetic, took most of the time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,12 +23,12 @@ import pandas as pd
 
 from genodash.data import VALUE_NAMES, MatrixSet, ValueType, is_sparse
 from genodash.errors import ConfigError
+from genodash.expression.qc import cell_totals, detected_per_cell, qc_table
 from genodash.settings import param
 
 if TYPE_CHECKING:
     import anndata
 
-MITO_PREFIXES = ("MT-", "mt-", "Mt-")
 QC_PREFIX = "qc_"
 _SCRATCH_VALUES = 1_000_000  # values per block when a pass over X works in blocks
 
@@ -91,15 +91,6 @@ class PreprocessConfig:
             raise ConfigError(f"n_top_genes must be at least 1, got {self.n_top_genes}")
         if self.scale_max_value is not None and self.scale_max_value <= 0:
             raise ConfigError(f"scale_max_value must be positive, got {self.scale_max_value}")
-
-
-def config_fields(config_class: type) -> list[dict[str, Any]]:
-    """Name, default and widget metadata of each field of a config dataclass."""
-    return [
-        {"name": f.name, "default": f.default, **f.metadata}
-        for f in fields(config_class)
-        if f.metadata
-    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,66 +262,6 @@ def _setting_text(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-# --- QC metrics ---------------------------------------------------------------------------
-
-
-def mito_mask(gene_names: pd.Index) -> np.ndarray:
-    """Boolean mask of mitochondrial genes (names starting ``MT-`` or ``mt-``)."""
-    return np.asarray([str(name).startswith(MITO_PREFIXES) for name in gene_names], dtype=bool)
-
-
-def qc_metrics(matrix: MatrixSet) -> pd.DataFrame:
-    """Per-cell quality-control metrics.
-
-    Parameters
-    ----------
-    matrix
-        The expression matrix (not changed).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: cell IDs. Columns ``total_counts`` (sum of the cell's values), ``n_genes``
-        (genes with a non-zero value) and, when ``MT-``/``mt-`` genes exist,
-        ``pct_mito`` (percentage of the total from them). The values are counts only when
-        ``matrix.value_type == "counts"``; ``attrs["value_type"]`` repeats it.
-    """
-    table = _qc_table(matrix.adata.X, matrix.adata.var_names)
-    table.index = matrix.adata.obs_names.copy()
-    table.attrs["value_type"] = matrix.value_type
-    return table
-
-
-def _qc_table(X: Any, gene_names: pd.Index) -> pd.DataFrame:
-    totals = cell_totals(X)
-    columns: dict[str, np.ndarray] = {
-        "total_counts": totals,
-        "n_genes": detected_per_cell(X),
-    }
-    mito = mito_mask(gene_names)
-    if mito.any():
-        mito_totals = np.asarray(X @ mito.astype(np.float32), dtype=np.float64).ravel()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(totals > 0, 100.0 * mito_totals / totals, 0.0)
-        columns["pct_mito"] = share
-    return pd.DataFrame(columns)
-
-
-def detected_per_cell(X: Any) -> np.ndarray:
-    """Genes detected in each cell: its non-zero values (a stored zero is not detected)."""
-    X = X.tocsr() if is_sparse(X) and X.format != "csr" else X
-    if not is_sparse(X):
-        return np.count_nonzero(X, axis=1).astype(np.int64)
-    stored = np.diff(X.indptr).astype(np.int64)
-    if np.count_nonzero(X.data) == X.nnz:  # no stored zeros: skip the search for them
-        return stored
-    explicit_zeros = np.flatnonzero(X.data == 0)
-    if explicit_zeros.size:
-        rows = np.searchsorted(X.indptr, explicit_zeros, side="right") - 1
-        stored -= np.bincount(rows, minlength=X.shape[0])
-    return stored
-
-
 def detected_per_gene(X: Any) -> np.ndarray:
     """Cells in which each gene is detected: its non-zero values (a stored zero is not)."""
     X = X.tocsr() if is_sparse(X) and X.format != "csr" else X
@@ -396,7 +327,7 @@ class _Work:
         self.steps: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self.gene_stats: pd.DataFrame | None = None
-        qc = _qc_table(self.adata.X, self.adata.var_names)
+        qc = qc_table(self.adata.X, self.adata.var_names)
         qc.index = self.adata.obs_names.copy()
         for column in qc.columns:
             self.adata.obs[QC_PREFIX + column] = qc[column].to_numpy()
@@ -659,11 +590,6 @@ def _subset(
     X = pick(adata.X)
     layers = {name: X if layer is adata.X else pick(layer) for name, layer in adata.layers.items()}
     return ad.AnnData(X=X, obs=obs.copy(), var=var.copy(), layers=layers)
-
-
-def cell_totals(X: Any) -> np.ndarray:
-    """The sum of each row (cell) of ``X``, float64."""
-    return np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
 
 
 def median_total(totals: np.ndarray) -> float:

@@ -13,13 +13,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from genodash.data import is_sparse
 from genodash.errors import ConfigError
+from genodash.expression.display import UNDEFINED, DisplayColumn, DisplayTable
+
+if TYPE_CHECKING:
+    from genodash.expression.embed import Embedding, EmbeddingConfig
+
+# score key -> its label on screen, and its column in the compare table (and scores CSV)
+SCORE_LABELS = {
+    "knn_accuracy": "kNN accuracy",
+    "silhouette": "Silhouette",
+    "trustworthiness": "Trustworthiness",
+    "batch_mixing": "Batch mixing",
+}
+SCORE_COLUMNS = {
+    "knn_accuracy": "kNN accuracy",
+    "silhouette": "silhouette",
+    "trustworthiness": "trustworthiness",
+    "batch_mixing": "batch mixing",
+}
+_UNDEFINED_NOTE = f"; {UNDEFINED} = undefined here (see each score’s help)"
 
 
 def _codes(labels: Sequence[Any] | np.ndarray, n: int, name: str) -> np.ndarray:
@@ -209,3 +230,204 @@ def scored_on(scores: dict[str, Any], unit: str = "cells") -> str:
     if n_scored >= n_total:
         return f"Scores on all {n_total:,} {unit}"
     return f"Scores on a random {n_scored:,} of the {n_total:,} {unit}"
+
+
+def embed_and_score(
+    X: Any,
+    config: EmbeddingConfig,
+    *,
+    input_name: str = "data",
+    reference: Any = None,
+    labels: Sequence[Any] | np.ndarray | None = None,
+    batches: Sequence[Any] | np.ndarray | None = None,
+    max_cells: int = 3000,
+    seed: int = 0,
+    unit: str = "cells",
+) -> tuple[Embedding, dict[str, Any]]:
+    """Embed ``X`` and score the picture, in one call.
+
+    Parameters
+    ----------
+    X
+        What to embed (rows × features, dense or sparse).
+    config
+        How to embed it.
+    input_name
+        What ``X`` is, recorded with the embedding (``"data"``, ``"pca"``,
+        ``"latent:<run>"``, ``"features:<model>"``).
+    reference
+        The data the picture should reflect, for trustworthiness (same rows); ``None``:
+        ``X`` itself.
+    labels, batches
+        Optional per-row labels and batches.
+    max_cells
+        Rows in the random subsample that is scored.
+    seed
+        Seed of that subsample.
+    unit
+        What the rows are, plural (``"cells"``, ``"sequences"``).
+
+    Returns
+    -------
+    tuple of Embedding and dict
+        The embedding, and its scores as :func:`embedding_scores` returns them.
+    """
+    from genodash.expression.embed import embed
+
+    embedding = embed(X, config, input_name=input_name)
+    scores = embedding_scores(
+        X if reference is None else reference,
+        embedding.coords,
+        labels=labels,
+        batches=batches,
+        max_cells=max_cells,
+        seed=seed,
+        unit=unit,
+    )
+    return embedding, scores
+
+
+# --- the scores for people --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreMetric:
+    """One score as a headline number: its label, its value as text and a one-line help."""
+
+    label: str
+    value: str
+    help: str
+
+
+def score_help(scores: Mapping[str, Any], unit: str = "cells") -> dict[str, str]:
+    """One line per score: what it measures, its range, which way is better.
+
+    Parameters
+    ----------
+    scores
+        What :func:`embedding_scores` returned (its ``k`` and ``k_batch`` appear in the
+        lines; 15 and 50 when missing).
+    unit
+        What the rows are, plural (``"cells"``, ``"sequences"``).
+
+    Returns
+    -------
+    dict
+        Score key -> help line.
+    """
+    one = unit.removesuffix("s")
+    k, k_batch = scores.get("k", 15), scores.get("k_batch", 50)
+    return {
+        "knn_accuracy": f"Share of {unit} whose {k} nearest neighbours in the picture mostly "
+        "share their label (0 to 1, higher is better)",
+        "silhouette": "How compact and apart the labelled groups are (−1 to 1, higher is "
+        "better; undefined with fewer than 2 groups)",
+        "trustworthiness": f"Whether each {one}'s {k} nearest neighbours in the picture "
+        "were near it in the data too (0 to 1, higher is better)",
+        "batch_mixing": f"Whether {unit} of different batches mix among each {one}'s "
+        f"{k_batch} neighbours: 0 = apart, 1 = as mixed as the whole data set (undefined "
+        "with one batch)",
+    }
+
+
+def score_metrics(scores: Mapping[str, Any], unit: str = "cells") -> list[ScoreMetric]:
+    """The computed scores as headline numbers (three decimals, "—" where undefined).
+
+    Parameters
+    ----------
+    scores
+        What :func:`embedding_scores` returned.
+    unit
+        What the rows are, plural, for the help lines.
+
+    Returns
+    -------
+    list of ScoreMetric
+        One per score that was computed, in the order of ``SCORE_LABELS``.
+    """
+    helps = score_help(scores, unit)
+    return [
+        ScoreMetric(SCORE_LABELS[key], _three_decimals(scores[key]), helps[key])
+        for key in SCORE_LABELS
+        if scores.get(key) is not None
+    ]
+
+
+def scores_caption(scores: Mapping[str, Any], unit: str = "cells") -> str:
+    """The line under the headline numbers: which rows were scored, what "—" means.
+
+    Parameters
+    ----------
+    scores
+        What :func:`embedding_scores` returned.
+    unit
+        What the rows are, plural.
+
+    Returns
+    -------
+    str
+        For example ``"Scores on all 700 cells."``.
+    """
+    return f"{scored_on(scores, unit)}{_UNDEFINED_NOTE if _any_undefined([scores]) else ''}."
+
+
+def scores_table(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> pd.DataFrame:
+    """One row per embedding: its title, then each computed score (as in the scores CSV).
+
+    Parameters
+    ----------
+    rows
+        ``(title, scores)`` pairs, scores as :func:`embedding_scores` returned them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``embedding`` and the ``SCORE_COLUMNS`` names of the computed scores;
+        an undefined score is NaN.
+    """
+    return pd.DataFrame(
+        [
+            {"embedding": title, **{SCORE_COLUMNS[k]: s[k] for k in SCORE_COLUMNS if k in s}}
+            for title, s in rows
+        ]
+    )
+
+
+def scores_display(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> DisplayTable:
+    """The table of :func:`scores_table` for people: labels, help lines, "—" where a score
+    is undefined, and a note saying which cells were scored with how many neighbours.
+
+    Parameters
+    ----------
+    rows
+        ``(title, scores)`` pairs, all scored on the same cells; at least one.
+
+    Returns
+    -------
+    DisplayTable
+        Score columns with an undefined value become text (three decimals, "—").
+    """
+    frame = scores_table(rows)
+    first = rows[0][1]
+    helps = score_help(first)
+    columns = {"embedding": DisplayColumn("Embedding", "What was embedded, and how")}
+    for key, name in SCORE_COLUMNS.items():
+        if name not in frame:
+            continue
+        undefined = bool(frame[name].isna().any())
+        if undefined:
+            frame[name] = [_three_decimals(v) for v in frame[name]]
+        columns[name] = DisplayColumn(SCORE_LABELS[key], helps[key], None if undefined else "%.3f")
+    undefined_note = _UNDEFINED_NOTE if _any_undefined([s for _, s in rows]) else ""
+    note = f"{scored_on(first)}, k = {first['k']} neighbours{undefined_note}."
+    return DisplayTable(frame=frame[list(columns)], columns=columns, note=note)
+
+
+def _three_decimals(value: Any) -> str:
+    return UNDEFINED if pd.isna(value) or not np.isfinite(value) else f"{value:.3f}"
+
+
+def _any_undefined(all_scores: Sequence[Mapping[str, Any]]) -> bool:
+    return any(
+        s.get(k) is not None and not np.isfinite(s[k]) for s in all_scores for k in SCORE_LABELS
+    )

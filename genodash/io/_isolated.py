@@ -23,11 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from genodash.errors import FormatError, InputError, LimitError
-from genodash.limits import human_bytes
+from genodash.limits import IN_READER_WORKER, READER_MEMORY, human_bytes, in_reader_worker
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-IN_WORKER = "GENODASH_IN_READER_WORKER"
-MEMORY_LIMIT = "GENODASH_READER_MEMORY_BYTES"
 
 
 class IsolatedRunner:
@@ -53,7 +51,7 @@ class IsolatedRunner:
         ``memory`` caps the worker's memory in bytes (None: no cap); a worker started with
         another cap is restarted. In the worker itself, ``function`` runs in place.
         """
-        if os.environ.get(IN_WORKER):
+        if in_reader_worker():
             return function(*args)
         with self._lock:
             requests, replies = self._ensure_started(memory)
@@ -95,8 +93,8 @@ class IsolatedRunner:
         self._stop()
         env = {
             **os.environ,
-            IN_WORKER: "1",
-            MEMORY_LIMIT: str(memory or ""),
+            IN_READER_WORKER: "1",
+            READER_MEMORY: str(memory or ""),
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
             ),

@@ -7,7 +7,7 @@ import resource
 from multiprocessing.connection import Connection
 
 from genodash.errors import FormatError, GenodashError, LimitError
-from genodash.limits import human_bytes
+from genodash.limits import human_bytes, reader_memory_bytes
 
 
 def _serve(requests: Connection, replies: Connection) -> None:
@@ -33,8 +33,8 @@ def _serve(requests: Connection, replies: Connection) -> None:
 
 
 def _out_of_memory() -> LimitError:
-    limit = os.environ.get("GENODASH_READER_MEMORY_BYTES", "")
-    cap = f"the {human_bytes(int(limit))} of memory one file may use" if limit else "memory"
+    limit = reader_memory_bytes()
+    cap = f"the {human_bytes(limit)} of memory one file may use" if limit else "memory"
     return LimitError(
         f"reading it needs more than {cap} (nothing was loaded)",
         hint="Use a smaller file, or ask whoever runs this server to raise "
@@ -44,9 +44,9 @@ def _out_of_memory() -> LimitError:
 
 def _cap_memory() -> None:
     """Cap this process's data memory (heap and anonymous maps: numpy arrays included)."""
-    limit = os.environ.get("GENODASH_READER_MEMORY_BYTES", "")
+    limit = reader_memory_bytes()
     if limit:
-        resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from genodash.errors import ConfigError
-from genodash.models.registry import MODELS, ModelSpec
+from genodash.models.registry import MODELS, ModelSpec, model_spec, models_of
 from genodash.models.summary import count_parameters, layer_table
 
 _SEED_LOCK = threading.Lock()
@@ -40,4 +40,12 @@ def build_model(name: str, *, n_outputs: int, seed: int = 0, **config: Any) -> n
         return MODELS[name].module_class(settings, n_outputs)
 
 
-__all__ = ["MODELS", "ModelSpec", "build_model", "count_parameters", "layer_table"]
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "build_model",
+    "count_parameters",
+    "layer_table",
+    "model_spec",
+    "models_of",
+]

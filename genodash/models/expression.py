@@ -109,7 +109,97 @@ class AutoencoderConfig:
         return COURSE_WIDTHS if self.preset == "course 8-layer" else parse_widths(self.hidden)
 
 
-class Autoencoder(nn.Module):
+@dataclass(frozen=True)
+class DataFacts:
+    """What an expression model's settings depend on in the data it trains on."""
+
+    name: str
+    n_batches: int
+    has_counts: bool
+    n_second: int
+
+
+def complete_vae_config(config: dict, data: DataFacts) -> dict:
+    """The VAE's settings completed from the data: its batch count (all of the data's
+    batches, or none), and a refusal of the count likelihood on data without counts.
+
+    Parameters
+    ----------
+    config
+        Settings given so far (updated and returned).
+    data
+        Facts of the training data.
+    """
+    config.setdefault("n_batches", data.n_batches)
+    if config["n_batches"] not in (0, data.n_batches):
+        raise ConfigError(
+            f"n_batches={config['n_batches']} but the data has "
+            + (f"{data.n_batches} batches" if data.n_batches else "no batch column")
+        )
+    if config.get("likelihood", NEGATIVE_BINOMIAL) == NEGATIVE_BINOMIAL and not data.has_counts:
+        raise ConfigError(
+            f"the negative-binomial likelihood models raw counts, but {data.name} has none "
+            "(its values are normalized or scaled); choose the gaussian likelihood"
+        )
+    return config
+
+
+def complete_integration_config(config: dict, data: DataFacts) -> dict:
+    """The two-modality model's settings completed from the data: the second modality's
+    feature count; refused without a second modality.
+
+    Parameters
+    ----------
+    config
+        Settings given so far (updated and returned).
+    data
+        Facts of the training data.
+    """
+    if data.n_second == 0:
+        raise ConfigError(
+            "the two-modality model needs a second modality (e.g. protein counts) of the same cells"
+        )
+    config.setdefault("n_inputs_second", data.n_second)
+    return config
+
+
+class ExpressionModel(nn.Module):
+    """What every expression model says about itself, so that training and prediction ask
+    the model instead of testing its class.
+
+    ``inputs`` names the arrays ``loss`` takes, in order: ``values`` (processed), ``counts``
+    (raw), ``batches`` (batch index per cell) or ``second`` (a second modality).
+    """
+
+    kl_warmup_epochs = 0
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return ("values",)
+
+    def seed_sampling(self, seed: int, device: str) -> None:
+        """Make the model's own random draws (if it samples) reproducible from ``seed``.
+
+        Parameters
+        ----------
+        seed
+            The seed of the run.
+        device
+            Where training runs (the generator must live there).
+        """
+
+    def latents(self, *inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Latent coordinates of a batch of cells: ``{"latent": (N, latent_dim)}``.
+
+        Parameters
+        ----------
+        inputs
+            The arrays named by :attr:`inputs`, as tensors.
+        """
+        return {"latent": self.encode(*inputs)}
+
+
+class Autoencoder(ExpressionModel):
     """genes → hidden → latent (linear) → mirrored hidden → genes (linear); MSE loss.
 
     Trained on processed values (log-normalized or scaled), so the output is unbounded.
@@ -204,7 +294,7 @@ class VAEConfig:
     )
 
 
-class VAE(nn.Module):
+class VAE(ExpressionModel):
     """Variational autoencoder with an optional one-hot batch covariate.
 
     Encoder: [log1p(counts) or values, batch one-hot] → hidden → mean and variance of z.
@@ -238,6 +328,17 @@ class VAE(nn.Module):
         # θ (NB) or log variance (Gaussian), one per gene
         self.gene_parameter = nn.Parameter(torch.zeros(n_genes))
         self.generator: torch.Generator | None = None  # set per run for reproducible sampling
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return ("counts" if self.counts else "values", "batches")
+
+    @property
+    def kl_warmup_epochs(self) -> int:
+        return self.config.kl_warmup_epochs
+
+    def seed_sampling(self, seed: int, device: str) -> None:
+        self.generator = torch.Generator(device=device).manual_seed(seed)
 
     def _batch_one_hot(self, x: torch.Tensor, batch: torch.Tensor | None) -> torch.Tensor:
         n = self.config.n_batches
@@ -318,7 +419,7 @@ class IntegrationConfig:
     )
 
 
-class Integration(nn.Module):
+class Integration(ExpressionModel):
     """Two encoders (one per modality) into one latent space; the joint latent is the mean
     of the two; two decoders reconstruct both modalities from it (MSE per feature, each
     modality weighted equally regardless of its feature count).
@@ -362,6 +463,18 @@ class Integration(nn.Module):
         return (self.encode_first(first) + self.encode_second(second)) / 2
 
     encode = encode_joint
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return ("values", "second")
+
+    def latents(self, *inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The first modality's latent alone (one input), or the joint latent with each
+        modality's own (``latent_first``, ``latent_second``) when both are given."""
+        if len(inputs) == 1:
+            return {"latent": self.encode_first(inputs[0])}
+        first, second = self.encode_first(inputs[0]), self.encode_second(inputs[1])
+        return {"latent": (first + second) / 2, "latent_first": first, "latent_second": second}
 
     def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.decoders[0](z), self.decoders[1](z)

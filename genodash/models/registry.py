@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from torch import nn
@@ -17,8 +18,16 @@ ModelKind = Literal["sequence", "expression"]
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """An architecture: how to build it and how to explain it to a biologist (``title``
-    in full, ``short`` in legends and tables)."""
+    """An architecture: how to build it, how to explain it to a biologist (``title`` in
+    full, ``short`` in legends and tables), and what it can show.
+
+    ``shows`` names what a trained model of this kind offers beyond its predictions:
+    ``features`` (last-layer vectors of sequences), ``filters`` (first-layer motifs),
+    ``attention`` (attention maps), ``latent`` (a latent space of cells), ``modality
+    latents`` (one latent per modality besides the joint one). ``complete_config`` fills
+    settings that come from the data (e.g. the number of batches) and refuses data the
+    model cannot read; ``needs_second_modality`` says it trains on two measurements.
+    """
 
     name: str
     title: str
@@ -27,6 +36,9 @@ class ModelSpec:
     description: str
     config_class: type
     module_class: type[nn.Module]
+    shows: frozenset[str] = field(default_factory=frozenset)
+    complete_config: Callable[[dict, Any], dict] | None = None
+    needs_second_modality: bool = False
 
     def config(self, **values: Any) -> Any:
         """The config dataclass with ``values`` over the defaults.
@@ -64,6 +76,40 @@ class ModelSpec:
         return list(dataclasses.fields(self.config_class))
 
 
+def models_of(kind: ModelKind) -> list[str]:
+    """Names of the registered models of ``kind``, in the registry's order.
+
+    Parameters
+    ----------
+    kind
+        ``"sequence"`` (classifiers of DNA) or ``"expression"`` (models of cells).
+    """
+    return [name for name, spec in MODELS.items() if spec.kind == kind]
+
+
+def model_spec(name: str, kind: ModelKind) -> ModelSpec:
+    """The registry entry of model ``name``, which must be of ``kind``.
+
+    Parameters
+    ----------
+    name
+        A registered model name.
+    kind
+        The kind the caller can train or use.
+
+    Raises
+    ------
+    ConfigError
+        Unknown name, or a model of the other kind (the message lists the valid names).
+    """
+    spec = MODELS.get(name)
+    if spec is None or spec.kind != kind:
+        raise ConfigError(
+            f"unknown {kind} model {name!r}; choose one of {', '.join(models_of(kind))}"
+        )
+    return spec
+
+
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -79,6 +125,7 @@ MODELS: dict[str, ModelSpec] = {
             "drawn as sequence logos.",
             sequence.CNNConfig,
             sequence.CNN,
+            shows=frozenset({"features", "filters"}),
         ),
         ModelSpec(
             "lstm",
@@ -91,6 +138,7 @@ MODELS: dict[str, ModelSpec] = {
             "grammar — faster and usually better than reading raw bases.",
             sequence.LSTMConfig,
             sequence.LSTM,
+            shows=frozenset({"features", "filters"}),
         ),
         ModelSpec(
             "transformer",
@@ -103,6 +151,7 @@ MODELS: dict[str, ModelSpec] = {
             "Its attention maps show which tokens it related to which.",
             sequence.TransformerConfig,
             sequence.Transformer,
+            shows=frozenset({"features", "attention"}),
         ),
         ModelSpec(
             "autoencoder",
@@ -117,6 +166,7 @@ MODELS: dict[str, ModelSpec] = {
             "units down to the latent space and back up.",
             expression.AutoencoderConfig,
             expression.Autoencoder,
+            shows=frozenset({"latent"}),
         ),
         ModelSpec(
             "vae",
@@ -131,6 +181,8 @@ MODELS: dict[str, ModelSpec] = {
             "differences, so the latent space keeps the biology and drops the batch effect.",
             expression.VAEConfig,
             expression.VAE,
+            shows=frozenset({"latent"}),
+            complete_config=expression.complete_vae_config,
         ),
         ModelSpec(
             "integration",
@@ -145,6 +197,9 @@ MODELS: dict[str, ModelSpec] = {
             "the three embeddings side by side.",
             expression.IntegrationConfig,
             expression.Integration,
+            shows=frozenset({"latent", "modality latents"}),
+            complete_config=expression.complete_integration_config,
+            needs_second_modality=True,
         ),
     )
 }

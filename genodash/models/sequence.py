@@ -25,7 +25,10 @@ from genodash.settings import param
 
 
 class SequenceClassifier(nn.Module):
-    """Common shape: ``features(x)`` then a small dense head."""
+    """Common shape: ``features(x)`` then a small dense head. ``records_attention`` says
+    whether the model can record attention maps (``record_attention``, ``attention``)."""
+
+    records_attention = False
 
     def __init__(self, width: int, n_classes: int, dropout: float, dense: int = 0) -> None:
         super().__init__()
@@ -41,6 +44,14 @@ class SequenceClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+    def motif_filters(self) -> nn.Conv1d | None:
+        """The first convolution over the one-hot DNA, whose filters read as motifs (the
+        CNN's first layer, an LSTM's convolution front-end); ``None`` without one."""
+        for module in self.modules():
+            if isinstance(module, nn.Conv1d) and module.in_channels == 4:
+                return module
+        return None
 
 
 # --- CNN ---------------------------------------------------------------------------------
@@ -242,6 +253,8 @@ class KmerEmbedding(nn.Module):
 
 class Transformer(SequenceClassifier):
     """Tokens (k-mers or a convolution stem) + sinusoidal positions → encoder → mean-pool."""
+
+    records_attention = True
 
     def __init__(self, config: TransformerConfig, n_classes: int) -> None:
         super().__init__(config.width, n_classes, config.dropout)

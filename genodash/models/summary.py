@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
@@ -126,3 +127,25 @@ def _output_shape(output: object) -> str:
     if not isinstance(tensor, torch.Tensor) or tensor.dim() < 2:
         return "—"
     return " × ".join(str(s) for s in tensor.shape[1:])
+
+
+def layers_frame(model: nn.Module, *example: torch.Tensor) -> pd.DataFrame:
+    """:func:`layer_table` as a table a biologist reads: ``Layer``, ``Part of the model``,
+    ``Output shape`` and ``Parameters``, one row per layer.
+
+    Parameters
+    ----------
+    model
+        The model (on the meta device or not).
+    example
+        The model's inputs for a batch of one.
+    """
+    rows = layer_table(model, *example)
+    return pd.DataFrame(
+        {
+            "Layer": [row.title for row in rows],
+            "Part of the model": [row.part for row in rows],
+            "Output shape": [row.output_shape for row in rows],
+            "Parameters": [row.parameters for row in rows],
+        }
+    )

@@ -8,8 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from genodash.expression.qc import MatrixQC
 from genodash.plotting._style import BASE_COLORS, CLASS_COLORS, class_color, escape, style
-from genodash.summaries import MatrixQC, SequenceProfile
+from genodash.summaries import SequenceProfile
 
 
 def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,20 @@ class Callbacks:
     on_batch_end: Callable[[Progress], None] | None = None
     on_epoch_end: Callable[[dict[str, float]], None] | None = None
     should_stop: Callable[[], bool | str] | None = None
+
+
+class Reporter(Protocol):
+    """Where long work reports to and asks whether to stop (a background job, the command
+    line): passed down to training, so that training never imports what runs it."""
+
+    def should_stop(self) -> str | bool:
+        """False to go on; else why to stop (see :class:`Callbacks`)."""
+        ...
+
+    def message(self, text: str) -> None:
+        """Say what is happening, in a sentence."""
+        ...
+
+    def callbacks(self, label: str) -> Callbacks:
+        """Training callbacks that report progress under ``label`` (e.g. a model's name)."""
+        ...

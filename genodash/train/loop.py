@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -23,6 +24,8 @@ from torch import nn
 
 from genodash.errors import ConfigError
 from genodash.models.layers import SeededDropout
+from genodash.models.summary import count_parameters
+from genodash.splits import Split
 from genodash.train.callbacks import Callbacks, Progress
 
 StopReason = Literal[
@@ -147,6 +150,52 @@ class FitResult:
     seconds: float
     device: str
     samples_per_second: float
+
+    def metrics(self, model: nn.Module) -> dict[str, Any]:
+        """The figures every run records about its training, whatever the task.
+
+        Parameters
+        ----------
+        model
+            The trained model (its parameters are counted).
+        """
+        return {
+            "epochs_run": self.epochs_run,
+            "best_epoch": self.best_epoch,
+            "train_seconds": self.seconds,
+            "seconds_per_epoch": self.seconds / max(self.epochs_run, 1),
+            "samples_per_second": self.samples_per_second,
+            "parameters": count_parameters(model),
+            "device": self.device,
+            "stop_reason": self.stop_reason,
+            "message": self.message,
+        }
+
+    def run_config(self, model_name: str, config: TrainConfig, split: Split) -> dict[str, Any]:
+        """The part of a run's ``config.json`` every task shares: what was trained, with
+        which training settings, on which split, when, and how it ended.
+
+        Parameters
+        ----------
+        model_name
+            The registered model.
+        config
+            The training settings.
+        split
+            The split the model trained on.
+        """
+        return {
+            "model": model_name,
+            "train_config": config.as_dict(),
+            "seed": config.seed,
+            "split": {
+                "val_fraction": split.val_fraction,
+                "test_fraction": split.test_fraction,
+                "seed": split.seed,
+            },
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "status": self.stop_reason,
+        }
 
 
 def fit(

@@ -22,7 +22,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from torch import nn
@@ -37,9 +37,22 @@ _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+@dataclass(frozen=True)
+class Encoding:
+    """How a sequence run turned DNA into model input: the kept length and alignment."""
+
+    length: int
+    align: str
+    augment_rc: bool = False
+
+
 @dataclass
 class Run:
-    """A trained model with everything needed to describe, reload and reuse it."""
+    """A trained model with everything needed to describe, reload and reuse it.
+
+    ``config``, ``metrics`` and ``data`` are the run folder's JSON files as written; the
+    properties below are the fields every reader uses, so that no reader spells a key.
+    """
 
     config: dict[str, Any]
     metrics: dict[str, Any]
@@ -56,6 +69,62 @@ class Run:
     @property
     def kind(self) -> str:
         return self.config["kind"]
+
+    @property
+    def classes(self) -> list[str]:
+        """The classes of a sequence classifier, in output order (empty for other runs)."""
+        return list(self.config.get("classes") or [])
+
+    @property
+    def positive_class(self) -> str | None:
+        """The class ROC and PR curves are drawn for (binary runs), if any."""
+        return self.config.get("positive_class")
+
+    @property
+    def encoding(self) -> Encoding:
+        """The encoding of a sequence run."""
+        encoding = self.config["encoding"]
+        return Encoding(
+            int(encoding["length"]), encoding["align"], bool(encoding.get("augment_rc"))
+        )
+
+    @property
+    def test(self) -> dict[str, Any]:
+        """Scores on the held-out test set (per-class table, curves, confusion matrix)."""
+        return self.metrics.get("test", {})
+
+    @property
+    def message(self) -> str:
+        """How training ended, in words."""
+        return str(self.metrics.get("message", ""))
+
+    @property
+    def created(self) -> str:
+        return str(self.config.get("created", ""))
+
+    @property
+    def model_config(self) -> dict[str, Any]:
+        """Every setting of the model, defaults included."""
+        return dict(self.config.get("model_config", {}))
+
+    @property
+    def genes(self) -> list[str]:
+        """The genes an expression model reads, in its input order."""
+        return list(self.config.get("genes") or [])
+
+    @property
+    def batch_names(self) -> list[str]:
+        """The batches an expression model was trained on (its batch covariate's values)."""
+        return list(self.config.get("batch_names") or [])
+
+    @property
+    def batch_column(self) -> str | None:
+        return self.config.get("batch_column")
+
+    @property
+    def second_names(self) -> list[str]:
+        """The features of a two-modality model's second modality."""
+        return list(self.config.get("second_names") or [])
 
 
 def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
@@ -376,7 +445,7 @@ def default_title(run: Run) -> str:
 
     spec = MODELS.get(run.model_name)
     model = spec.short if spec else run.model_name
-    created = run.config.get("created", "")
+    created = run.created
     try:
         moment = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ")
         when = f" · {moment.day} {moment:%b %H:%M} UTC"
@@ -635,6 +704,53 @@ def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("Test accuracy", ascending=False)
 
 
+def per_class_table(run: Run) -> pd.DataFrame:
+    """A classifier's test scores per class: ``precision``, ``recall``, ``f1``, ``support``.
+
+    Parameters
+    ----------
+    run
+        A sequence run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class, indexed by ``class``.
+    """
+    table = pd.DataFrame(run.test["per_class"]).T
+    table.index.name = "class"
+    return table
+
+
+_LATENT_TITLES = {
+    "latent_first": "first modality",
+    "latent_second": "second modality",
+    "latent": "joint",
+}
+
+
+def latent_tables(run: Run) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The latent tables an expression run saved, by table name, each with what it embeds.
+
+    Parameters
+    ----------
+    run
+        An expression run.
+
+    Returns
+    -------
+    dict
+        Table name → (title, table with ``cell`` then one column per latent dimension).
+        A model of one modality has ``latent`` with an empty title; one of two modalities
+        has ``latent_first`` and ``latent_second`` (and ``latent``, titled ``joint``).
+    """
+    names = [name for name in _LATENT_TITLES if name in run.tables]
+    return {
+        name: ("" if names == ["latent"] else _LATENT_TITLES[name], run.tables[name])
+        for name in names
+    }
+
+
 def delete_run(directory: str | os.PathLike[str]) -> None:
     """Remove a run folder (renamed first, so it vanishes from listings at once)."""
     folder = Path(directory)
@@ -714,3 +830,119 @@ def _last_change(folder: Path) -> float:
     with os.scandir(folder) as entries:
         times += [entry.stat(follow_symlinks=False).st_mtime for entry in entries]
     return max(times)
+
+
+# --- what the Compare and Runs pages show of runs ------------------------------------------
+
+
+def _short(run: Run) -> str:
+    from genodash.models import MODELS
+
+    spec = MODELS.get(run.model_name)
+    return spec.short if spec else run.model_name
+
+
+def model_histories(runs: list[Run]) -> dict[str, list[dict[str, float]]]:
+    """Each run's learning curve, by its model's short name (for one comparison figure).
+
+    Parameters
+    ----------
+    runs
+        Runs of different models, e.g. those of one comparison.
+    """
+    return {_short(run): run.history for run in runs}
+
+
+def model_curves(runs: list[Run], curve: Literal["roc", "pr"]) -> dict[str, dict[str, list]]:
+    """Each binary run's test ROC or precision–recall curve, by its model's short name.
+
+    Parameters
+    ----------
+    runs
+        Two-class sequence runs, e.g. those of one comparison.
+    curve
+        ``"roc"`` (``fpr``, ``tpr``) or ``"pr"`` (``recall``, ``precision``).
+
+    Returns
+    -------
+    dict
+        Model → the curve of the run's positive class; runs without one (the class was
+        absent from the test set) are left out.
+    """
+    curves = {}
+    for run in runs:
+        by_class = run.test.get(curve) or {}
+        if by_class:
+            curves[_short(run)] = next(iter(by_class.values()))
+    return curves
+
+
+def run_description(run: Run) -> str:
+    """What a run is and what it was trained on, in one sentence (plain text).
+
+    Parameters
+    ----------
+    run
+        A sequence or expression run.
+
+    Returns
+    -------
+    str
+        E.g. ``Convolutional network, trained on Planted motif: 600 training, 200
+        validation, 200 test sequences.``
+    """
+    from genodash.models import MODELS
+
+    spec = MODELS.get(run.model_name)
+    title = spec.title if spec else run.model_name
+    name = run.data.get("name", "")
+    if run.kind == "sequence":
+        return (
+            f"{title}, trained on {name}: {run.data['n_train']:,} training, "
+            f"{run.data['n_val']:,} validation, {run.data['n_test']:,} test sequences."
+        )
+    return (
+        f"{title}, trained on {name}: "
+        f"{run.metrics['n_cells']:,} cells × {run.metrics['n_genes']:,} genes."
+    )
+
+
+def listing_description(listing: RunListing) -> str:
+    """A run's title with its test accuracy, for pickers of classifiers.
+
+    Parameters
+    ----------
+    listing
+        A run from :func:`list_runs`.
+    """
+    accuracy = listing.metrics.get("test_accuracy", float("nan"))
+    return f"{listing.title} · test accuracy {accuracy:.1%}"
+
+
+@dataclass(frozen=True)
+class PredictionSummary:
+    """Counts of predicted classes and agreement with the file's labels.
+
+    Attributes
+    ----------
+    counts
+        Predicted class → number of sequences, most frequent first.
+    agreement
+        Share of sequences whose prediction equals their label; ``None`` without labels.
+    """
+
+    counts: dict[str, int]
+    agreement: float | None
+
+
+def prediction_summary(table: pd.DataFrame) -> PredictionSummary:
+    """Summarize a table of predictions (``predicted``, optionally ``label``).
+
+    Parameters
+    ----------
+    table
+        Predictions, e.g. from :func:`genodash.predict.predict_sequences`.
+    """
+    counts = {str(c): int(n) for c, n in table["predicted"].value_counts().items()}
+    agreement = float((table["predicted"] == table["label"]).mean()) if "label" in table else None
+    return PredictionSummary(counts, agreement)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -20,23 +19,23 @@ import torch
 from torch import nn
 
 from genodash.data import SequenceSet
-from genodash.encoding import Align, encode_codes, one_hot
+from genodash.encoding import Align, encode_codes, one_hot, one_hot_tensor, reverse_complement
 from genodash.errors import ConfigError
 from genodash.limits import Limits
-from genodash.models import MODELS, build_model, count_parameters
+from genodash.models import MODELS, build_model, model_spec
 from genodash.models.memory import (
     MemoryEstimate,
     check_training_memory,
     estimate_training_memory,
     meta_model,
 )
+from genodash.predict import predict_probabilities
 from genodash.splits import Split, stratified_split
 from genodash.train.loop import Callbacks, FitResult, StepOutput, TrainConfig, fit
 from genodash.train.metrics import classification_metrics
 from genodash.train.runs import Run
 
 MAX_DEFAULT_LENGTH = 1000
-_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
 
 
 @dataclass(frozen=True)
@@ -139,12 +138,6 @@ def fingerprint(sequences: SequenceSet) -> str:
     return digest.hexdigest()
 
 
-def one_hot_tensor(codes: torch.Tensor) -> torch.Tensor:
-    """Base codes ``(N, L)`` to one-hot ``float32 (N, 4, L)`` on the codes' device."""
-    bases = torch.arange(4, device=codes.device, dtype=codes.dtype)
-    return (codes[:, None, :] == bases[None, :, None]).float()
-
-
 def example_batch(prepared: PreparedSequences) -> tuple[torch.Tensor]:
     """One sequence as ``forward`` of a sequence model takes it (e.g. for a layer table)."""
     return (torch.from_numpy(one_hot(prepared.codes[:1])),)
@@ -163,7 +156,7 @@ def _training_codes(prepared: PreparedSequences) -> tuple[np.ndarray, np.ndarray
     codes, targets = prepared.codes[train], prepared.targets[train]
     if not prepared.encoding.augment_rc:
         return codes, targets
-    reverse = [prepared.source.sequences[i].translate(_COMPLEMENT)[::-1] for i in train]
+    reverse = [reverse_complement(prepared.source.sequences[i]) for i in train]
     rc_codes = encode_codes(reverse, prepared.length, align=prepared.encoding.align)
     return np.concatenate([codes, rc_codes]), np.concatenate([targets, targets])
 
@@ -224,24 +217,17 @@ def build_sequence_model(
     With ``meta`` the model is built on torch's meta device: its shapes and parameter count
     for a layer table, without memory (pages never build a real model).
     """
-    _check_sequence_model(name)
+    model_spec(name, "sequence")
     if meta:
         return meta_model(name, n_outputs=n_classes, **config)
     return build_model(name, n_outputs=n_classes, seed=seed, **config)
-
-
-def _check_sequence_model(name: str) -> None:
-    spec = MODELS.get(name)
-    if spec is None or spec.kind != "sequence":
-        names = [n for n, s in MODELS.items() if s.kind == "sequence"]
-        raise ConfigError(f"unknown sequence model {name!r}; choose one of {', '.join(names)}")
 
 
 def training_memory(
     prepared: PreparedSequences, name: str, config: dict[str, Any], batch_size: int
 ) -> MemoryEstimate:
     """Memory one training step of model ``name`` with ``config`` takes on ``prepared``."""
-    _check_sequence_model(name)
+    model_spec(name, "sequence")
     return estimate_training_memory(
         name,
         example_batch(prepared),
@@ -260,22 +246,12 @@ def _make_run(
     result: FitResult,
     metrics: dict[str, Any],
 ) -> Run:
-    spec = MODELS[model_name]
-    full_config = asdict(spec.config(**model_config))
-    epochs = max(result.epochs_run, 1)
+    full_config = asdict(MODELS[model_name].config(**model_config))
     summary = {
         "test_accuracy": metrics["accuracy"],
         "test_auroc": metrics["auroc"],
         "test_auprc": metrics["auprc"],
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "train_seconds": result.seconds,
-        "seconds_per_epoch": result.seconds / epochs,
-        "samples_per_second": result.samples_per_second,
-        "parameters": count_parameters(model),
-        "device": result.device,
-        "stop_reason": result.stop_reason,
-        "message": result.message,
+        **result.metrics(model),
     }
     sizes = prepared.split.sizes()
     split_table = pd.DataFrame(
@@ -288,21 +264,12 @@ def _make_run(
     return Run(
         config={
             "kind": "sequence",
-            "model": model_name,
+            **result.run_config(model_name, train_config, prepared.split),
             "model_config": full_config,
             "n_outputs": len(prepared.classes),
             "classes": prepared.classes,
             "encoding": {**asdict(prepared.encoding), "length": prepared.length},
-            "train_config": train_config.as_dict(),
-            "seed": train_config.seed,
-            "split": {
-                "val_fraction": prepared.split.val_fraction,
-                "test_fraction": prepared.split.test_fraction,
-                "seed": prepared.split.seed,
-            },
             "positive_class": prepared.positive_class,
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "status": result.stop_reason,
         },
         metrics={**summary, "test": metrics},
         history=result.history,
@@ -319,115 +286,3 @@ def _make_run(
         model=model,
         tables={"split": split_table},
     )
-
-
-@torch.no_grad()
-def predict_probabilities(
-    model: nn.Module, codes: np.ndarray, *, device: str | None = None, batch_size: int = 512
-) -> np.ndarray:
-    """Class probabilities ``(N, classes)`` for base codes ``(N, L)``.
-
-    Parameters
-    ----------
-    model
-        A sequence classifier.
-    codes
-        Base codes ``uint8 (N, L)``.
-    device
-        Where to compute (the model is moved there); default: where the model is.
-    batch_size
-        Sequences per forward pass.
-    """
-    if device is not None:
-        model.to(device)
-    device = next(model.parameters()).device
-    model.eval()
-    parts = []
-    for start in range(0, len(codes), batch_size):
-        batch = torch.from_numpy(codes[start : start + batch_size]).to(device)
-        parts.append(torch.softmax(model(one_hot_tensor(batch)).float(), dim=1).cpu().numpy())
-    if not parts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.concatenate(parts)
-
-
-def encode_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
-    """Encode new sequences exactly as ``run``'s training data was."""
-    encoding = run.config["encoding"]
-    return encode_codes(sequences.sequences, int(encoding["length"]), align=encoding["align"])
-
-
-def encoding_notes(run: Run, sequences: SequenceSet) -> list[str]:
-    """What encoding ``sequences`` as ``run``'s training data was does to them, in words.
-
-    Parameters
-    ----------
-    run
-        A sequence run (its encoding: length and alignment).
-    sequences
-        New sequences to predict or explain.
-
-    Returns
-    -------
-    One note each for sequences trimmed and padded to the run's length; none when every
-    sequence has that length.
-    """
-    length, align = int(run.config["encoding"]["length"]), run.config["encoding"]["align"]
-    lengths = sequences.lengths
-    kept = {"left": "5′ start", "right": "3′ end", "center": "middle"}[align]
-    notes = []
-    if (longer := int((lengths > length).sum())) > 0:
-        notes.append(
-            f"{longer:,} sequences longer than the model's {length:,} bp were trimmed to it "
-            f"(the {kept} kept)"
-        )
-    if (shorter := int((lengths < length).sum())) > 0:
-        notes.append(
-            f"{shorter:,} sequences shorter than {length:,} bp were padded with empty positions, "
-            "which the model ignores"
-        )
-    return notes
-
-
-def one_hot_for_run(run: Run, sequences: SequenceSet) -> np.ndarray:
-    """One-hot ``float32 (N, 4, L)`` of new sequences, encoded as ``run``'s training data."""
-    return one_hot(encode_for_run(run, sequences))
-
-
-@torch.no_grad()
-def sequence_features(
-    run: Run, sequences: SequenceSet, *, device: str = "cpu", batch_size: int = 512
-) -> np.ndarray:
-    """Penultimate-layer features ``(N, D)`` of ``sequences`` under ``run``'s model.
-
-    Sequences are encoded exactly as the training data was; these vectors are what the
-    classifier's last layer sees, so they can be embedded (PCA, UMAP) like expression.
-    """
-    if run.kind != "sequence":
-        raise ConfigError(f"run of a {run.kind} model has no sequence features")
-    codes = encode_for_run(run, sequences)
-    model = run.model.to(device).eval()
-    parts = []
-    for start in range(0, len(codes), batch_size):
-        batch = torch.from_numpy(codes[start : start + batch_size]).to(device)
-        parts.append(model.features(one_hot_tensor(batch)).float().cpu().numpy())
-    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
-
-
-def predict_sequences(run: Run, sequences: SequenceSet, *, device: str = "cpu") -> pd.DataFrame:
-    """One row per sequence: ``seq_id``, ``predicted`` class and ``p_<class>`` probabilities.
-
-    When ``sequences`` are labelled, a ``label`` column is added for comparison.
-    """
-    if run.kind != "sequence":
-        raise ConfigError(f"run of a {run.kind} model cannot classify sequences")
-    probabilities = predict_probabilities(run.model, encode_for_run(run, sequences), device=device)
-    classes = run.config["classes"]
-    table = pd.DataFrame(
-        {"seq_id": sequences.ids, "predicted": [classes[i] for i in probabilities.argmax(axis=1)]}
-    )
-    if sequences.labels is not None:
-        table["label"] = sequences.labels
-    for i, name in enumerate(classes):
-        table[f"p_{name}"] = probabilities[:, i].round(6)
-    return table

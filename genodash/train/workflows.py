@@ -1,4 +1,6 @@
-"""Training work as a background job: train one or several models, save each run."""
+"""Training work: train one or several models one after another, each in a worker process,
+saving each run; progress and stop requests go through a :class:`Reporter` (a background job
+of the app, or the command line)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from genodash.data import dataset_nbytes
-from genodash.device import DEVICE_TITLES, resolve_device
-from genodash.jobs import JobContext, default_max_jobs
+from genodash.device import DEVICE_TITLES, default_max_jobs, resolve_device
 from genodash.limits import Limits
 from genodash.models import MODELS
+from genodash.train.callbacks import Reporter
 from genodash.train.expression import PreparedMatrix, train_expression_model
 from genodash.train.loop import TrainConfig
 from genodash.train.runs import Run, load_run, new_run_dir
@@ -34,7 +36,7 @@ def sequence_training(
     train_config: TrainConfig,
     device: str,
     runs_root: Path,
-) -> Callable[[JobContext], list[SavedRun]]:
+) -> Callable[[Reporter], list[SavedRun]]:
     """Work for :class:`genodash.jobs.Job`: train each (name, settings) on the same split.
 
     Each finished model is saved under ``runs_root`` at once; a stop request ends the
@@ -50,7 +52,7 @@ def expression_training(
     train_config: TrainConfig,
     device: str,
     runs_root: Path,
-) -> Callable[[JobContext], list[SavedRun]]:
+) -> Callable[[Reporter], list[SavedRun]]:
     """Work for :class:`genodash.jobs.Job`: train each expression model (name, settings) on
     the same cells and split, saving each run as it finishes (as :func:`sequence_training`).
     """
@@ -64,11 +66,11 @@ def _training_work(
     train_config: TrainConfig,
     device: str,
     runs_root: Path,
-) -> Callable[[JobContext], list[SavedRun]]:
+) -> Callable[[Reporter], list[SavedRun]]:
     """Train the models one after another, each in a worker process of its own (see
     :mod:`genodash.train.worker`) that saves the run; load each run as it finishes."""
 
-    def work(context: JobContext) -> list[SavedRun]:
+    def work(context: Reporter) -> list[SavedRun]:
         resolved = resolve_device(device)
         limits = Limits.from_env()
         memory = memory_cap(resolved, limits.max_job_memory_bytes, _data_bytes(prepared))
@@ -91,7 +93,7 @@ def _training_work(
             relay = Relay(context.callbacks(label), context.message, context.should_stop)
             path = POOL.run(task, relay, memory=memory)
             run = load_run(path)
-            context.message(f"{label}: {run.metrics['message']}. Saved as “{run.title}”")
+            context.message(f"{label}: {run.message}. Saved as “{run.title}”")
             saved.append(SavedRun(run, path))
         return saved
 

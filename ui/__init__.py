@@ -1,0 +1,89 @@
+"""The Streamlit layer shared by every page: ``import ui`` and call ``ui.page(...)`` etc.
+
+Nothing here computes results: it holds widgets and session state and calls into
+``genodash``. The names pages use are re-exported from the modules that own them.
+"""
+
+from ui.expression import (
+    processed_caption,
+    processed_matrix,
+    require_matrix,
+    scanpy_defaults_expander,
+    set_processed,
+)
+from ui.frame import PAGES, dataset_caption, device_info, page, upload_limit_mb
+from ui.jobs import (
+    current_job,
+    finished_job,
+    finished_runs,
+    fits_in_memory,
+    job_is_active,
+    job_outcome,
+    job_panel,
+    job_refusal,
+    start_job,
+)
+from ui.messages import escape_markdown, notes_markdown, show_error
+from ui.results import (
+    layers_expander,
+    runs_dataframe,
+    show_expression_run,
+    show_sequence_run,
+)
+from ui.state import (
+    cached_example,
+    current_dataset,
+    session_cached,
+    session_memo,
+    set_dataset,
+    setting,
+    workspace_dir,
+)
+from ui.widgets import (
+    config_widgets,
+    control_widget,
+    device_choice,
+    run_selector,
+    training_settings,
+)
+
+__all__ = [
+    "PAGES",
+    "cached_example",
+    "config_widgets",
+    "control_widget",
+    "current_dataset",
+    "current_job",
+    "dataset_caption",
+    "device_choice",
+    "device_info",
+    "escape_markdown",
+    "finished_job",
+    "finished_runs",
+    "fits_in_memory",
+    "job_is_active",
+    "job_outcome",
+    "job_panel",
+    "job_refusal",
+    "layers_expander",
+    "notes_markdown",
+    "page",
+    "processed_caption",
+    "processed_matrix",
+    "require_matrix",
+    "run_selector",
+    "runs_dataframe",
+    "scanpy_defaults_expander",
+    "session_cached",
+    "session_memo",
+    "set_dataset",
+    "set_processed",
+    "setting",
+    "show_error",
+    "show_expression_run",
+    "show_sequence_run",
+    "start_job",
+    "training_settings",
+    "upload_limit_mb",
+    "workspace_dir",
+]

@@ -1,0 +1,82 @@
+"""Expression-matrix helpers shared by pages: the preprocessed matrix, its caption, the
+matrix-only guard and the background UMAP warm-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from genodash.data import MatrixSet
+from ui.state import Dataset
+
+
+def processed_matrix(dataset: MatrixSet) -> Any:
+    """The preprocessed loaded matrix: the user's choice from *Preprocess*, else the defaults."""
+    stored = st.session_state.get("processed")
+    if stored is not None and stored[0] is dataset:
+        return stored[1]
+    from genodash.expression.preprocess import PreprocessConfig, preprocess
+
+    with st.spinner("Preprocessing with the default settings…"):
+        processed = preprocess(dataset, PreprocessConfig())
+    set_processed(dataset, processed, chosen=False)
+    return processed
+
+
+def set_processed(dataset: MatrixSet, processed: Any, *, chosen: bool) -> None:
+    st.session_state["processed"] = (dataset, processed, chosen)
+
+
+def processed_caption(dataset: MatrixSet) -> None:
+    """Say which preprocessing the page works on, with a link to change it."""
+    stored = st.session_state.get("processed")
+    chosen = stored is not None and stored[0] is dataset and stored[2]
+    from genodash.expression.preprocess import STEP_TITLES
+
+    processed = processed_matrix(dataset)
+    ran = [STEP_TITLES[step["step"]].lower() for step in processed.steps if step["ran"]]
+    st.caption(
+        f"Working on {processed.adata.n_obs:,} cells × {processed.adata.n_vars:,} genes after "
+        f"{'your' if chosen else 'the default'} preprocessing "
+        f"({'; '.join(ran) if ran else 'no steps ran'})."
+    )
+    st.page_link("pages/7_Preprocess.py", label="Change preprocessing", icon=":material/tune:")
+
+
+def scanpy_defaults_expander() -> None:
+    """Where genodash's expression defaults match scanpy's, and where and why they differ."""
+    from genodash.expression.scanpy_defaults import defaults_table
+
+    with st.expander("genodash's defaults beside scanpy's", icon=":material/compare_arrows:"):
+        st.table(defaults_table().set_index("Step"))
+
+
+def require_matrix(dataset: Dataset) -> bool:
+    """True for an expression matrix; otherwise say so and link to the Data page."""
+    if isinstance(dataset, MatrixSet):
+        return True
+    st.info(
+        "This page works on an expression matrix; the loaded data are DNA sequences. Load a "
+        "matrix (your own, or the PBMC or simulated-counts example) on the Data page.",
+        icon=":material/info:",
+    )
+    st.page_link("pages/1_Data.py", label="Go to Data", icon=":material/folder_open:")
+    return False
+
+
+@st.cache_resource(show_spinner=False)
+def umap_warmup() -> dict[str, float | None]:
+    """Pay UMAP's one-off import and compilation in a background thread, once per server,
+    as soon as someone works on a matrix; by their first UMAP click it is done."""
+    import threading
+
+    from genodash.expression.embed import warm_umap
+
+    state: dict[str, float | None] = {"seconds": None}
+
+    def warm() -> None:
+        state["seconds"] = warm_umap()
+
+    threading.Thread(target=warm, name="umap-warmup", daemon=True).start()
+    return state

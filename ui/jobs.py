@@ -1,0 +1,177 @@
+"""Background training jobs in the page: start one, watch it live, say how it ended or why
+it did not start, and check its memory need first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from genodash.errors import GenodashError
+from genodash.jobs import Job, JobQueue, JobSnapshot
+from ui.messages import escape_markdown, show_error
+from ui.widgets import focus_run
+
+
+@st.cache_resource(show_spinner=False)
+def job_queue() -> JobQueue:
+    """The server's one training queue (a scheduler shared by all sessions)."""
+    return JobQueue()
+
+
+def current_job() -> Job | None:
+    return st.session_state.get("job")
+
+
+def job_is_active() -> bool:
+    job = current_job()
+    return job is not None and job.snapshot().active
+
+
+def start_job(job: Job) -> None:
+    """Queue ``job`` as this session's job (one at a time, at most a few per workspace); it
+    stops if the tab is closed. A refusal is kept and shown by :func:`job_refusal`."""
+    job.alive = _session_alive()
+    job.owner = st.session_state.get("workspace")
+    try:
+        job_queue().submit(job)
+    except GenodashError as error:
+        st.session_state["job_refused"] = str(error)
+        return
+    st.session_state.pop("job_refused", None)
+    st.session_state["job"] = job
+
+
+def job_refusal() -> None:
+    """Say why the last Train click did not start a job, if it did not."""
+    refused = st.session_state.get("job_refused")
+    if refused:
+        show_error(refused, context="Training did not start")
+
+
+def _session_alive() -> Any:
+    from streamlit.runtime import get_instance
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    try:
+        runtime = get_instance()
+    except RuntimeError:  # no server runtime (e.g. AppTest): nothing to watch
+        return None
+    if context is None or not runtime.is_active_session(context.session_id):
+        return None
+    session_id = context.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
+@st.fragment(run_every=1.0)
+def job_panel() -> None:
+    """Live view of this session's job: queue position, progress, curves, Stop."""
+    job = current_job()
+    if job is None:
+        return
+    snapshot = job.snapshot()
+    if not snapshot.active:
+        st.rerun(scope="app")
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(snapshot.title)}**")
+        if snapshot.status == "queued":
+            running, waiting = job_queue().counts()
+            st.info(
+                f"Waiting for a free slot: number {snapshot.queue_position} in the queue "
+                f"({running} running, {waiting} waiting). It starts by itself.",
+                icon=":material/hourglass_top:",
+            )
+        else:
+            _progress(snapshot)
+        st.button(
+            "Stop" if snapshot.status == "running" else "Cancel",
+            icon=":material/stop:",
+            on_click=job.stop,
+            key=f"stop-{job.id}",
+            type="secondary",
+        )
+        if snapshot.history:
+            from genodash.plotting.training import training_curves_figure
+
+            st.plotly_chart(training_curves_figure(snapshot.history), key=f"live-{job.id}")
+
+
+def _progress(snapshot: JobSnapshot) -> None:
+    progress = snapshot.progress
+    if progress is None:
+        st.progress(0.0, text="Starting…")
+        return
+    eta = progress["eta"]
+    eta_text = f" · about {eta:.0f} s left" if eta == eta else ""
+    st.progress(
+        min(1.0, progress["fraction"]),
+        text=f"{escape_markdown(progress['label'])} · epoch {progress['epoch']}/"
+        f"{progress['epochs']} · batch {progress['batch']}/{progress['batches']} · "
+        f"{snapshot.seconds:.0f} s{eta_text}",
+    )
+    for message in snapshot.messages[-3:]:
+        st.caption(escape_markdown(message))
+
+
+def job_outcome(job: Job) -> None:
+    """How the finished job ended, as a message."""
+    snapshot = job.snapshot()
+    for message in snapshot.messages:
+        st.caption(escape_markdown(message))
+    if snapshot.status == "failed":
+        st.error(
+            f"Training failed: {escape_markdown(snapshot.error or '')}", icon=":material/error:"
+        )
+    elif snapshot.status == "stopped":
+        st.warning(
+            "Stopped. The best model so far was kept and saved.", icon=":material/stop_circle:"
+        )
+
+
+def finished_job(kind: str) -> Job | None:
+    """This session's job of ``kind`` (sequence or expression) once it has ended (done,
+    stopped or failed), else None."""
+    job = current_job()
+    if job is None or job.kind != kind or job.snapshot().active:
+        return None
+    return job
+
+
+def finished_runs(kind: str) -> list[Any]:
+    """The saved runs of this session's finished job that are of ``kind``.
+
+    The first time a job's sequence runs are shown, the first becomes the run the
+    Interpret page opens on.
+    """
+    job = current_job()
+    if job is None or job.snapshot().active:
+        return []
+    saved = [item for item in job.result or [] if item.run.kind == kind]
+    if saved and kind == "sequence" and st.session_state.get("_focused_job") != job.id:
+        st.session_state["_focused_job"] = job.id
+        focus_run("interpret-run", saved[0].path.name)
+    return saved
+
+
+def fits_in_memory(estimate: Any, *, model: str) -> bool:
+    """Say how much memory a training step takes; refuse (False) what a job may not use.
+
+    ``estimate`` computes a :class:`~genodash.models.memory.MemoryEstimate` (nothing is
+    built: the model's shapes come from the meta device).
+    """
+    from genodash.limits import Limits
+    from genodash.models.memory import check_training_memory
+
+    budget = Limits.from_env().max_job_memory_bytes
+    try:
+        found = estimate()
+        check_training_memory(found, budget, model=model)
+    except GenodashError as error:
+        show_error(error, context="These settings need more memory than a job may use")
+        return False
+    st.caption(
+        f"One training step needs about {found.total_bytes / 1024**2:,.0f} MiB of the "
+        f"{budget / 1024**3:.1f} GiB a training job may use on this server."
+    )
+    return True

@@ -1,0 +1,211 @@
+"""Input widgets: settings from a model's config, training settings, the device picker and
+the run picker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import streamlit as st
+
+from ui.state import setting
+
+
+def control_widget(control: Any, *, key: str) -> Any:
+    """A widget for a :class:`genodash.examples.Control`: number, slider, checkbox, choice, text.
+
+    Its value is kept across page visits (see :func:`ui.state.setting`).
+    """
+    default, label, tip = control.default, control.label, control.help or None
+    if control.options:
+        from genodash.settings import option_title
+
+        return st.selectbox(
+            label,
+            control.options,
+            format_func=option_title,
+            help=tip,
+            key=setting(key, default, control.options),
+        )
+    if isinstance(default, bool):
+        return st.checkbox(label, help=tip, key=setting(key, default))
+    if isinstance(default, int):
+        return int(
+            st.number_input(
+                label,
+                min_value=int(control.minimum),
+                max_value=int(control.maximum),
+                step=int(control.step or 1),
+                help=tip,
+                key=setting(key, default),
+            )
+        )
+    if isinstance(default, float) and control.maximum - control.minimum > 1000:
+        return float(
+            st.number_input(
+                label,
+                min_value=float(control.minimum),
+                max_value=float(control.maximum),
+                help=tip,
+                key=setting(key, default),
+            )
+        )
+    if isinstance(default, float):
+        return float(
+            st.slider(
+                label,
+                min_value=float(control.minimum),
+                max_value=float(control.maximum),
+                step=float(control.step or 0.01),
+                help=tip,
+                key=setting(key, default),
+            )
+        )
+    return st.text_input(label, help=tip, key=setting(key, str(default)))
+
+
+def config_widgets(
+    spec: Any,
+    *,
+    key: str,
+    exclude: tuple[str, ...] = (),
+    unavailable: dict[str, str] | None = None,
+    depends_on: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Widgets for a model's settings (from its config dataclass fields).
+
+    Fields named in ``unavailable`` (field → reason) are drawn greyed out, switched off
+    (False, or the field's default), with the reason as their help; that is their value.
+    A field in ``depends_on`` (field → an earlier yes/no field) is greyed out the same way
+    while that field is off.
+    """
+    values: dict[str, Any] = {}
+    fields = [f for f in spec.fields() if f.name not in exclude]
+    labels = {f.name: f.metadata.get("label", f.name) for f in fields}
+    columns = st.columns(3)
+    for i, field in enumerate(fields):
+        controller = (depends_on or {}).get(field.name)
+        if field.name in (unavailable or {}):
+            why = f"Not available for this data: {unavailable[field.name]}"
+        elif controller is not None and not values.get(controller, True):
+            why = f"Used only when '{labels[controller]}' is on"
+        else:
+            why = None
+        with columns[i % 3]:
+            if why is not None:
+                values[field.name] = _unavailable_widget(field, why, key=f"{key}-{field.name}")
+            else:
+                values[field.name] = control_widget(_control(field), key=f"{key}-{field.name}")
+    return values
+
+
+def _control(field: Any) -> SimpleNamespace:
+    """A config dataclass field as the control :func:`control_widget` draws."""
+    meta = field.metadata
+    return SimpleNamespace(
+        label=meta.get("label", field.name),
+        default=field.default,
+        minimum=meta.get("min"),
+        maximum=meta.get("max"),
+        step=None,
+        options=meta.get("options", ()),
+        help=meta.get("help", ""),
+    )
+
+
+def _unavailable_widget(field: Any, help_text: str, *, key: str) -> Any:
+    """A greyed-out widget showing a setting that cannot apply here, and its off value."""
+    label = field.metadata.get("label", field.name)
+    if isinstance(field.default, bool):
+        st.checkbox(label, value=False, disabled=True, help=help_text, key=f"{key}-off")
+        return False
+    shown = "" if field.default is None else f"{field.default:g}"
+    st.text_input(label, value=shown, disabled=True, help=help_text, key=f"{key}-off")
+    return field.default
+
+
+def training_settings(prefix: str, base: Any) -> tuple[Any, str]:
+    """Widgets for epochs, batch size, learning rate, patience, seed and device, starting
+    from ``base`` (a TrainConfig); returns the chosen TrainConfig and device."""
+    from dataclasses import replace
+
+    columns = st.columns(3)
+    epochs = columns[0].number_input(
+        "Epochs (at most)", 1, 500, key=setting(f"{prefix}-epochs", base.epochs)
+    )
+    batch = columns[1].number_input(
+        "Batch size", 8, 4096, key=setting(f"{prefix}-batch", base.batch_size)
+    )
+    rate = columns[2].number_input(
+        "Learning rate", 1e-5, 1.0, format="%.4f", key=setting(f"{prefix}-lr", base.learning_rate)
+    )
+    patience = columns[0].number_input(
+        "Early-stopping patience (epochs)",
+        0,
+        100,
+        key=setting(f"{prefix}-patience", base.patience),
+        help="0 turns early stopping off",
+    )
+    seed = columns[1].number_input(
+        "Training seed",
+        0,
+        10_000,
+        key=setting(f"{prefix}-seed", base.seed),
+        help="Same seed, data and settings: same model (on the CPU)",
+    )
+    with columns[2]:
+        device = device_choice(key=f"{prefix}-device")
+    config = replace(
+        base,
+        epochs=int(epochs),
+        batch_size=int(batch),
+        learning_rate=float(rate),
+        patience=int(patience),
+        seed=int(seed),
+    )
+    return config, device
+
+
+def device_choice(*, key: str) -> str:
+    """A device picker: 'auto' plus the devices this machine has."""
+    from genodash.device import DEVICE_TITLES, available_devices, resolve_device
+
+    options = ["auto", *available_devices()]
+    choice = st.selectbox(
+        "Device",
+        options,
+        format_func=lambda name: "automatic" if name == "auto" else DEVICE_TITLES[name],
+        key=setting(key, "auto", options),
+        help="automatic picks a CUDA GPU, then an Apple GPU (MPS), then the CPU",
+    )
+    st.caption(f"Trains on {DEVICE_TITLES[resolve_device(choice)]}")
+    return choice
+
+
+def focus_run(selector_key: str, name: str) -> None:
+    """Make the run ``name`` the one :func:`run_selector` (``selector_key``) shows next."""
+    st.session_state[selector_key] = name
+
+
+def run_selector(label: str, runs: Sequence[Any], *, key: str, describe: Any = None) -> Any:
+    """A picker of one run by its title; returns the chosen listing.
+
+    The choice is kept under ``key`` across pages. The widget is keyed by the titles too, so
+    a renamed run shows its new name (a widget keeps the labels it was first drawn with).
+    """
+    import hashlib
+
+    titles = {run.name: describe(run) if describe else run.title for run in runs}
+    names = list(titles)
+    chosen = st.session_state.get(key)
+    digest = hashlib.sha256("\n".join(titles.values()).encode()).hexdigest()[:10]
+    name = st.selectbox(
+        label,
+        names,
+        index=names.index(chosen) if chosen in names else 0,
+        format_func=titles.get,
+        key=f"{key}-{digest}",
+    )
+    st.session_state[key] = name
+    return next(run for run in runs if run.name == name)
