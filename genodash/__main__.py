@@ -1,3 +1,5 @@
+"""``python -m genodash``: runs the command line of :mod:`genodash.cli`."""
+
 from genodash.cli import main
 
 if __name__ == "__main__":

@@ -172,12 +172,27 @@ class MatrixSet:
 
 
 def is_sparse(matrix: Any) -> bool:
+    """Whether ``matrix`` is a SciPy sparse matrix (rather than a dense array).
+
+    Parameters
+    ----------
+    matrix
+        An expression matrix, e.g. ``adata.X``: a NumPy array or a SciPy sparse matrix.
+    """
     import scipy.sparse
 
     return scipy.sparse.issparse(matrix)
 
 
 def count_nonzero(matrix: Any) -> int:
+    """How many entries of ``matrix`` are not zero.
+
+    Parameters
+    ----------
+    matrix
+        A dense NumPy array or a SciPy sparse matrix (stored zeros of a sparse matrix are not
+        counted).
+    """
     if is_sparse(matrix):
         return int(matrix.count_nonzero())
     return int(np.count_nonzero(matrix))
@@ -185,7 +200,14 @@ def count_nonzero(matrix: Any) -> int:
 
 def value_type_of(matrix: Any) -> ValueType:
     """What a matrix holds: ``"signed"`` (some values negative: scaled), ``"non-negative"``
-    (not all whole numbers: normalized) or ``"counts"`` (whole numbers)."""
+    (not all whole numbers: normalized) or ``"counts"`` (whole numbers).
+
+    Parameters
+    ----------
+    matrix
+        Expression values, cells as rows: a dense array or a SciPy sparse matrix (only its
+        stored values are looked at). An empty matrix counts as ``"counts"``.
+    """
     values = matrix.data if is_sparse(matrix) else np.asarray(matrix)
     if values.size and values.min() < 0:
         return "signed"
@@ -195,7 +217,18 @@ def value_type_of(matrix: Any) -> ValueType:
 
 
 def dataset_nbytes(dataset: SequenceSet | MatrixSet) -> int:
-    """About how many bytes of memory ``dataset`` holds (for caches with a byte budget)."""
+    """About how many bytes of memory ``dataset`` holds (for caches with a byte budget).
+
+    Parameters
+    ----------
+    dataset
+        Sequences (their characters and IDs are counted) or a matrix (``X``, its layers,
+        ``obsm`` and the cell metadata are counted).
+
+    Returns
+    -------
+    An estimate in bytes, not an exact measurement.
+    """
     if isinstance(dataset, SequenceSet):
         characters = sum(map(len, dataset.sequences)) + sum(map(len, dataset.ids))
         return characters + 120 * dataset.n  # the string objects and their tuples

@@ -53,10 +53,19 @@ def available_devices() -> list[str]:
 def resolve_device(choice: str = "auto") -> str:
     """The device to train on: ``auto`` picks CUDA, then MPS, then the CPU.
 
+    Parameters
+    ----------
+    choice
+        ``"auto"``, ``"cpu"``, ``"cuda"`` (an NVIDIA GPU) or ``"mps"`` (an Apple GPU).
+
+    Returns
+    -------
+    ``"cuda"``, ``"mps"`` or ``"cpu"``.
+
     Raises
     ------
     ConfigError
-        A device was asked for that this machine does not have.
+        An unknown name, or a device was asked for that this machine does not have.
     """
     available = available_devices()
     if choice == "auto":
@@ -71,7 +80,22 @@ def resolve_device(choice: str = "auto") -> str:
 
 
 def device_info(choice: str = "auto") -> DeviceInfo:
-    """Describe the device that ``choice`` resolves to."""
+    """Describe the device that ``choice`` resolves to.
+
+    Parameters
+    ----------
+    choice
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"``, as for :func:`resolve_device`.
+
+    Returns
+    -------
+    Its kind, name, memory in GiB (CUDA only), CPU thread count and torch versions.
+
+    Raises
+    ------
+    ConfigError
+        As for :func:`resolve_device`.
+    """
     import torch
 
     kind = resolve_device(choice)

@@ -52,6 +52,21 @@ def encode_codes(
     Shorter sequences are padded with :data:`PAD_CODE`; longer ones are trimmed.
     ``align="left"`` keeps the 5′ start (pad and trim at the 3′ end), ``"right"`` keeps
     the 3′ end, ``"center"`` keeps the middle. ``length`` defaults to the longest sequence.
+
+    Parameters
+    ----------
+    sequences
+        ``N`` DNA sequences (ASCII strings); A, C, G, T in either case, any other letter
+        becomes N (code 4).
+    length
+        Width ``L`` of the output in bases; ``None`` for the longest sequence.
+    align
+        Which part of each sequence to keep and where to pad: ``"left"``, ``"right"`` or
+        ``"center"``.
+
+    Returns
+    -------
+    ``uint8 (N, L)`` codes: A=0, C=1, G=2, T=3, N=4, padding=5.
     """
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
     length = int(lengths.max(initial=0)) if length is None else length
@@ -85,14 +100,38 @@ def _offsets(
 
 def kept_window(sequence_length: int, length: int, align: Align) -> tuple[int, int, int]:
     """For one sequence: where the kept stretch starts in the sequence and in the encoded row,
-    and how many bases it has (the inverse map of :func:`encode_codes`)."""
+    and how many bases it has (the inverse map of :func:`encode_codes`).
+
+    Parameters
+    ----------
+    sequence_length
+        Length of the sequence in bases.
+    length
+        Width of the encoded row in bases.
+    align
+        ``"left"``, ``"right"`` or ``"center"``, as given to :func:`encode_codes`.
+
+    Returns
+    -------
+    ``(start in the sequence, start in the encoded row, number of bases kept)``, all 0-based.
+    """
     keep = min(sequence_length, length)
     source, target = _offsets(np.array([sequence_length]), np.array([keep]), length, align)
     return int(source[0]), int(target[0]), keep
 
 
 def window(sequence: str, length: int, align: Align) -> str:
-    """The bases of ``sequence`` that an encoding at ``length`` keeps, in order."""
+    """The bases of ``sequence`` that an encoding at ``length`` keeps, in order.
+
+    Parameters
+    ----------
+    sequence
+        One DNA sequence.
+    length
+        Width of the encoding in bases.
+    align
+        ``"left"``, ``"right"`` or ``"center"``, as given to :func:`encode_codes`.
+    """
     source, _, count = kept_window(len(sequence), length, align)
     return sequence[source : source + count]
 
@@ -103,7 +142,23 @@ def one_hot(
     *,
     align: Align = "left",
 ) -> np.ndarray:
-    """One-hot encoding, ``float32 (N, 4, L)``; N and padding are all-zero columns."""
+    """One-hot encoding, ``float32 (N, 4, L)``; N and padding are all-zero columns.
+
+    Parameters
+    ----------
+    sequences
+        ``N`` DNA sequences, or base codes ``uint8 (N, L)`` from :func:`encode_codes`
+        (then ``length`` and ``align`` are ignored).
+    length
+        Width ``L`` in bases; ``None`` for the longest sequence.
+    align
+        ``"left"``, ``"right"`` or ``"center"``: which part to keep, as in
+        :func:`encode_codes`.
+
+    Returns
+    -------
+    ``float32 (N, 4, L)``, channels in the order A, C, G, T.
+    """
     codes = (
         sequences
         if isinstance(sequences, np.ndarray)

@@ -7,6 +7,8 @@ what it teaches and a list of :class:`Control` specs from which the app builds w
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from genodash.data import MatrixSet, SequenceSet
+from genodash.data import MatrixSet, SequenceSet, dataset_nbytes
 from genodash.encoding import reverse_complement
 from genodash.errors import ConfigError
 from genodash.io.sequences import IUPAC_AMBIGUOUS
@@ -83,14 +85,46 @@ class Example:
 def random_sequences(
     n: int, length: int, *, gc: float = 0.5, seed: int | np.random.Generator = 0
 ) -> np.ndarray:
-    """``n`` random sequences as a ``(n, length)`` array of base indices (A=0, C=1, G=2, T=3)."""
+    """``n`` random sequences as a ``(n, length)`` array of base indices (A=0, C=1, G=2, T=3).
+
+    Every base is drawn independently, so the sequences have no motifs or other structure
+    beyond their GC content.
+
+    Parameters
+    ----------
+    n
+        Number of sequences (rows).
+    length
+        Length of every sequence in bases (columns).
+    gc
+        Expected share of G and C, from 0 to 1; A and T share the rest equally.
+    seed
+        A seed for a new random generator (same seed, same sequences), or a NumPy
+        generator to draw from, which the draws then advance.
+
+    Returns
+    -------
+    A ``uint8`` array of shape ``(n, length)``; turn it into text with
+    :func:`codes_to_strings`.
+    """
     rng = np.random.default_rng(seed)
     probs = [(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2]
     return rng.choice(4, size=(n, length), p=probs).astype(np.uint8)
 
 
 def codes_to_strings(codes: np.ndarray) -> list[str]:
-    """Rows of base indices to strings."""
+    """Rows of base indices to strings.
+
+    Parameters
+    ----------
+    codes
+        A 2-D integer array, one sequence per row, with values 0-3 for A, C, G, T (as
+        :func:`random_sequences` returns); a 4 or more raises ``IndexError``.
+
+    Returns
+    -------
+    One DNA string per row, each as long as a row.
+    """
     letters = np.frombuffer(BASES.encode(), dtype=np.uint8)[codes]
     return [row.tobytes().decode("ascii") for row in letters]
 
@@ -101,6 +135,19 @@ def dinucleotide_shuffle(sequence: str, rng: np.random.Generator) -> str:
     A random Eulerian path through the graph of adjacent-base transitions: choose a
     random last exit edge per base so that they form a tree towards the final base,
     then walk the remaining edges in shuffled order.
+
+    Parameters
+    ----------
+    sequence
+        A DNA string (any letters are kept as they are); one shorter than 3 bases is
+        returned unchanged.
+    rng
+        NumPy random generator; the same seed gives the same shuffle.
+
+    Returns
+    -------
+    A string of the same length, with the same first and last base and the same count of
+    every pair of adjacent bases (hence the same base composition).
     """
     if len(sequence) < 3:
         return sequence
@@ -199,6 +246,37 @@ def planted_motif(
     The design of Zou et al., "A primer on deep learning in genomics" (Nat Genet 2018).
     Labels are ``"motif"`` (motif planted) and ``"background"``; ``meta["motif_starts"]``
     gives the 0-based start of each planted motif (−1 where none was planted).
+
+    Parameters
+    ----------
+    n
+        Number of sequences, at least 4.
+    length
+        Length of every sequence in bases; the motif must fit in it.
+    motif
+        The motif to plant: letters A, C, G, T or IUPAC ambiguity codes (R, Y, N, …; each
+        instance picks one of the allowed bases at random), or a JASPAR matrix ID such as
+        ``MA0139`` (each instance is sampled base by base from the matrix).
+    mutation_rate
+        Chance, from 0 to 1, that each base of a planted instance is changed to another
+        base: noise that makes the motif harder to find.
+    positive_fraction
+        Share of sequences that carry the motif, strictly between 0 and 1.
+    gc
+        Expected share of G and C in the random background, from 0 to 1.
+    seed
+        Random seed; the same seed gives the same data set.
+
+    Returns
+    -------
+    The labelled sequences, shuffled, with the motif, its width and the planted positions
+    in ``meta``.
+
+    Raises
+    ------
+    ConfigError
+        A motif with other letters, an unknown JASPAR ID, a motif longer than ``length``,
+        ``positive_fraction`` outside (0, 1) or ``n`` below 4.
     """
     source = _motif_source(motif, length)
     if not 0 < positive_fraction < 1:
@@ -257,6 +335,29 @@ def metagenomic_reads(
 
     Each genome is a first-order Markov chain with its own GC content and dinucleotide
     preferences; reads come from random positions on either strand.
+
+    Parameters
+    ----------
+    n
+        Number of reads; each comes from a genome chosen at random.
+    n_sources
+        Number of genomes (classes), 2 to 6; their target GC contents are 35, 50, 65, 42,
+        58 and 46 %, in that order.
+    min_length, max_length
+        Shortest and longest read in bases; read lengths are uniform between them
+        (need 10 ≤ ``min_length`` ≤ ``max_length``).
+    seed
+        Random seed; the same seed gives the same genomes and reads.
+
+    Returns
+    -------
+    The reads, labelled ``genome_A``, ``genome_B``, …; the notes give each genome's
+    measured GC content.
+
+    Raises
+    ------
+    ConfigError
+        ``n_sources`` or the read lengths out of range.
     """
     if not 2 <= n_sources <= len(_SOURCE_GC):
         raise ConfigError(f"n_sources must lie between 2 and {len(_SOURCE_GC)}, got {n_sources}")
@@ -322,6 +423,28 @@ def ancient_dna(
     ``damage`` at the terminal base halving with each base inwards (plus 1 % throughout).
     With ``same_length`` both classes share one length distribution, so only the damage
     tells them apart.
+
+    Parameters
+    ----------
+    n
+        Number of reads; each is ancient or modern with equal chance.
+    damage
+        Chance, from 0 to 1, that a C at the 5′ terminal base reads as T (and a G at the
+        3′ terminal base as A).
+    same_length
+        ``False``: ancient reads are shorter (about 52 bp against 110 bp for modern ones);
+        ``True``: both follow the modern length distribution.
+    seed
+        Random seed; the same seed gives the same reads.
+
+    Returns
+    -------
+    The reads (GC about 41 %), labelled ``ancient`` or ``modern``.
+
+    Raises
+    ------
+    ConfigError
+        ``damage`` outside 0 to 1.
     """
     if not 0 <= damage <= 1:
         raise ConfigError(f"damage must lie between 0 and 1, got {damage}")
@@ -386,6 +509,25 @@ def splice_sites(
     frequent, strong sites are as common as in the genome. ``decoy`` negatives are random
     9-mers that keep the invariant GT/GC at positions 4-5, so a model must learn the rest of
     the consensus; ``shuffled`` negatives are dinucleotide shuffles of real sites.
+
+    Parameters
+    ----------
+    n
+        Number of sequences in all: half real sites, half negatives (fewer when the file
+        has fewer than ``n // 2`` distinct sites).
+    negatives
+        How negatives are made: ``"decoy"`` or ``"shuffled"``, as described above.
+    seed
+        Random seed; the same seed draws the same sites and negatives.
+
+    Returns
+    -------
+    The 9-base sequences, shuffled, labelled ``splice_site`` or ``background``.
+
+    Raises
+    ------
+    ConfigError
+        ``negatives`` is neither ``"decoy"`` nor ``"shuffled"``.
     """
     import pandas as pd
 
@@ -417,7 +559,17 @@ def splice_sites(
 
 
 def crp_sites(*, seed: int = 0) -> SequenceSet:
-    """358 E. coli CRP binding sites (RegulonDB, from logomaker) against dinucleotide shuffles."""
+    """358 E. coli CRP binding sites (RegulonDB, from logomaker) against dinucleotide shuffles.
+
+    Parameters
+    ----------
+    seed
+        Random seed for the shuffled controls and the order of the sequences.
+
+    Returns
+    -------
+    The 26-base sites and as many shuffled copies, labelled ``crp_site`` or ``shuffled``.
+    """
     from genodash.io import read_sequences
 
     sites = read_sequences(_logomaker_file("crp_sites.fa"))
@@ -499,6 +651,40 @@ def simulated_counts(
     the first multiplies every gene by a log-normal factor (sd ``batch_strength``) and
     scales library sizes by 1.5; counts are NB with dispersion θ = ``dispersion``
     (variance μ + μ²/θ). Thirteen ``MT-`` genes allow a mitochondrial-fraction QC.
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells (rows).
+    n_genes
+        Number of genes (columns); at least ``40 * n_types + 13``, room for every type's
+        markers and the ``MT-`` genes.
+    n_types
+        Number of cell types, 2 to 20; each cell's type is drawn at random.
+    n_batches
+        Number of batches, 1 to 6; each cell's batch is drawn at random.
+    batch_strength
+        Spread (sd of the log factor) of the per-gene batch effect; 0 gives batches that
+        differ only in library size.
+    dispersion
+        The negative-binomial θ: smaller values mean noisier counts.
+    marker_fold
+        How many times a cell type's marker genes exceed their base mean (the median over
+        markers; each marker's fold varies log-normally around it, sd 0.3).
+    library_sd
+        Spread (sd of the log) of cell library sizes.
+    seed
+        Random seed; the same seed gives the same matrix.
+
+    Returns
+    -------
+    Raw counts (cells × genes, sparse) with ``cell_type`` and ``batch`` in ``obs`` and the
+    parameters in ``uns["generator"]``.
+
+    Raises
+    ------
+    ConfigError
+        ``n_types`` or ``n_batches`` out of range, or too few genes for the markers.
     """
     import anndata
     import pandas as pd
@@ -593,6 +779,29 @@ def simulated_cite_seq(
     a cell type's markers are raised ``protein_signal``-fold, and each cell has its own
     capture efficiency (log-normal, sd 0.3). Naive and memory B cells carry the same
     proteins, so only their RNA separates them.
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells.
+    n_genes
+        Number of genes in the RNA matrix, at least 213 (five programs of 40 markers and
+        13 ``MT-`` genes).
+    protein_signal
+        Fold change of a cell type's marker proteins over background, at least 1 (1: the
+        proteins carry no information).
+    seed
+        Random seed; the same seed gives the same data.
+
+    Returns
+    -------
+    RNA counts (cells × genes) with ``cell_type`` and ``rna_program`` in ``obs`` and the
+    protein counts (cells × 24, a DataFrame) in ``obsm["protein"]``.
+
+    Raises
+    ------
+    ConfigError
+        ``protein_signal`` below 1, or too few genes.
     """
     import pandas as pd
 
@@ -654,6 +863,17 @@ def second_modality(matrix: MatrixSet) -> anndata.AnnData | None:
 
     Cells are the matrix's cells, in its order; feature names are the DataFrame's columns
     (``protein_1 …`` for a plain array).
+
+    Parameters
+    ----------
+    matrix
+        A data set, e.g. from :func:`simulated_cite_seq` or a CITE-seq ``.h5ad`` with
+        protein counts in ``obsm["protein"]``.
+
+    Returns
+    -------
+    An AnnData of the protein counts as float32 (cells × proteins), or ``None`` when the
+    data set holds no ``obsm["protein"]``.
     """
     import anndata
     import pandas as pd
@@ -848,6 +1068,22 @@ def load_example(
 ) -> SequenceSet | MatrixSet:
     """Make or load the built-in example ``key`` with ``params`` overriding its defaults.
 
+    Parameters
+    ----------
+    key
+        The example's key in :data:`EXAMPLES`, e.g. ``"planted-motif"`` or
+        ``"simulated-counts"``.
+    limits
+        Size limits; defaults from :meth:`Limits.from_env`.
+    **params
+        Values for the example's controls (see ``EXAMPLES[key].controls``), e.g.
+        ``n=500``; any not given keep their defaults.
+
+    Returns
+    -------
+    The sequences or matrix, made fresh (generated examples) or read from the package that
+    ships them.
+
     Raises
     ------
     ConfigError
@@ -874,3 +1110,54 @@ def load_example(
             "(GENODASH_MAX_EXAMPLE_VALUES)"
         )
     return example.loader(**chosen)
+
+
+class ExampleCache:
+    """Built-in examples shared by every user, held within a byte budget: the least recently
+    used are dropped when a new one would pass it (examples are immutable and keyed by
+    their parameters, so sharing them is safe). Safe to use from several threads.
+
+    Parameters
+    ----------
+    budget
+        The most bytes (as :func:`genodash.data.dataset_nbytes` counts them) to hold; the
+        newest example is kept even when it alone is larger.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[object, tuple[SequenceSet | MatrixSet, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: object, make: Callable[[], SequenceSet | MatrixSet]
+    ) -> SequenceSet | MatrixSet:
+        """The example held for ``key``, else the one ``make()`` returns, now held.
+
+        Parameters
+        ----------
+        key
+            What identifies the example, e.g. its name and parameters.
+        make
+            Makes the example; called outside the lock, so a slow example blocks no one.
+
+        Returns
+        -------
+        The example.
+        """
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key][0]
+        dataset = make()
+        size = dataset_nbytes(dataset)
+        with self._lock:
+            self._entries[key] = (dataset, size)
+            self._entries.move_to_end(key)
+            while len(self._entries) > 1 and self.held() > self.budget:
+                self._entries.popitem(last=False)
+        return dataset
+
+    def held(self) -> int:
+        """Bytes held now."""
+        return sum(size for _, size in self._entries.values())

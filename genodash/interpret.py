@@ -50,6 +50,20 @@ def saliency(
 
     Non-zero only at the bases present; positive where a base raises the target class.
     Computed on the device that holds the model.
+
+    Parameters
+    ----------
+    model
+        A trained sequence classifier taking one-hot input (left in evaluation mode).
+    x
+        One-hot sequences ``float32 (N, 4, L)`` (A, C, G, T channels), a NumPy array or a
+        tensor.
+    target
+        Class index to explain; ``None`` explains each sequence's predicted class.
+
+    Returns
+    -------
+    ``float32 (N, 4, L)``, the same shape as ``x``.
     """
     model.eval()
     inputs = _as_tensor(x, _device(model)).requires_grad_(True)
@@ -72,6 +86,23 @@ def ism(
     Centred per position (minus the mean over the four bases), so the value at the base
     present is how much better it does than an average base there. Positions without a
     base (padding, N) get zeros. Computed on the device that holds the model.
+
+    Parameters
+    ----------
+    model
+        A trained sequence classifier taking one-hot input (left in evaluation mode).
+    x
+        One-hot sequences ``float32 (N, 4, L)`` (A, C, G, T channels), a NumPy array or a
+        tensor.
+    target
+        Class index to explain; ``None`` explains each sequence's predicted class.
+    batch_size
+        How many mutated copies of a sequence go through the model at once; lower it if
+        memory runs out. Does not change the result.
+
+    Returns
+    -------
+    ``float32 (N, 4, L)``, the same shape as ``x``.
     """
     model.eval()
     inputs = _as_tensor(x, _device(model))
@@ -109,19 +140,62 @@ METHODS: dict[str, Callable[..., np.ndarray]] = {"saliency": saliency, "ism": is
 def attribute(
     model: nn.Module, x: np.ndarray, method: Method = "saliency", target: int | None = None
 ) -> np.ndarray:
-    """Dispatch to :func:`saliency` or :func:`ism` by name."""
+    """Dispatch to :func:`saliency` or :func:`ism` by name.
+
+    Parameters
+    ----------
+    model
+        A trained sequence classifier taking one-hot input.
+    x
+        One-hot sequences ``float32 (N, 4, L)`` (A, C, G, T channels), a NumPy array or a
+        tensor.
+    method
+        ``"saliency"`` (fast, one gradient) or ``"ism"`` (every single-base change; slower).
+    target
+        Class index to explain; ``None`` explains each sequence's predicted class.
+
+    Returns
+    -------
+    ``float32 (N, 4, L)``, the same shape as ``x``.
+
+    Raises
+    ------
+    ConfigError
+        ``method`` is neither ``"saliency"`` nor ``"ism"``.
+    """
     if method not in METHODS:
         raise ConfigError(f"unknown attribution method {method!r}; choose saliency or ism")
     return METHODS[method](model, x, target)
 
 
 def importance(attribution: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """One score per position ``(N, L)``: the attribution of the base present."""
+    """One score per position ``(N, L)``: the attribution of the base present.
+
+    Parameters
+    ----------
+    attribution
+        Per-base scores ``(N, 4, L)``, e.g. from :func:`attribute`.
+    x
+        The one-hot sequences ``(N, 4, L)`` the attribution was computed on; positions with
+        no base (N, padding) score 0.
+    """
     return (np.asarray(attribution) * np.asarray(x)).sum(axis=1)
 
 
 def top_window_starts(scores: np.ndarray, window: int) -> np.ndarray:
-    """Start of the ``window``-bp stretch with the highest summed score, per sequence."""
+    """Start of the ``window``-bp stretch with the highest summed score, per sequence.
+
+    Parameters
+    ----------
+    scores
+        One score per position ``(N, L)``, e.g. from :func:`importance`.
+    window
+        Width of the stretch in bases (cut to ``L`` when longer).
+
+    Returns
+    -------
+    ``(N,)`` 0-based start positions in the encoded rows.
+    """
     window = min(window, scores.shape[1])
     cumulative = np.concatenate([np.zeros((scores.shape[0], 1)), np.cumsum(scores, axis=1)], axis=1)
     sums = cumulative[:, window:] - cumulative[:, :-window]
@@ -133,7 +207,20 @@ def motif_recovery(
 ) -> float:
     """Share of sequences whose top-scoring window overlaps the planted motif.
 
-    ``motif_starts`` holds each sequence's planted start (−1: none; those are skipped).
+    Parameters
+    ----------
+    scores
+        One score per position ``(N, L)``, e.g. from :func:`importance`.
+    motif_starts
+        ``(N,)`` each sequence's planted start, 0-based (−1: none; those are skipped).
+    motif_length
+        Width of the planted motif in bases.
+    window
+        Width of the top-scoring window in bases; ``None`` uses ``motif_length``.
+
+    Returns
+    -------
+    A fraction between 0 and 1, or NaN when no sequence has a planted motif.
     """
     window = window or motif_length
     planted = np.asarray(motif_starts) >= 0
@@ -170,7 +257,18 @@ class FilterMotif:
 
 
 def first_conv(model: nn.Module) -> nn.Conv1d:
-    """The first convolution over the one-hot input (CNN, or an LSTM's front-end)."""
+    """The first convolution over the one-hot input (CNN, or an LSTM's front-end).
+
+    Parameters
+    ----------
+    model
+        A genodash sequence model.
+
+    Raises
+    ------
+    ConfigError
+        The model has no convolution over the DNA (e.g. a Transformer or a plain LSTM).
+    """
     conv = model.motif_filters()
     if conv is not None:
         return conv
@@ -189,6 +287,26 @@ def filter_motifs(
     For each filter, every window of the input whose activation reaches ``threshold`` × the
     filter's maximum over ``x`` is collected; their base frequencies form the motif, and the
     most common of those windows are its top k-mers.
+
+    Parameters
+    ----------
+    model
+        A trained CNN, or an LSTM with a convolution front-end.
+    x
+        One-hot sequences ``float32 (N, 4, L)`` to find the activating windows in.
+    threshold
+        Fraction (0–1) of a filter's highest activation a window must reach to count.
+    top_kmers
+        How many of the most common activating k-mers to keep per filter.
+
+    Returns
+    -------
+    One motif per filter, most informative first (filters that never fire last).
+
+    Raises
+    ------
+    ConfigError
+        The model has no convolution over the DNA.
     """
     conv = first_conv(model.eval())
     inputs = _as_tensor(x, _device(model))
@@ -226,7 +344,25 @@ def _common_kmers(sites: torch.Tensor, top: int) -> list[tuple[str, int]]:
 
 @torch.no_grad()
 def attention_maps(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
-    """Attention weights for one sequence ``x`` (1, 4, L): per layer, ``(heads, T, T)``."""
+    """Attention weights for one sequence ``x`` (1, 4, L): per layer, ``(heads, T, T)``.
+
+    Parameters
+    ----------
+    model
+        A trained genodash Transformer.
+    x
+        One-hot sequences ``(N, 4, L)``; only the first is used.
+
+    Returns
+    -------
+    One array per layer; ``T`` is the number of tokens, and row ``i`` says how token ``i``
+    attends to every token.
+
+    Raises
+    ------
+    ConfigError
+        The model is not a Transformer.
+    """
     if not model.records_attention:
         raise ConfigError("attention maps exist only for the Transformer")
     model.eval()
@@ -241,7 +377,15 @@ def attention_maps(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
 
 def token_spans(model: nn.Module, n_tokens: int) -> list[tuple[int, int]]:
     """The (start, end) positions of the encoded row each Transformer token covers, 0-based,
-    end exclusive."""
+    end exclusive.
+
+    Parameters
+    ----------
+    model
+        A genodash Transformer (its k-mer width ``k`` and ``stride`` set the spans).
+    n_tokens
+        How many tokens the sequence was cut into (``T`` of :func:`attention_maps`).
+    """
     return [(t * model.stride, t * model.stride + model.k) for t in range(n_tokens)]
 
 
@@ -267,6 +411,18 @@ def sequence_attention(run: object, sequences: SequenceSet) -> SequenceAttention
 
     Tokens that cover only padding (beyond a short sequence) are left out; the others are
     clipped to the bases they hold and placed in the original sequence's coordinates.
+
+    Parameters
+    ----------
+    run
+        A loaded run holding a trained Transformer and the encoding it was trained with.
+    sequences
+        Sequences to look at; only the first is used.
+
+    Raises
+    ------
+    ConfigError
+        The run's model is not a Transformer.
     """
     x = one_hot(encode_for_run(run, sequences.subset([0])))
     maps = attention_maps(run.model, x)
@@ -331,7 +487,19 @@ def score_table(
 
 def base_matrix(table: pd.DataFrame, column: str) -> np.ndarray:
     """Positions × 4 (A, C, G, T): ``column``'s score at the base present, 0 elsewhere, for
-    drawing one sequence of a :func:`score_table` as a logo."""
+    drawing one sequence of a :func:`score_table` as a logo.
+
+    Parameters
+    ----------
+    table
+        The rows of :func:`score_table` for one sequence, in position order.
+    column
+        Which score column to spread over the bases, e.g. ``"saliency"``.
+
+    Returns
+    -------
+    ``float32 (P, 4)``, one row per row of ``table``; N bases give all-zero rows.
+    """
     matrix = np.zeros((len(table), 4), dtype=np.float32)
     for row, (base, score) in enumerate(zip(table["base"], table[column], strict=True)):
         if base in ALPHABET:

@@ -119,7 +119,13 @@ def in_reader_worker() -> bool:
 
 
 def human_bytes(n: int) -> str:
-    """Format a byte count as ``"1.5 GiB"``."""
+    """Format a byte count as ``"1.5 GiB"``.
+
+    Parameters
+    ----------
+    n
+        A number of bytes (powers of 1024: KiB, MiB, GiB, TiB).
+    """
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if value < 1024 or unit == "TiB":

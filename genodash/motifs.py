@@ -44,6 +44,7 @@ class MotifMatch:
 
 
 def jaspar_available() -> bool:
+    """Whether the JASPAR database can be used here (the pyjaspar package is installed)."""
     try:
         import pyjaspar  # noqa: F401
     except ImportError:
@@ -68,6 +69,15 @@ def _probabilities(motif: object) -> np.ndarray:
 @functools.cache
 def jaspar_motif(matrix_id: str) -> KnownMotif:
     """One JASPAR motif by ID, e.g. ``MA0139`` (CTCF; latest version) or ``MA0139.2``.
+
+    Parameters
+    ----------
+    matrix_id
+        A JASPAR matrix ID, ``MA`` and four digits, optionally ``.version`` (either case).
+
+    Returns
+    -------
+    The motif's base probabilities ``(width, 4)`` (A, C, G, T), name and taxonomic group.
 
     Raises
     ------
@@ -95,7 +105,19 @@ def _tax(motif: object) -> str:
 
 
 def sample_motif(motif: KnownMotif, rng: np.random.Generator) -> str:
-    """One instance drawn base by base from the motif's probabilities."""
+    """One instance drawn base by base from the motif's probabilities.
+
+    Parameters
+    ----------
+    motif
+        The known motif to draw from (e.g. from :func:`jaspar_motif`).
+    rng
+        NumPy random generator; the same seed gives the same instance.
+
+    Returns
+    -------
+    A DNA string as long as the motif, over ``ACGT``.
+    """
     cumulative = np.cumsum(motif.probabilities, axis=1)
     draws = rng.random(len(cumulative))
     return "".join(

@@ -30,7 +30,13 @@ OPTION_TITLES = {
 
 def option_title(value: object) -> str:
     """How a choice from a settings field reads on screen (``"conv-stem"`` → ``"convolution
-    stem"``); values without a title are shown as they are."""
+    stem"``); values without a title are shown as they are.
+
+    Parameters
+    ----------
+    value
+        A choice as stored in a config (any value; non-text values are shown with ``str``).
+    """
     return OPTION_TITLES.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
@@ -42,7 +48,27 @@ def param(
     help: str = "",
     options: tuple[str, ...] = (),
 ) -> Any:
-    """A config field with a label, bounds, help text and choices for its widget."""
+    """A config field with a label, bounds, help text and choices for its widget.
+
+    Parameters
+    ----------
+    default
+        The value the field takes when none is given; its type also sets the kind of value
+        :func:`checked_value` accepts.
+    label
+        Short name shown next to the widget.
+    low, high
+        Smallest and largest allowed value for a number, or ``None`` for no bound.
+    help
+        Longer explanation shown as the widget's tooltip.
+    options
+        The allowed choices for a text field; empty for free values.
+
+    Returns
+    -------
+    A :func:`dataclasses.field` whose ``metadata`` holds ``label``, ``min``, ``max``,
+    ``help`` and ``options``.
+    """
     return field(
         default=default,
         metadata={"label": label, "min": low, "max": high, "help": help, "options": options},
@@ -55,6 +81,13 @@ def checked_value(setting: Field[Any], value: object) -> Any:
     The kind of value is read from the field's default: a whole number, a number, yes/no or
     text; a field with ``options`` takes one of them. Whole numbers given as floats without
     a fraction (``64.0``, as JSON may hold them) are returned as ``int``.
+
+    Parameters
+    ----------
+    setting
+        A dataclass field made with :func:`param` (e.g. from :func:`dataclasses.fields`).
+    value
+        The value given for it, e.g. from a widget, a command-line option or JSON.
 
     Raises
     ------

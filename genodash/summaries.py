@@ -44,7 +44,26 @@ class SequenceProfile:
 def sequence_profile(
     sequences: SequenceSet, *, max_sequences: int = 20_000, max_positions: int = 300, seed: int = 0
 ) -> SequenceProfile:
-    """Profile ``sequences``, on a random subsample of ``max_sequences`` when larger."""
+    """Profile ``sequences``, on a random subsample of ``max_sequences`` when larger.
+
+    Parameters
+    ----------
+    sequences
+        The data set; unlabelled sequences are profiled as one class, ``"all"``.
+    max_sequences
+        The most sequences to profile; a larger set is subsampled at random (keeping
+        the file order).
+    max_positions
+        The most positions (bases from the 5′ end) of the base-composition profile;
+        lengths and GC content always use whole sequences.
+    seed
+        Random seed of the subsample; the same seed picks the same sequences.
+
+    Returns
+    -------
+    Lengths and GC content per profiled sequence, and base composition along the
+    sequence per class.
+    """
     index = np.arange(sequences.n)
     if sequences.n > max_sequences:
         index = np.sort(np.random.default_rng(seed).choice(sequences.n, max_sequences, False))
@@ -99,6 +118,14 @@ class PlantedMotif:
     starts: tuple[int, ...]
     width: int
     max_length: int
+
+    @property
+    def caption(self) -> str:
+        """Markdown naming the motif and its class, to go above a plot of its positions."""
+        return (
+            f"Motif **{self.motif}**, planted in the class `{self.positive_class}` sequences "
+            "at these positions:"
+        )
 
 
 def planted_motif(sequences: SequenceSet) -> PlantedMotif | None:
@@ -351,6 +378,24 @@ def column_roles(matrix: MatrixSet) -> list[tuple[str, str]]:
     """
     roles = [("labels", matrix.label_column), ("batches", matrix.batch_column)]
     return [(role, column) for role, column in roles if column]
+
+
+def column_roles_caption(matrix: MatrixSet) -> str | None:
+    """Markdown listing the metadata columns genodash uses (see :func:`column_roles`).
+
+    Parameters
+    ----------
+    matrix
+        The expression matrix.
+
+    Returns
+    -------
+    E.g. "Columns in use — labels: `cell_type`"; ``None`` when it uses none.
+    """
+    roles = column_roles(matrix)
+    if not roles:
+        return None
+    return "Columns in use — " + ", ".join(f"{role}: `{name}`" for role, name in roles)
 
 
 def cell_labels(dataset: SequenceSet | MatrixSet) -> pd.Series | None:

@@ -14,8 +14,8 @@ from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError, OrientationError
 from genodash.examples import EXAMPLES
 from genodash.expression.qc import matrix_qc
-from genodash.io import RawFile, ReadOptions, read_upload
-from genodash.io.writers import fasta_text, h5ad_bytes, sequences_csv_text
+from genodash.io import RawFile, ReadOptions, read_options_from_text, read_upload
+from genodash.io.writers import dataset_downloads
 
 ABOUT = """
 Everything in genodash starts from one **data set**, chosen here and kept while you move
@@ -34,13 +34,13 @@ unique…). Nothing is changed silently. A file that cannot be read gives a mess
 where and why, and your previous data stays loaded.
 """
 
-ORIENTATIONS = {"Detect": None, "Genes are rows: transpose": True, "Cells are rows: keep": False}
+TRANSPOSE, KEEP = "Genes are rows: transpose", "Cells are rows: keep"
+ORIENTATIONS = {"Detect": None, TRANSPOSE: True, KEEP: False}
 KINDS = {"auto": "decide for me", "sequences": "sequences", "matrix": "a matrix"}
 
 
 def examples_tab() -> None:
     keys = list(EXAMPLES)
-    current = ui.current_dataset()
     key = st.selectbox(
         "Example",
         keys,
@@ -67,7 +67,7 @@ def examples_tab() -> None:
         ui.set_dataset(dataset, origin="example")
         st.toast(f"Loaded {ui.escape_markdown(dataset.name)}", icon=":material/check_circle:")
         st.rerun()
-    elif current.format == "example":
+    elif ui.current_dataset().format == "example":
         st.caption(
             "The loaded data set is an example; change the controls and press the button "
             "to make a new one."
@@ -84,37 +84,30 @@ def upload_tab() -> None:
     options, labels_file = reading_options()
     if not files:
         return
-    key = (
-        tuple(f.file_id for f in files),
-        labels_file.file_id if labels_file else None,
-        repr(options),
-    )
-    if st.session_state.get("upload_key") == key:
-        show_upload_outcome()
-        return
+    key = (tuple(f.file_id for f in files), labels_file and labels_file.file_id, repr(options))
+    outcome, fresh = ui.outcome_once("upload", key, lambda: read_files(files, options, labels_file))
+    if fresh and outcome[0] == "ok":
+        st.rerun()  # so that the sidebar and every section show the new data
+    show_upload_outcome(*outcome)
+
+
+def read_files(files: list[Any], options: ReadOptions, labels_file: Any) -> tuple[str, str]:
+    """Read the uploads into ``(status, message)``; not the error: its traceback holds the data."""
     raws = [RawFile(name=f.name, data=f.getvalue()) for f in files]
-    if labels_file is not None:
-        labels = RawFile(labels_file.name, labels_file.getvalue())
-        options = dataclasses.replace(options, labels_file=labels)
+    labels = RawFile(labels_file.name, labels_file.getvalue()) if labels_file else None
+    options = dataclasses.replace(options, labels_file=labels)
     with st.spinner(f"Reading {', '.join(raw.display_name for raw in raws)}…"):
         try:
             dataset = read_upload(raws, options)
-            outcome: tuple[str, str] = ("ok", dataset.name)
-            ui.set_dataset(dataset, origin="upload")
         except OrientationError as error:
-            outcome = ("orientation", str(error))
+            return ("orientation", str(error))
         except GenodashError as error:
-            # keep the message only: the error's traceback would keep the file's data alive
-            outcome = ("error", str(error))
-    st.session_state["upload_key"] = key
-    st.session_state["upload_outcome"] = outcome
-    if outcome[0] == "ok":
-        st.rerun()  # so that the sidebar and every section show the new data
-    show_upload_outcome()
+            return ("error", str(error))
+    ui.set_dataset(dataset, origin="upload")
+    return ("ok", dataset.name)
 
 
-def show_upload_outcome() -> None:
-    status, value = st.session_state["upload_outcome"]
+def show_upload_outcome(status: str, value: str) -> None:
     if status == "ok":
         st.success(
             f"Loaded {ui.escape_markdown(value)}. Its summary is below.",
@@ -125,57 +118,48 @@ def show_upload_outcome() -> None:
     if status == "orientation":
         st.markdown("Which way round is this matrix?")
         left, right = st.columns(2)
-        left.button(
-            "Genes are rows: transpose",
-            on_click=_set_orientation,
-            args=("Genes are rows: transpose",),
-            type="primary",
-        )
-        right.button(
-            "Cells are rows: keep as is", on_click=_set_orientation, args=("Cells are rows: keep",)
-        )
+        left.button(TRANSPOSE, on_click=_orient, args=(TRANSPOSE,), type="primary")
+        right.button("Cells are rows: keep as is", on_click=_orient, args=(KEEP,))
 
 
-def _set_orientation(choice: str) -> None:
+def _orient(choice: str) -> None:
     st.session_state["read-orientation"] = choice
 
 
 def reading_options() -> tuple[ReadOptions, Any]:
     with st.expander("Reading options (column names, orientation, labels file)"):
         left, middle, right = st.columns(3)
-        kind = left.radio(
-            "The file holds",
-            list(KINDS),
-            horizontal=True,
-            key=ui.setting("read-kind", "auto"),
-            format_func=KINDS.get,
-        )
-        sequence_column = middle.text_input(
-            "Sequence column (tables)", key=ui.setting("read-seq", "SEQ")
-        )
-        label_column = right.text_input(
-            "Label column (blank: LAB or a guess)", key=ui.setting("read-label", "")
-        )
-        batch_column = left.text_input("Batch column (matrices)", key=ui.setting("read-batch", ""))
-        metadata = middle.text_input(
-            "Extra metadata columns, comma-separated", key=ui.setting("read-meta", "")
-        )
-        orientation = right.radio(
-            "Matrix orientation",
-            list(ORIENTATIONS),
-            key=ui.setting("read-orientation", "Detect", list(ORIENTATIONS)),
+        options = read_options_from_text(
+            kind=left.radio(
+                "The file holds",
+                list(KINDS),
+                horizontal=True,
+                key=ui.setting("read-kind", "auto"),
+                format_func=KINDS.get,
+            ),
+            sequence_column=middle.text_input(
+                "Sequence column (tables)", key=ui.setting("read-seq", "SEQ")
+            ),
+            label_column=right.text_input(
+                "Label column (blank: LAB or a guess)", key=ui.setting("read-label", "")
+            ),
+            batch_column=left.text_input(
+                "Batch column (matrices)", key=ui.setting("read-batch", "")
+            ),
+            metadata_columns=middle.text_input(
+                "Extra metadata columns, comma-separated", key=ui.setting("read-meta", "")
+            ),
+            transpose=ORIENTATIONS[
+                right.radio(
+                    "Matrix orientation",
+                    list(ORIENTATIONS),
+                    key=ui.setting("read-orientation", "Detect", list(ORIENTATIONS)),
+                )
+            ],
         )
         labels_file = st.file_uploader(
             "Labels file for plain one-sequence-per-line text", key="labels-upload"
         )
-    options = ReadOptions(
-        kind=kind,
-        sequence_column=sequence_column.strip() or "SEQ",
-        label_column=label_column.strip() or None,
-        batch_column=batch_column.strip() or None,
-        metadata_columns=tuple(c.strip() for c in metadata.split(",") if c.strip()),
-        transpose=ORIENTATIONS[orientation],
-    )
     return options, labels_file
 
 
@@ -187,9 +171,6 @@ def metrics(dataset: SequenceSet | MatrixSet, summary: dict[str, Any]) -> None:
 
 
 def sequence_summary(dataset: SequenceSet) -> None:
-    summary = dataset.summary()
-    metrics(dataset, summary)
-    loader_notes(dataset.notes)
     profile = ui.session_cached("profile", dataset, lambda: summaries.sequence_profile(dataset))
     if profile.n_profiled < profile.n_total:
         st.caption(f"Plots use a random {profile.n_profiled:,} of {profile.n_total:,} sequences.")
@@ -212,10 +193,7 @@ def sequence_summary(dataset: SequenceSet) -> None:
         chart(plotting.base_composition_figure(profile), "composition")
     if planted:
         with tabs[4]:
-            st.markdown(
-                f"Motif **{planted.motif}**, planted in the class "
-                f"`{planted.positive_class}` sequences at these positions:"
-            )
+            st.markdown(planted.caption)
             figure = plotting.motif_position_figure(
                 planted.starts, planted.width, planted.max_length
             )
@@ -224,17 +202,9 @@ def sequence_summary(dataset: SequenceSet) -> None:
         preview = summaries.sequence_preview(dataset)
         st.dataframe(preview.table, hide_index=True, width="stretch")
         st.caption(preview.caption)
-    files = [
-        ("FASTA", lambda: fasta_text(dataset), "sequences.fa"),
-        ("CSV", lambda: sequences_csv_text(dataset), "sequences.csv"),
-    ]
-    downloads(files, summary)
 
 
 def matrix_summary(dataset: MatrixSet) -> None:
-    summary = dataset.summary()
-    metrics(dataset, summary)
-    loader_notes(dataset.notes)
     qc = ui.session_cached("qc", dataset, lambda: matrix_qc(dataset))
     labels = summaries.qc_labels(dataset)
     tabs = st.tabs(["Per-cell totals", "Genes per cell", "Top genes", "Metadata", "Preview"])
@@ -259,7 +229,6 @@ def matrix_summary(dataset: MatrixSet) -> None:
         preview = summaries.matrix_preview(dataset)
         st.dataframe(preview.table, width="stretch")
         st.caption(preview.caption)
-    downloads([("AnnData (.h5ad)", lambda: h5ad_bytes(dataset), "matrix.h5ad")], summary)
 
 
 def metadata_view(dataset: MatrixSet) -> None:
@@ -276,9 +245,8 @@ def metadata_view(dataset: MatrixSet) -> None:
             shown.counts, title=f"Cells per {column}", x=column
         )
     chart(figure, "meta")
-    roles = summaries.column_roles(dataset)
-    if roles:
-        st.caption("Columns in use — " + ", ".join(f"{role}: `{name}`" for role, name in roles))
+    if roles := summaries.column_roles_caption(dataset):
+        st.caption(roles)
 
 
 def loader_notes(notes: tuple[str, ...]) -> None:
@@ -295,21 +263,17 @@ def chart(figure: Any, key: str) -> None:
 
 
 def downloads(files: list[tuple[str, Any, str]], summary: dict[str, Any]) -> None:
-    """Download buttons; each file is made when its button is clicked (a copy of a large
-    data set in every session's memory would cost what the data set costs)."""
-    columns = st.columns(len(files) + 1)
-    for column, (label, data, name) in zip(columns, files, strict=False):
+    """A download button per file (files made on click) and one for the summary as JSON."""
+    files = [*files, ("summary (JSON)", json.dumps(summary, indent=2), "summary.json")]
+    for column, (label, data, name) in zip(st.columns(len(files)), files, strict=True):
         column.download_button(
-            f"Download {label}", data, file_name=name, on_click="ignore", icon=":material/download:"
+            f"Download {label}",
+            data,
+            file_name=name,
+            mime="application/json" if name.endswith(".json") else None,
+            on_click="ignore",
+            icon=":material/download:",
         )
-    columns[-1].download_button(
-        "Download summary (JSON)",
-        json.dumps(summary, indent=2),
-        file_name="summary.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/download:",
-    )
 
 
 with ui.page("Data", ":material/folder_open:", ABOUT):
@@ -323,7 +287,11 @@ with ui.page("Data", ":material/folder_open:", ABOUT):
     st.divider()
     dataset = ui.current_dataset()
     st.subheader(f"Summary: {ui.escape_markdown(dataset.name)}")
+    summary = dataset.summary()
+    metrics(dataset, summary)
+    loader_notes(dataset.notes)
     if isinstance(dataset, SequenceSet):
         sequence_summary(dataset)
     else:
         matrix_summary(dataset)
+    downloads(dataset_downloads(dataset), summary)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import streamlit as st
@@ -65,9 +64,8 @@ def choose(label: str, key: str, options: dict[str, str]) -> str:
 
 def seed_input(demo: str) -> int:
     hint = "Change it to draw another sample"
-    return int(
-        st.number_input("Random seed", 0, 1_000_000, 0, key=f"{demo}-seed", help=hint, **KEEP)
-    )
+    seed = st.number_input("Random seed", 0, 1_000_000, 0, key=f"{demo}-seed", help=hint, **KEEP)
+    return int(seed)
 
 
 def chart(figure: Any, key: str) -> None:
@@ -85,22 +83,10 @@ def explain(demo: str, result: curse.Result) -> None:
         st.markdown(theory.meaning)
 
 
-def download(result: Any, name: str) -> None:
-    st.download_button(
-        "Download the numbers (JSON)",
-        json.dumps(result.as_dict(), indent=1, ensure_ascii=False),
-        file_name=f"curse-{name}.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"download-{name}",
-    )
-
-
-def metrics(headlines: list[curse.Headline]) -> None:
-    """A row of metrics, each with its note under it."""
-    for column, h in zip(st.columns(len(headlines)), headlines, strict=True):
-        column.metric(h.label, h.value, h.note, delta_color="off", delta_arrow="off")
+def download(result: curse.Result, name: str) -> None:
+    """The numbers behind the plot, as a JSON file."""
+    label, file_name = "Download the numbers (JSON)", f"curse-{name}.json"
+    ui.download(st, label, result.as_json(), file_name, f"download-{name}", mime="application/json")
 
 
 # --- the demos -----------------------------------------------------------------------------
@@ -146,7 +132,7 @@ def distances_demo() -> curse.Result:
     result = run("distance_concentration", dims=dims, n=n, seed=seed)
     with plot:
         chart(plotting.distance_figure(result), "distances")
-        metrics(curse.distance_headline(result))
+        ui.headline_metrics(curse.distance_headline(result))
     return result
 
 
@@ -160,7 +146,7 @@ def genotypes_demo() -> curse.Result:
     result = run("genotype_cells", snps=tuple(range(1, top + 1)), n=n, maf=maf, seed=seed)
     with plot:
         chart(plotting.genotype_figure(result), "genotypes")
-        metrics(curse.genotype_headline(result))
+        ui.headline_metrics(curse.genotype_headline(result))
     return result
 
 
@@ -176,7 +162,7 @@ def ols_demo() -> curse.Result:
     result = run("ols_collapse", n=n, noise=noise, reps=reps, ridge=ridge, lasso=lasso, seed=seed)
     with plot:
         chart(plotting.ols_figure(result), "ols")
-        metrics(curse.ols_headline(result))
+        ui.headline_metrics(curse.ols_headline(result))
     return result
 
 
@@ -190,7 +176,7 @@ def variance_demo() -> curse.Result:
     result = run("ml_variance_bias", n=n, reps=reps, seed=seed)
     with plot:
         chart(plotting.variance_figure(result, highlight=p), "variance")
-        metrics(curse.variance_headline(result, p))
+        ui.headline_metrics(curse.variance_headline(result, p))
     return result
 
 
@@ -251,7 +237,7 @@ def overfitting_demo() -> curse.Result:
         )
     with plot:
         chart(plotting.overfitting_figure(result), "overfitting")
-        metrics(curse.overfitting_headline(result))
+        ui.headline_metrics(curse.overfitting_headline(result))
     return result
 
 
@@ -270,7 +256,8 @@ def big_data_demo() -> curse.Result:
     result = run("data_regimes", n=(loaded[0], n), p=(loaded[1], p), names=names)
     with plot:
         chart(plotting.regimes_figure(result), "big-data")
-        metrics(curse.regime_headline(result, ("loaded data set", "your planned study")))
+        headlines = curse.regime_headline(result, ("loaded data set", "your planned study"))
+        ui.headline_metrics(headlines)
     return result
 
 

@@ -12,7 +12,8 @@ from genodash.data import SequenceSet
 from genodash.errors import GenodashError
 from genodash.motifs import jaspar_available, jaspar_bank
 from genodash.plotting import interpret as plots
-from genodash.plotting.logos import figure_bytes, logo_figure
+from genodash.plotting.files import figure_bytes
+from genodash.plotting.logos import logo_figure
 from genodash.train.runs import list_runs, listing_description, load_run
 
 ABOUT = """
@@ -103,7 +104,7 @@ def one_sequence(run: object, dataset: SequenceSet, index: Sequence[int]) -> Non
                 width=min(14.0, 0.14 * len(view.sequence) + 2),
                 height=2.0,
             )
-            st.image(figure_bytes(figure), width="stretch")
+            st.image(figure_bytes(figure, "png"), width="stretch")
     st.plotly_chart(
         plots.ism_figure(
             view.ism_matrix(), view.sequence, first_position=view.first_position, **motif
@@ -208,7 +209,8 @@ def _filter_logo(motif: interpret.FilterMotif) -> bytes:
             motif.frequencies,
             title=f"filter {motif.index + 1} · {motif.information:.1f} bits · "
             f"{motif.n_sites:,} sites",
-        )
+        ),
+        "png",
     )
 
 

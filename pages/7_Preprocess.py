@@ -10,7 +10,7 @@ import streamlit as st
 import ui
 from genodash.data import VALUE_DESCRIPTIONS, VALUE_NAMES, MatrixSet
 from genodash.errors import GenodashError
-from genodash.expression.export import h5ad_bytes
+from genodash.expression.export import processed_anndata
 from genodash.expression.preprocess import (
     FIELD_STEPS,
     STEP_TITLES,
@@ -21,6 +21,7 @@ from genodash.expression.preprocess import (
     why_step_cannot_run,
 )
 from genodash.expression.qc import cell_totals, qc_metrics
+from genodash.io.writers import h5ad_bytes
 from genodash.plotting.expression import hvg_figure, qc_figure
 
 ABOUT = """
@@ -193,7 +194,7 @@ def result_section(dataset: MatrixSet, processed: object, chosen: bool) -> None:
         st.markdown(ui.notes_markdown(processed.notes))
     st.download_button(
         "Download the processed matrix (.h5ad)",
-        lambda: h5ad_bytes(processed),  # made on click, not kept in the session
+        lambda: h5ad_bytes(processed_anndata(processed)),  # made on click, not kept in the session
         file_name="processed.h5ad",
         mime="application/octet-stream",
         on_click="ignore",

@@ -32,15 +32,9 @@ def processed_caption(dataset: MatrixSet) -> None:
     """Say which preprocessing the page works on, with a link to change it."""
     stored = st.session_state.get("processed")
     chosen = stored is not None and stored[0] is dataset and stored[2]
-    from genodash.expression.preprocess import STEP_TITLES
+    from genodash.expression.preprocess import processed_summary
 
-    processed = processed_matrix(dataset)
-    ran = [STEP_TITLES[step["step"]].lower() for step in processed.steps if step["ran"]]
-    st.caption(
-        f"Working on {processed.adata.n_obs:,} cells × {processed.adata.n_vars:,} genes after "
-        f"{'your' if chosen else 'the default'} preprocessing "
-        f"({'; '.join(ran) if ran else 'no steps ran'})."
-    )
+    st.caption(processed_summary(processed_matrix(dataset), chosen=chosen))
     st.page_link("pages/7_Preprocess.py", label="Change preprocessing", icon=":material/tune:")
 
 

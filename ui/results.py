@@ -1,8 +1,10 @@
 """Views of models and trained runs: a model's layers, a sequence or expression run's
-scores and plots, tables of runs, a run's settings and downloads, a latent-space preview."""
+scores and plots, tables of runs, a run's settings and downloads, a latent-space preview;
+and library results: display tables, embedding scores, headline numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -229,17 +231,15 @@ def _expression_scores(run: Any) -> None:
 def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:
     """The run's latent cells on their first two principal components, coloured by
     ``labels`` (a Series indexed by cell ID) where given."""
-    from genodash.expression.embed import pca_coordinates
+    from genodash.expression.embed import latent_preview_coordinates
     from genodash.plotting.expression import embedding_figure
     from genodash.train.runs import latent_tables
 
     tables = latent_tables(run)
     for column, (name, (title, table)) in zip(st.columns(len(tables)), tables.items(), strict=True):
-        values = table.drop(columns="cell").to_numpy(dtype="float32")
-        coords = pca_coordinates(values, 2) if values.shape[1] > 2 else values
         cells = table["cell"].astype(str)
         figure = embedding_figure(
-            coords,
+            latent_preview_coordinates(table),
             color=None if labels is None else labels.reindex(cells).astype(str).tolist(),
             color_name="label" if labels is None else str(labels.name),
             cell_ids=cells.tolist(),
@@ -248,3 +248,37 @@ def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:
         column.plotly_chart(figure, key=f"{key}-{name}")
     st.caption("Compare it with PCA, t-SNE and UMAP, with scores, on *Embeddings*.")
     st.page_link("pages/9_Embeddings.py", label="Open Embeddings", icon=":material/bubble_chart:")
+
+
+# --- library results -------------------------------------------------------------------------
+
+
+def show_table(display: Any) -> None:
+    """A library DisplayTable: its labels, help lines and number formats, its note once."""
+    config = {
+        key: (
+            st.column_config.TextColumn(column.label, help=column.help)
+            if column.format is None
+            else st.column_config.NumberColumn(column.label, help=column.help, format=column.format)
+        )
+        for key, column in display.columns.items()
+    }
+    st.dataframe(display.frame, hide_index=True, width="stretch", column_config=config)
+    if display.note:
+        st.caption(display.note)
+
+
+def show_scores(scores: dict[str, Any], unit: str = "cells") -> None:
+    """An embedding's scores as a row of metrics, with what they were computed on."""
+    from genodash.expression.scores import score_metrics, scores_caption
+
+    metrics = score_metrics(scores, unit)
+    for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
+        column.metric(metric.label, metric.value, help=metric.help)
+    st.caption(scores_caption(scores, unit))
+
+
+def headline_metrics(headlines: Sequence[Any]) -> None:
+    """A row of library Headlines (label, value, note) as metrics, each note under its value."""
+    for column, h in zip(st.columns(len(headlines)), headlines, strict=True):
+        column.metric(h.label, h.value, h.note, delta_color="off", delta_arrow="off")

@@ -6,16 +6,17 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from genodash.data import MatrixSet, SequenceSet
 from genodash.limits import runs_dir
+
+if TYPE_CHECKING:
+    from genodash.examples import ExampleCache
 
 Dataset = SequenceSet | MatrixSet
 RUNS_ROOT = runs_dir(Path(__file__).resolve().parent.parent / "runs")
@@ -56,40 +57,10 @@ def setting(key: str, default: Any, options: Sequence[Any] | None = None) -> str
 # --- the current dataset ------------------------------------------------------------------
 
 
-class ExampleCache:
-    """Built-in examples shared by every user, held within a byte budget: the least recently
-    used are dropped when a new one would pass it (examples are immutable and keyed by
-    their parameters, so sharing them is safe)."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._entries: OrderedDict[object, tuple[Dataset, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: object, make: Any) -> Dataset:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key][0]
-        dataset = make()
-        from genodash.data import dataset_nbytes
-
-        size = dataset_nbytes(dataset)
-        with self._lock:
-            self._entries[key] = (dataset, size)
-            self._entries.move_to_end(key)
-            while len(self._entries) > 1 and self.held() > self.budget:
-                self._entries.popitem(last=False)
-        return dataset
-
-    def held(self) -> int:
-        """Bytes held now."""
-        return sum(size for _, size in self._entries.values())
-
-
 @st.cache_resource(show_spinner=False)
 def example_cache() -> ExampleCache:
-    """The server's one example cache (see :class:`ExampleCache`)."""
+    """The server's one example cache (see :class:`genodash.examples.ExampleCache`)."""
+    from genodash.examples import ExampleCache
     from genodash.limits import Limits
 
     return ExampleCache(Limits.from_env().max_example_cache_bytes)
@@ -142,6 +113,18 @@ def workspace_dir() -> Path:
 
 
 # --- per-session caches --------------------------------------------------------------------
+
+
+def outcome_once(name: str, key: object, compute: Callable[[], Any]) -> tuple[Any, bool]:
+    """The outcome of ``compute()`` for ``key`` (e.g. the files of an upload), kept in the
+    session as ``{name}_key`` and ``{name}_outcome`` and computed again only when ``key``
+    changes; and whether it was computed in this call (False: the kept one)."""
+    if st.session_state.get(f"{name}_key") == key:
+        return st.session_state[f"{name}_outcome"], False
+    outcome = compute()
+    st.session_state[f"{name}_key"] = key
+    st.session_state[f"{name}_outcome"] = outcome
+    return outcome, True
 
 
 def session_cached(name: str, owner: object, compute: Any, key: object = None) -> Any:

@@ -1,5 +1,5 @@
-"""Input widgets: settings from a model's config, training settings, the device picker and
-the run picker."""
+"""Input widgets: settings from a model's config, training settings, the device picker, the
+run picker, an optional-column picker, embedding settings and download buttons."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 import streamlit as st
 
 from ui.state import setting
+
+NO_COLUMN = "(none)"
 
 
 def control_widget(control: Any, *, key: str) -> Any:
@@ -209,3 +211,101 @@ def run_selector(label: str, runs: Sequence[Any], *, key: str, describe: Any = N
     )
     st.session_state[key] = name
     return next(run for run in runs if run.name == name)
+
+
+def method_choice(label: str, key: str, default: str, *, menu: bool = False) -> str | None:
+    """A choice of embedding method (PCA, t-SNE, UMAP): buttons, or a menu if ``menu``."""
+    from genodash.expression.embed import METHOD_TITLES
+
+    methods = list(METHOD_TITLES)
+    widget = st.selectbox if menu else st.segmented_control
+    return widget(label, methods, format_func=METHOD_TITLES.get, key=setting(key, default, methods))
+
+
+def embedding_settings(prefix: str, method: str, unit: str = "cells") -> Any:
+    """Widgets for an embedding's dimensions, seed and the method's own settings, in a row;
+    returns the chosen EmbeddingConfig (``unit`` names what is embedded, in help texts)."""
+    from genodash.expression.embed import EmbeddingConfig
+
+    columns = st.columns(5)
+    dims = columns[0].segmented_control(
+        "Dimensions", [2, 3], key=setting(f"{prefix}-dims", 2, [2, 3])
+    )
+    seed = columns[1].number_input("Seed", 0, 10_000, key=setting(f"{prefix}-seed", 0))
+    config = EmbeddingConfig(method=method, n_components=int(dims or 2), seed=int(seed))
+    if method == "tsne":
+        return _tsne_settings(config, columns, prefix, unit)
+    if method == "umap":
+        return _umap_settings(config, columns, prefix)
+    return config
+
+
+def _tsne_settings(config: Any, columns: Sequence[Any], prefix: str, unit: str) -> Any:
+    """The perplexity slider, in the third column."""
+    from dataclasses import replace
+
+    perplexity = columns[2].slider(
+        "Perplexity",
+        5.0,
+        100.0,
+        step=1.0,
+        format="%.0f",
+        key=setting(f"{prefix}-perplexity", 30.0),
+        help=f"Roughly how many neighbours each {unit.removesuffix('s')} tries to keep close",
+    )
+    return replace(config, perplexity=perplexity)
+
+
+def _umap_settings(config: Any, columns: Sequence[Any], prefix: str) -> Any:
+    """Neighbours, minimum distance and layout, in the third to fifth columns."""
+    from dataclasses import fields, replace
+
+    from genodash.expression.embed import UMAP_LAYOUTS
+    from genodash.settings import option_title
+
+    neighbours = columns[2].slider("Neighbours", 2, 200, key=setting(f"{prefix}-neighbours", 15))
+    min_dist = columns[3].slider(
+        "Minimum distance", 0.0, 1.0, step=0.05, key=setting(f"{prefix}-min-dist", 0.5)
+    )
+    layout_help = next(f for f in fields(config) if f.name == "umap_layout").metadata["help"]
+    layout = columns[4].selectbox(
+        "Layout",
+        UMAP_LAYOUTS,
+        format_func=option_title,
+        key=setting(f"{prefix}-layout", "auto", list(UMAP_LAYOUTS)),
+        help=layout_help,
+    )
+    return replace(
+        config, n_neighbors=int(neighbours), min_dist=float(min_dist), umap_layout=layout
+    )
+
+
+def optional_column(where: Any, label: str, columns: Sequence[str], key: str, default: Any) -> Any:
+    """A picker of one of ``columns`` or "(none)" in ``where`` (``st`` or a column), starting
+    at ``default`` where it is one of them; returns the column, or None for none."""
+    options = [NO_COLUMN, *columns]
+    start = default if default in options else NO_COLUMN
+    chosen = where.selectbox(label, options, key=setting(key, start, options))
+    return None if chosen == NO_COLUMN else chosen
+
+
+def download(where: Any, label: str, data: Any, file_name: str, key: str, **extra: Any) -> None:
+    """A download button in ``where`` (``st`` or a column) that leaves the page as it is.
+
+    ``data`` may be a function, called on click; a label starting with "Figure" gets an
+    image icon. ``extra`` goes to ``download_button`` (``help``, ``mime``…).
+    """
+    icon = ":material/image:" if label.startswith("Figure") else ":material/download:"
+    where.download_button(
+        label, data, file_name=file_name, on_click="ignore", icon=icon, key=key, **extra
+    )
+
+
+def figure_downloads(columns: Sequence[Any], figure: Any, stem: str, *, key: str) -> None:
+    """Buttons for a figure as PNG, SVG and HTML (``stem``.png…), one per column, each file
+    made on click."""
+    from genodash.plotting.files import figure_bytes
+
+    for column, fmt in zip(columns, ("png", "svg", "html"), strict=True):
+        made_on_click = lambda fmt=fmt: figure_bytes(figure, fmt)  # noqa: E731
+        download(column, f"Figure ({fmt.upper()})", made_on_click, f"{stem}.{fmt}", f"{key}-{fmt}")

@@ -25,6 +25,18 @@ COMMAND_MODULES = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command of ``python -m genodash``.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name, e.g. ``["validate", "reads.fa"]``; ``None``
+        reads them from ``sys.argv``.
+
+    Returns
+    -------
+    The exit status: 0 on success, 2 on bad input (with one ``error:`` line on stderr).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,14 @@ from genodash.errors import ConfigError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``validate``, ``examples`` and ``example`` commands.
+
+    Parameters
+    ----------
+    commands
+        The sub-command group of the main parser (what ``add_subparsers`` returned); the
+        new commands are added to it.
+    """
     _add_validate(commands)
     _add_examples(commands)
     _add_example(commands)

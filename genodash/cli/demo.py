@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` command, with one sub-command per curse-of-dimensionality demo.
+
+    Parameters
+    ----------
+    commands
+        The sub-command group of the main parser (what ``add_subparsers`` returned); the
+        new commands are added to it.
+    """
     from genodash.curse import DEMOS
 
     parser = commands.add_parser(

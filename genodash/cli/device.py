@@ -8,6 +8,14 @@ from genodash.cli._common import print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``device`` command.
+
+    Parameters
+    ----------
+    commands
+        The sub-command group of the main parser (what ``add_subparsers`` returned); the
+        new commands are added to it.
+    """
     _add_device(commands)
 
 

@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``embed`` command.
+
+    Parameters
+    ----------
+    commands
+        The sub-command group of the main parser (what ``add_subparsers`` returned); the
+        new commands are added to it.
+    """
     from genodash.expression.embed import METHODS, UMAP_LAYOUTS
 
     parser = commands.add_parser(

@@ -22,6 +22,14 @@ SEQUENCE_DEFAULTS = {"epochs": 30, "batch_size": 64, "patience": 5, "learning_ra
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``train``, ``predict`` and ``explain`` commands.
+
+    Parameters
+    ----------
+    commands
+        The sub-command group of the main parser (what ``add_subparsers`` returned); the
+        new commands are added to it.
+    """
     _add_train(commands)
     _add_predict(commands)
     _add_explain(commands)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import fields
@@ -17,10 +18,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Result:
-    """Mixin for the frozen result dataclasses: ``as_dict()`` gives JSON-ready values."""
+    """Mixin for the frozen result dataclasses: ``as_dict()`` gives JSON-ready values,
+    ``as_json()`` the same as JSON text."""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: json_ready(getattr(self, f.name)) for f in fields(self)}
+
+    def as_json(self) -> str:
+        """:meth:`as_dict` as indented JSON text, non-ASCII characters kept (for downloads)."""
+        return json.dumps(self.as_dict(), indent=1, ensure_ascii=False)
 
 
 def json_ready(value: Any) -> Any:

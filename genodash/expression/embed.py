@@ -33,7 +33,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from genodash.data import is_sparse
 from genodash.errors import ConfigError
 from genodash.expression.preprocess import gene_means
 from genodash.settings import param
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METHODS = ("pca", "tsne", "umap")
 METHOD_TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -194,6 +197,24 @@ def pca_coordinates(X: Any, n_components: int, seed: int = 0) -> np.ndarray:
     """
     coords, _ = principal_components(X, n_components, seed=seed)
     return coords
+
+
+def latent_preview_coordinates(table: pd.DataFrame) -> np.ndarray:
+    """A latent table's cells on its first two principal components, for a quick look.
+
+    Parameters
+    ----------
+    table
+        A saved latent table: column ``cell``, then one column per latent dimension.
+
+    Returns
+    -------
+    numpy.ndarray
+        Cells × 2, float32: the first two principal components of the latent values, or
+        the values themselves when the latent has at most two dimensions.
+    """
+    values = table.drop(columns="cell").to_numpy(dtype="float32")
+    return pca_coordinates(values, 2) if values.shape[1] > 2 else values
 
 
 def principal_components(

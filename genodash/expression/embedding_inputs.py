@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from genodash.expression.embed import METHOD_TITLES, pca_coordinates
+from genodash.expression.export import embedding_table
 from genodash.expression.scores import embed_and_score
 
 if TYPE_CHECKING:
     import anndata
+    import pandas as pd
 
     from genodash.data import SequenceSet
     from genodash.expression.embed import Embedding, EmbeddingConfig
@@ -292,3 +294,24 @@ def sequence_features_embedding(
         labels=labels,
         unit="sequences",
     )
+
+
+def sequence_features_table(sequences: SequenceSet, embedding: Embedding) -> pd.DataFrame:
+    """The coordinates CSV of an embedding of sequence features, with each class if known.
+
+    Parameters
+    ----------
+    sequences
+        The sequences embedded by :func:`sequence_features_embedding`.
+    embedding
+        Its embedding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``cell`` (the sequence ID), ``x``, ``y`` (``z``), then ``class`` where the
+        sequences have labels.
+    """
+    extra = None if sequences.labels is None else {"class": [str(x) for x in sequences.labels]}
+    coords, method = embedding.coords, embedding.method
+    return embedding_table(list(sequences.ids), coords, method=method, extra=extra)

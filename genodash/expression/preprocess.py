@@ -243,6 +243,29 @@ def steps_table(processed: ProcessedMatrix) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def processed_summary(processed: ProcessedMatrix, *, chosen: bool) -> str:
+    """One sentence on the matrix a page works on: its size and which steps ran.
+
+    Parameters
+    ----------
+    processed
+        The preprocessed matrix.
+    chosen
+        Whether the person chose the settings (else they are the defaults).
+
+    Returns
+    -------
+    E.g. "Working on 60 cells × 100 genes after the default preprocessing (normalize each
+    cell's total; take log(1 + x))."
+    """
+    ran = [STEP_TITLES[step["step"]].lower() for step in processed.steps if step["ran"]]
+    return (
+        f"Working on {processed.adata.n_obs:,} cells × {processed.adata.n_vars:,} genes after "
+        f"{'your' if chosen else 'the default'} preprocessing "
+        f"({'; '.join(ran) if ran else 'no steps ran'})."
+    )
+
+
 _VALUE_TITLES = {
     "seurat": "Seurat's normalized dispersion",
     "median": "median of the cells' totals",

@@ -14,14 +14,17 @@ from genodash.expression.cluster import leiden_clusters
 from genodash.expression.embed import Embedding, EmbeddingConfig, embed
 from genodash.expression.embedding_inputs import (
     EmbeddingInput,
+    download_stem,
     embedding_inputs,
     embedding_title,
     input_matrix,
+    is_latent,
 )
-from genodash.expression.export import embedding_table
+from genodash.expression.export import embedding_table, processed_anndata
 from genodash.expression.scores import embedding_scores
 
 if TYPE_CHECKING:
+    import anndata
     import pandas as pd
 
     from genodash.expression.preprocess import ProcessedMatrix
@@ -70,6 +73,33 @@ class EmbeddingWorkbench:
             Input key -> :class:`~genodash.expression.embedding_inputs.EmbeddingInput`.
         """
         return embedding_inputs(self.runs_dir, self.processed.source_name)
+
+    def cell_ids(self) -> list[str]:
+        """Each cell's ID, as text, in the matrix's order."""
+        return self.processed.adata.obs_names.astype(str).tolist()
+
+    def obs_columns(self) -> list[str]:
+        """The names of the cells' metadata columns, as text."""
+        return [str(column) for column in self.processed.adata.obs.columns]
+
+    def gene_names(self) -> list[str]:
+        """Each gene's name, as text, in the matrix's order."""
+        return [str(gene) for gene in self.processed.adata.var_names]
+
+    def gene_values(self, gene: str) -> np.ndarray:
+        """One gene's preprocessed value in each cell.
+
+        Parameters
+        ----------
+        gene
+            A gene name (see :meth:`gene_names`).
+
+        Returns
+        -------
+        numpy.ndarray
+            One float per cell.
+        """
+        return self.processed.adata.obs_vector(gene).astype(float)
 
     def obs_text(self, column: str | None) -> np.ndarray | None:
         """A column of the cells' metadata as text.
@@ -239,5 +269,40 @@ class EmbeddingWorkbench:
         }
         if clusters is not None:
             extra["leiden"] = clusters
-        cells = self.processed.adata.obs_names.astype(str).tolist()
-        return embedding_table(cells, embedding.coords, method=embedding.method, extra=extra)
+        return embedding_table(
+            self.cell_ids(), embedding.coords, method=embedding.method, extra=extra
+        )
+
+    def export_anndata(
+        self,
+        key: str,
+        embedding: Embedding,
+        *,
+        batch: str | None = None,
+        clusters: Sequence[Any] | None = None,
+    ) -> anndata.AnnData:
+        """The processed matrix with one embedding of it, for an ``.h5ad`` download.
+
+        Parameters
+        ----------
+        key
+            The input key the embedding was computed on; a run's latent space is stored too.
+        embedding
+            The embedding, stored as ``obsm["X_<stem>"]`` (the stem from
+            :func:`~genodash.expression.embedding_inputs.download_stem`).
+        batch
+            The batch column the latent space was computed with.
+        clusters
+            Each cell's Leiden cluster, stored as ``obs["leiden"]`` when given.
+
+        Returns
+        -------
+        anndata.AnnData
+            As :func:`~genodash.expression.export.processed_anndata` makes it.
+        """
+        return processed_anndata(
+            self.processed,
+            embeddings={download_stem(embedding.method, key): embedding.coords},
+            latent=self.matrix(key, batch) if is_latent(key) else None,
+            clusters=clusters,
+        )

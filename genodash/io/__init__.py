@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from genodash.data import MatrixSet, SequenceSet
+from genodash.errors import ConfigError
 from genodash.io._hdf5 import is_hdf5
 from genodash.io._isolated import RUNNER
 from genodash.io._source import (
@@ -42,6 +43,7 @@ __all__ = [
     "display_name",
     "read_dataset",
     "read_matrix",
+    "read_options_from_text",
     "read_sequences",
     "read_upload",
 ]
@@ -62,6 +64,51 @@ class ReadOptions:
     labels_file: Source | None = None
 
 
+def read_options_from_text(
+    *,
+    kind: str = "auto",
+    sequence_column: str = "",
+    label_column: str = "",
+    batch_column: str = "",
+    metadata_columns: str = "",
+    transpose: bool | None = None,
+) -> ReadOptions:
+    """The :class:`ReadOptions` a person typed into text boxes, blanks meaning the defaults.
+
+    Parameters
+    ----------
+    kind
+        ``"auto"``, ``"sequences"`` or ``"matrix"``.
+    sequence_column
+        The sequence column of a table; blank: ``SEQ``.
+    label_column, batch_column
+        Column names; blank: none given (the reader looks for the usual names).
+    metadata_columns
+        Extra metadata column names, comma-separated; blank entries are dropped.
+    transpose
+        True: genes are rows; False: cells are rows; None: detect.
+
+    Returns
+    -------
+    The options, every name stripped of surrounding spaces.
+
+    Raises
+    ------
+    ConfigError
+        ``kind`` is not one of the three.
+    """
+    if kind not in ("auto", "sequences", "matrix"):
+        raise ConfigError(f"kind must be 'auto', 'sequences' or 'matrix', not {kind!r}")
+    return ReadOptions(
+        kind=kind,
+        sequence_column=sequence_column.strip() or "SEQ",
+        label_column=label_column.strip() or None,
+        batch_column=batch_column.strip() or None,
+        metadata_columns=tuple(c.strip() for c in metadata_columns.split(",") if c.strip()),
+        transpose=transpose,
+    )
+
+
 def read_dataset(
     sources: Source | Sequence[Source],
     options: ReadOptions | None = None,
@@ -72,6 +119,31 @@ def read_dataset(
 
     Several sources are read as one-file-per-class sequences, or as the three
     files of a 10x sample.
+
+    Parameters
+    ----------
+    sources
+        A path (file or 10x folder) or :class:`RawFile`, or several of them: see
+        :func:`read_sequences` and :func:`read_matrix` for the formats each accepts.
+    options
+        How to read them; ``options.kind`` ``"auto"`` (the default) decides from the
+        content with :func:`detect_kind`, and any source that looks like a matrix (or
+        files named like a 10x sample) makes the whole read a matrix.
+    limits
+        Size limits; defaults from :meth:`Limits.from_env`.
+
+    Returns
+    -------
+    A :class:`SequenceSet` or a :class:`MatrixSet`.
+
+    Raises
+    ------
+    FormatError
+        A file is missing or malformed; the message names it.
+    OrientationError
+        A matrix table looks transposed and ``options.transpose`` was not given.
+    LimitError
+        A file is larger than allowed.
     """
     options = options or ReadOptions()
     limits = limits or Limits.from_env()
@@ -203,7 +275,34 @@ def _names_look_10x(sources: list[Source]) -> bool:
 
 
 def detect_kind(source: Source, sequence_column: str = "SEQ", limits: Limits | None = None) -> Kind:
-    """``"matrix"`` or ``"sequences"``, judged from the content (and for tables, the header)."""
+    """``"matrix"`` or ``"sequences"``, judged from the content (and for tables, the header).
+
+    A folder, a ``.zip``, an HDF5 file, a Matrix Market file or a name ending in a matrix
+    suffix (:func:`~genodash.io.expression.has_matrix_suffix`) is a matrix; FASTA, FASTQ
+    and plain text are sequences; a table is sequences when its header has a sequence
+    column and a matrix otherwise.
+
+    Parameters
+    ----------
+    source
+        A path (file or folder) or :class:`RawFile`; only its first lines are looked at.
+    sequence_column
+        The name of the sequence column a table of sequences would have; ``seq``,
+        ``sequence``, ``sequences`` and ``dna`` are recognised too (in any case).
+    limits
+        Size limits; defaults from :meth:`Limits.from_env`.
+
+    Returns
+    -------
+    ``"matrix"`` or ``"sequences"``.
+
+    Raises
+    ------
+    FormatError
+        The file does not exist or cannot be read.
+    LimitError
+        The file is larger than allowed.
+    """
     limits = limits or Limits.from_env()
     if not isinstance(source, RawFile) and Path(source).is_dir():
         return "matrix"

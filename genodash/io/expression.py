@@ -114,7 +114,17 @@ _BINARY_SUFFIXES = {
 
 
 def has_matrix_suffix(name: str) -> bool:
-    """True for names that only matrices have (.h5ad, .h5, .zip, .mtx)."""
+    """True for names that only matrices have (.h5ad, .h5, .zip, .mtx).
+
+    Parameters
+    ----------
+    name
+        A file name; case does not matter, and a trailing ``.gz`` is ignored.
+
+    Returns
+    -------
+    Whether the name ends in ``.h5ad``, ``.h5``, ``.hdf5``, ``.zip`` or ``.mtx``.
+    """
     lower = strip_compression_suffix(name.lower())
     return lower.endswith((*_BINARY_SUFFIXES, ".mtx"))
 
@@ -308,7 +318,26 @@ def _resolve_orientation(
 
 
 def looks_like_genes_as_rows(rows: list[str], columns: list[str]) -> bool:
-    """True when column names look like cell barcodes and row names like gene IDs."""
+    """True when column names look like cell barcodes and row names like gene IDs.
+
+    That is, when over half of the column names look like cells (barcodes such as
+    ``AAACCTGAGCGT-1``, or ``cell_1``, ``bc1``, ``barcode_1``) and under a tenth of the row
+    names do, or when over half of the row names look like genes (Ensembl gene IDs such as
+    ``ENSG00000141510`` or ``MT-`` genes) and under a tenth of the column names do. Only
+    the first 500 names of each are looked at.
+
+    Parameters
+    ----------
+    rows
+        The table's row names (its first column).
+    columns
+        The table's column names (its header, without the first column).
+
+    Returns
+    -------
+    Whether the table looks like genes as rows and cells as columns, i.e. the transpose
+    of what genodash expects.
+    """
 
     def share(names: list[str], pattern: re.Pattern[str]) -> float:
         sample = names[:500]

@@ -228,6 +228,23 @@ def sniff_format(lines: list[str], name: str, sequence_column: str = "SEQ") -> s
     The first data line decides: ``>`` is FASTA and ``@`` is FASTQ, whatever later lines
     hold (in FASTQ, ``>`` and ``@`` are common quality characters). The file's extension
     decides only when that line does not.
+
+    Parameters
+    ----------
+    lines
+        The file's lines (the first 200 are looked at); blank lines and lines starting
+        with ``#`` are skipped.
+    name
+        The file name, for its extension (``.fa``, ``.fastq``, ``.csv``, …; a trailing
+        ``.gz`` is ignored).
+    sequence_column
+        The name of a table's sequence column: a first line that is just this name (or
+        ``seq``, ``sequence``, ``sequences``, ``dna``) is a one-column table's header.
+
+    Returns
+    -------
+    ``"fasta"``, ``"fastq"``, ``"table"`` (comma-, tab- or semicolon-separated) or
+    ``"text"`` (one sequence per line).
     """
     data_lines = [line.strip() for line in lines[:200] if line.strip() and line[0] != "#"]
     first = data_lines[0] if data_lines else ""
@@ -722,7 +739,20 @@ def _resolve_labels(parsed: _Parsed, name: str) -> tuple[str, ...] | None:
 
 
 def make_unique(names: list[str]) -> tuple[list[str], int]:
-    """Append ``-1``, ``-2``, … to repeated names; return the names and how many changed."""
+    """Append ``-1``, ``-2``, … to repeated names; return the names and how many changed.
+
+    The first occurrence of a name keeps it; later ones get the next suffix that no other
+    name has, so ``["a", "a", "a-1"]`` becomes ``["a", "a-2", "a-1"]``.
+
+    Parameters
+    ----------
+    names
+        Names in their order, e.g. sequence IDs or gene names; not changed.
+
+    Returns
+    -------
+    The unique names in the same order, and how many were renamed.
+    """
     seen: Counter[str] = Counter()
     taken = set(names)
     result = []

@@ -26,6 +26,18 @@ def build_model(name: str, *, n_outputs: int, seed: int = 0, **config: Any) -> n
     The seed is applied to a private copy of torch's random state, so building a model
     never disturbs (or depends on) other runs in the same process.
 
+    Parameters
+    ----------
+    name
+        A model of :data:`MODELS`: ``"cnn"``, ``"lstm"``, ``"transformer"`` (sequences) or
+        ``"autoencoder"``, ``"vae"``, ``"integration"`` (expression).
+    n_outputs
+        Number of classes for a sequence model, number of genes for an expression model.
+    seed
+        Seed of the initial weights; the same seed gives the same model.
+    **config
+        The model's settings (e.g. ``filters=64``); the rest keep their defaults.
+
     Raises
     ------
     ConfigError

@@ -32,6 +32,11 @@ _EPS = 1e-8
 def parse_widths(text: str) -> tuple[int, ...]:
     """Hidden layer widths from text such as ``"256, 64"`` (empty: no hidden layer).
 
+    Parameters
+    ----------
+    text
+        Layer widths (numbers of units) separated by commas, widest first as written.
+
     Raises
     ------
     ConfigError
@@ -54,7 +59,24 @@ def parse_widths(text: str) -> tuple[int, ...]:
 def dense_stack(
     widths: tuple[int, ...], activation: str, dropout: float, *, batch_norm: bool = False
 ) -> nn.Sequential:
-    """Linear → (BatchNorm) → activation → dropout for each step ``widths[i] → widths[i+1]``."""
+    """Linear → (BatchNorm) → activation → dropout for each step ``widths[i] → widths[i+1]``.
+
+    Parameters
+    ----------
+    widths
+        Units of each layer, input first: ``(G, 256, 64)`` gives two dense layers.
+    activation
+        ``"relu"``, ``"gelu"``, ``"elu"`` or ``"tanh"``.
+    dropout
+        Fraction (0–1) of units dropped at random during training.
+    batch_norm
+        Whether to normalise each layer's output over the batch (as scVI does).
+
+    Raises
+    ------
+    ConfigError
+        Unknown activation.
+    """
     if activation not in ACTIVATIONS:
         raise ConfigError(
             f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
@@ -79,7 +101,15 @@ class ExpressionLoss:
 
 
 def per_cell_mse(reconstruction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean squared error over genes, one value per cell ``(N,)``."""
+    """Mean squared error over genes, one value per cell ``(N,)``.
+
+    Parameters
+    ----------
+    reconstruction
+        The model's output ``(N, G)``: ``N`` cells, ``G`` genes.
+    target
+        The input it should reproduce, same shape.
+    """
     return (reconstruction.float() - target.float()).pow(2).mean(dim=1)
 
 
@@ -240,6 +270,19 @@ def negative_binomial_log_likelihood(
     """Elementwise log NB(x; μ, θ), variance μ + μ²/θ (as in scVI), stable for tiny μ or θ.
 
     log Γ(x+θ) − log Γ(θ) − log Γ(x+1) + θ·log(θ/(θ+μ)) + x·log(μ/(θ+μ))
+
+    Parameters
+    ----------
+    x
+        Observed counts ``(N, G)``.
+    mean
+        Expected counts μ, same shape (positive).
+    inverse_dispersion
+        θ, broadcastable to ``x`` (e.g. one per gene ``(G,)``); large θ is close to Poisson.
+
+    Returns
+    -------
+    float32, the shape of ``x``: the log-probability of each count.
     """
     x, mean, theta = x.float(), mean.float(), inverse_dispersion.float() + _EPS
     # log((θ+μ)/θ) through log1p: no cancellation when θ ≫ μ (the near-Poisson case)
@@ -256,13 +299,35 @@ def negative_binomial_log_likelihood(
 def gaussian_log_likelihood(
     x: torch.Tensor, mean: torch.Tensor, log_variance: torch.Tensor
 ) -> torch.Tensor:
-    """Elementwise log N(x; mean, exp(log_variance))."""
+    """Elementwise log N(x; mean, exp(log_variance)).
+
+    Parameters
+    ----------
+    x
+        Observed values ``(N, G)``.
+    mean
+        Expected values, broadcastable to ``x``.
+    log_variance
+        Natural log of the variance, broadcastable to ``x`` (e.g. one per gene).
+
+    Returns
+    -------
+    float32, the shape of ``x``.
+    """
     x, mean, log_variance = x.float(), mean.float(), log_variance.float()
     return -0.5 * (math.log(2 * math.pi) + log_variance + (x - mean).pow(2) / log_variance.exp())
 
 
 def gaussian_kl(mean: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
-    """KL(N(mean, variance) ‖ N(0, I)) per cell ``(N,)``."""
+    """KL(N(mean, variance) ‖ N(0, I)) per cell ``(N,)``.
+
+    Parameters
+    ----------
+    mean
+        Latent means ``(N, latent_dim)``.
+    variance
+        Latent variances, same shape (positive).
+    """
     return 0.5 * (mean.pow(2) + variance - variance.log() - 1).sum(dim=1)
 
 

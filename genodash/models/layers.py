@@ -44,6 +44,12 @@ def valid_mask(x: torch.Tensor) -> torch.Tensor:
 
     Padding is the run of all-zero columns at the 3′ end; an ``N`` inside a read is an
     all-zero column too but is kept, since it is followed by real bases.
+
+    Parameters
+    ----------
+    x
+        One-hot DNA ``float32 (N, 4, L)``, or any ``(N, C, L)`` tensor whose padding columns
+        are all zero.
     """
     present = x.abs().sum(dim=1) > 0  # (N, L)
     positions = torch.arange(x.shape[-1], device=x.device)
@@ -52,7 +58,19 @@ def valid_mask(x: torch.Tensor) -> torch.Tensor:
 
 
 def masked_max(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Max over the last axis of ``(N, C, L)``, ignoring positions where ``mask`` is False."""
+    """Max over the last axis of ``(N, C, L)``, ignoring positions where ``mask`` is False.
+
+    Parameters
+    ----------
+    values
+        Layer outputs ``(N, C, L)``: ``C`` channels at ``L`` positions.
+    mask
+        bool ``(N, L)``, True at the positions to pool over (see :func:`valid_mask`).
+
+    Returns
+    -------
+    ``(N, C)``; rows with no True position get zeros.
+    """
     filled = values.masked_fill(~mask[:, None, :], torch.finfo(values.dtype).min)
     pooled = filled.max(dim=-1).values
     return torch.where(mask.any(dim=1, keepdim=True), pooled, torch.zeros_like(pooled))
@@ -67,14 +85,40 @@ class GlobalMaxPool(nn.Module):
 
 def pool_mask(mask: torch.Tensor, pool: nn.Module) -> torch.Tensor:
     """Apply a max-pool (or identity) to a mask ``(N, L)``: a pooled position is valid if any
-    position in its window is."""
+    position in its window is.
+
+    Parameters
+    ----------
+    mask
+        bool ``(N, L)``, True at valid positions.
+    pool
+        The pooling layer applied to the values (``nn.MaxPool1d`` or ``nn.Identity``).
+
+    Returns
+    -------
+    bool ``(N, L')`` with ``L'`` the pooled length.
+    """
     if isinstance(pool, nn.Identity):
         return mask
     return pool(mask[:, None, :].float())[:, 0, :] > 0
 
 
 def sinusoidal_positions(length: int, width: int, device: torch.device) -> torch.Tensor:
-    """The fixed positional encoding of Vaswani et al. (2017): ``(length, width)``."""
+    """The fixed positional encoding of Vaswani et al. (2017): ``(length, width)``.
+
+    Parameters
+    ----------
+    length
+        Number of positions (tokens).
+    width
+        Size of each position's vector (the model width).
+    device
+        Where to create the tensor.
+
+    Returns
+    -------
+    ``float32 (length, width)``: sines in the even columns, cosines in the odd ones.
+    """
     position = torch.arange(length, device=device, dtype=torch.float32)[:, None]
     frequency = torch.exp(
         torch.arange(0, width, 2, device=device, dtype=torch.float32) * (-math.log(1e4) / width)

@@ -46,7 +46,22 @@ class MemoryEstimate:
 
 
 def meta_model(name: str, *, n_outputs: int, **config: Any) -> nn.Module:
-    """Model ``name`` on the meta device: its shapes and parameter count, no memory."""
+    """Model ``name`` on the meta device: its shapes and parameter count, no memory.
+
+    Parameters
+    ----------
+    name
+        A model of the registry (see :func:`genodash.models.build_model`).
+    n_outputs
+        Classes, or genes for an expression model.
+    **config
+        The model's settings over its defaults.
+
+    Raises
+    ------
+    ConfigError
+        Unknown model or invalid settings.
+    """
     from genodash.models import build_model
 
     with torch.device("meta"):
@@ -137,6 +152,15 @@ def _hidden_values(module: nn.Module, inputs: tuple, outputs: list[torch.Tensor]
 
 def check_training_memory(estimate: MemoryEstimate, budget: int, *, model: str) -> None:
     """Refuse a training step that would need more than ``budget`` bytes, saying what fits.
+
+    Parameters
+    ----------
+    estimate
+        The step's memory, from :func:`estimate_training_memory`.
+    budget
+        Bytes one training job may use.
+    model
+        The model's name or title, for the message.
 
     Raises
     ------

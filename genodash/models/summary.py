@@ -65,6 +65,13 @@ class LayerRow:
 
 
 def count_parameters(model: nn.Module) -> int:
+    """Number of weights (trainable or not) in ``model``.
+
+    Parameters
+    ----------
+    model
+        Any torch module, on the meta device or not.
+    """
     return sum(p.numel() for p in model.parameters())
 
 
@@ -72,6 +79,18 @@ def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
     """Run ``example`` (the model's inputs for a batch of one) through ``model`` and record
     each leaf layer's output the first time it runs (layers that do nothing are left out).
     A model on the meta device (see :mod:`genodash.models.memory`) runs on meta inputs.
+
+    Parameters
+    ----------
+    model
+        A genodash model; it runs in evaluation mode and is put back in its former mode.
+    *example
+        The model's inputs for a batch of one, e.g. one-hot DNA ``(1, 4, L)``.
+
+    Returns
+    -------
+    One row per layer, in the order they ran: module path, kind, part of the model, output
+    shape without the batch axis, and its own parameter count.
     """
     if any(p.is_meta for p in model.parameters()):
         example = tuple(t.to("meta") for t in example)

@@ -14,7 +14,13 @@ from genodash.summaries import SequenceProfile
 
 
 def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:
-    """Bar chart of how many sequences or cells each class has."""
+    """Bar chart of how many sequences or cells each class has.
+
+    Parameters
+    ----------
+    class_counts
+        Class name → count, in the order the bars should appear.
+    """
     labels = list(class_counts)
     counts = [class_counts[label] for label in labels]
     total = max(1, sum(counts))
@@ -33,7 +39,14 @@ def class_balance_figure(class_counts: Mapping[str, int]) -> go.Figure:
 
 
 def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
-    """Histograms of sequence length, one per class, stacked, in whole-base bins."""
+    """Histograms of sequence length, one per class, stacked, in whole-base bins.
+
+    Parameters
+    ----------
+    profile
+        Lengths, GC content and composition of the sequences, from
+        :func:`genodash.summaries.sequence_profile`.
+    """
     fig = go.Figure()
     bins = whole_number_bins(profile.lengths)
     for i, label in enumerate(profile.composition):
@@ -52,14 +65,33 @@ def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
 
 def whole_number_bins(values: np.ndarray, *, most: int = 60) -> dict[str, float]:
     """Histogram bins for whole numbers: each bin holds whole values only, at most ``most``
-    bins, so the axis never shows half a base or half a gene."""
+    bins, so the axis never shows half a base or half a gene.
+
+    Parameters
+    ----------
+    values
+        The whole numbers to bin (e.g. sequence lengths in bp); must not be empty.
+    most
+        Largest number of bins.
+
+    Returns
+    -------
+    Plotly ``xbins``: ``start``, ``end`` and ``size`` (a whole number).
+    """
     low, high = float(np.min(values)), float(np.max(values))
     size = max(1, int(np.ceil((high - low + 1) / most)))
     return {"start": low - 0.5, "end": high + 0.5, "size": size}
 
 
 def gc_content_figure(profile: SequenceProfile) -> go.Figure:
-    """GC content per sequence, as a box per class."""
+    """GC content per sequence, as a box per class.
+
+    Parameters
+    ----------
+    profile
+        Lengths, GC content and composition of the sequences, from
+        :func:`genodash.summaries.sequence_profile`.
+    """
     fig = go.Figure()
     for i, label in enumerate(profile.composition):
         fig.add_trace(
@@ -75,7 +107,16 @@ def gc_content_figure(profile: SequenceProfile) -> go.Figure:
 
 
 def base_composition_figure(profile: SequenceProfile) -> go.Figure:
-    """Share of each base along the sequence (from the 5′ end), one panel per class."""
+    """Share of each base along the sequence (from the 5′ end), one panel per class.
+
+    Only the first six classes are drawn.
+
+    Parameters
+    ----------
+    profile
+        Lengths, GC content and composition of the sequences, from
+        :func:`genodash.summaries.sequence_profile`.
+    """
     classes = list(profile.composition)[:6]
     fig = make_subplots(
         rows=len(classes),
@@ -112,7 +153,18 @@ def base_composition_figure(profile: SequenceProfile) -> go.Figure:
 def motif_position_figure(
     starts: Sequence[int], motif_length: int, sequence_length: int
 ) -> go.Figure:
-    """Where the generator planted the motif (start positions), for the positive class."""
+    """Where the generator planted the motif (start positions), for the positive class.
+
+    Parameters
+    ----------
+    starts
+        Each sequence's planted start, 0-based (−1: no motif; those are left out). The axis
+        shows them 1-based.
+    motif_length
+        Width of the motif in bases.
+    sequence_length
+        Length of the generated sequences in bases (sets the axis range).
+    """
     planted = np.asarray([s for s in starts if s >= 0])
     fig = go.Figure(
         go.Histogram(x=planted + 1, xbins={"start": 0.5, "size": 1}, marker_color=CLASS_COLORS[0])
@@ -133,6 +185,17 @@ def distribution_figure(
 
     With ``log_x`` the bins are even on a log scale and the axis reads in the values
     themselves (100, 200, 500, 1,000…); whole numbers get whole-number bins.
+
+    Parameters
+    ----------
+    values
+        One number per cell, e.g. total counts or detected genes.
+    title
+        Figure title.
+    x
+        Label of the x axis (what the values are).
+    log_x
+        Whether to bin on a log10 scale (values below 1 are drawn at 1).
     """
     values = np.asarray(values, dtype=np.float64)
     median = float(np.median(values))
@@ -173,7 +236,13 @@ def _log_ticks(fig: go.Figure, low: float, high: float) -> None:
 
 
 def top_genes_figure(qc: MatrixQC) -> go.Figure:
-    """Horizontal bars of the genes with the largest share of all values."""
+    """Horizontal bars of the genes with the largest share of all values.
+
+    Parameters
+    ----------
+    qc
+        Quality-control numbers of a matrix, from :func:`genodash.expression.qc.matrix_qc`.
+    """
     fig = go.Figure(
         go.Bar(
             x=qc.top_shares[::-1],
@@ -195,5 +264,15 @@ def top_genes_figure(qc: MatrixQC) -> go.Figure:
 
 
 def category_counts_figure(counts: Mapping[str, int], *, title: str, x: str = "value") -> go.Figure:
-    """Bar chart of the number of cells per value of a metadata column (named ``x``)."""
+    """Bar chart of the number of cells per value of a metadata column (named ``x``).
+
+    Parameters
+    ----------
+    counts
+        Value of the column → number of cells, in the order the bars should appear.
+    title
+        Figure title.
+    x
+        Label of the x axis, e.g. the column's name.
+    """
     return style(class_balance_figure(counts), title=title, x=x, y="cells")

@@ -79,7 +79,15 @@ _QC_TITLES_NOT_COUNTS = {
 
 
 def category_order(values: Sequence[Any] | np.ndarray) -> list[str]:
-    """Distinct categories in display order: numbers by value, then names alphabetically."""
+    """Distinct categories in display order: numbers by value, then names alphabetically.
+
+    Missing values (NaN, None, "") come last.
+
+    Parameters
+    ----------
+    values
+        One category per cell (e.g. a metadata column); each is compared as text.
+    """
     names = {str(v) for v in values}
     return sorted(names, key=_category_key)
 
@@ -98,6 +106,11 @@ def category_colors(values: Sequence[Any] | np.ndarray) -> dict[str, str]:
 
     Missing values (NaN, None, "") are grey. More categories than the palette holds
     reuse its colours.
+
+    Parameters
+    ----------
+    values
+        One category per cell (e.g. a metadata column); keys are the values as text.
     """
     colors = {}
     index = 0
@@ -323,7 +336,18 @@ def _panel_title(title: str, scores: Mapping[str, float]) -> str:
 
 
 def format_scores(scores: Mapping[str, float]) -> str:
-    """One line such as ``kNN acc. 0.95 · trust. 0.91`` (known scores only, NaN skipped)."""
+    """One line such as ``kNN acc. 0.95 · trust. 0.91`` (known scores only, NaN skipped).
+
+    Parameters
+    ----------
+    scores
+        Score name → value; the names read are ``knn_accuracy``, ``silhouette``,
+        ``trustworthiness``, ``batch_mixing`` and ``ari``, others are ignored.
+
+    Returns
+    -------
+    The line, or ``""`` when no known score has a value.
+    """
     parts = [
         f"{label} {float(scores[key]):.2f}"
         for key, label in _SCORE_NAMES.items()
@@ -551,8 +575,11 @@ def qc_figure(qc: pd.DataFrame, *, thresholds: Mapping[str, float] | None = None
 def hvg_figure(gene_stats: pd.DataFrame) -> go.Figure:
     """Mean against normalized dispersion of every gene, highly variable genes highlighted.
 
-    ``gene_stats`` is ``ProcessedMatrix.gene_stats`` (columns ``means``,
-    ``dispersions_norm``, ``highly_variable``; index: gene names).
+    Parameters
+    ----------
+    gene_stats
+        ``ProcessedMatrix.gene_stats``: one row per gene (index: gene names), with the
+        columns ``means``, ``dispersions_norm`` and ``highly_variable`` (yes/no).
     """
     chosen = gene_stats["highly_variable"].to_numpy(dtype=bool)
     fig = go.Figure()

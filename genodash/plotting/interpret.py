@@ -47,6 +47,23 @@ def importance_figure(
 
     ``sequence`` and ``scores`` start at ``first_position`` (0-based) of the original
     sequence; the axis counts bases from 1, and ``motif_start`` is 0-based in the original.
+
+    Parameters
+    ----------
+    scores
+        One importance score per base ``(L,)``, e.g. a row of
+        :func:`genodash.interpret.importance`.
+    sequence
+        The bases the scores belong to (only the first ``min(len(sequence), L)`` are drawn).
+    title
+        Figure title.
+    first_position
+        Where ``sequence`` starts in the original sequence, 0-based.
+    motif_start
+        Start of the planted motif, 0-based in the original sequence; ``None`` (or −1) for
+        no motif.
+    motif_width
+        Width of the planted motif in bases; ``None`` for no motif.
     """
     length = min(len(sequence), len(scores))
     positions = np.arange(1, length + 1) + first_position
@@ -86,6 +103,21 @@ def ism_figure(
     """In-silico mutagenesis as a 4 × L heatmap: red raises the class, blue lowers it.
 
     Positions as in :func:`importance_figure`.
+
+    Parameters
+    ----------
+    table
+        ``(4, L)`` change in log-odds for each base (rows A, C, G, T) at each position, e.g.
+        one sequence of :func:`genodash.interpret.ism`.
+    sequence
+        The bases of the sequence; the base present is circled.
+    first_position
+        Where ``sequence`` starts in the original sequence, 0-based.
+    motif_start
+        Start of the planted motif, 0-based in the original sequence; ``None`` (or −1) for
+        no motif.
+    motif_width
+        Width of the planted motif in bases; ``None`` for no motif.
     """
     length = min(len(sequence), table.shape[1])
     values = table[:, :length]
@@ -128,7 +160,17 @@ def ism_figure(
 def importance_profile_figure(
     profiles: Mapping[str, np.ndarray], *, title: str, y: str = "mean importance"
 ) -> go.Figure:
-    """Mean importance along the sequence, one line per group (e.g. per class)."""
+    """Mean importance along the sequence, one line per group (e.g. per class).
+
+    Parameters
+    ----------
+    profiles
+        Group name → one value per position from the 5′ end ``(L,)``.
+    title
+        Figure title.
+    y
+        Label of the y axis.
+    """
     fig = go.Figure()
     for i, (label, profile) in enumerate(profiles.items()):
         fig.add_trace(
@@ -146,7 +188,18 @@ def importance_profile_figure(
 def attention_figure(
     weights: np.ndarray, spans: Sequence[tuple[int, int]], *, title: str
 ) -> go.Figure:
-    """Attention of one head: row token attends to column token."""
+    """Attention of one head: row token attends to column token.
+
+    Parameters
+    ----------
+    weights
+        ``(T, T)`` attention weights of one head (each row sums to 1).
+    spans
+        Per token, the (start, end) bases it covers, 0-based, end exclusive (as in
+        :class:`genodash.interpret.SequenceAttention`); labelled 1-based on the axes.
+    title
+        Figure title.
+    """
     labels = [f"{a + 1}–{b}" for a, b in spans[: weights.shape[0]]]
     fig = go.Figure(
         go.Heatmap(

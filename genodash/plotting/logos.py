@@ -3,8 +3,6 @@ logomaker is the well-kept library for logos)."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from genodash.plotting._style import BASE_COLORS
@@ -22,6 +20,22 @@ def logo_figure(
 
     ``kind="information"`` draws base probabilities scaled to bits; ``"weight"`` draws
     signed values as they are (e.g. importance scores: up raises the class, down lowers it).
+
+    Parameters
+    ----------
+    matrix
+        One row per position, columns A, C, G, T: base probabilities (each row summing to 1)
+        for ``"information"``, any signed scores for ``"weight"``.
+    title
+        Title above the logo.
+    kind
+        ``"information"`` (y axis in bits, 0–2) or ``"weight"`` (y axis in the scores).
+    width, height
+        Size of the figure in inches.
+
+    Returns
+    -------
+    A matplotlib figure (save it with :func:`genodash.plotting.files.figure_bytes`).
     """
     import logomaker
     import matplotlib
@@ -46,13 +60,3 @@ def logo_figure(
         axes.set_ylim(0, 2)
     figure.tight_layout()
     return figure
-
-
-def figure_bytes(figure: object, fmt: str = "png") -> bytes:
-    """Render a matplotlib figure to PNG or SVG bytes, then close it."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, bbox_inches="tight")
-    plt.close(figure)
-    return buffer.getvalue()

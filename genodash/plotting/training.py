@@ -22,6 +22,15 @@ def training_curves_figure(
 
     ``histories`` maps a label (a model name) to its epoch records, so one figure can
     overlay several models trained on the same split.
+
+    Parameters
+    ----------
+    histories
+        Label → one record per epoch, each with ``epoch``, ``train_loss``, ``val_loss`` and,
+        when measured, ``train_<metric>`` and ``val_<metric>`` (as in a run's history).
+    metric
+        The second panel's measure, e.g. ``"accuracy"`` (shown as a percentage); the panel is
+        left out when no record has ``val_<metric>``.
     """
     has_metric = any(f"val_{metric}" in r for rows in histories.values() for r in rows)
     fig = make_subplots(
@@ -68,7 +77,15 @@ def training_curves_figure(
 def confusion_matrix_figure(
     confusion: Sequence[Sequence[int]], classes: Sequence[str]
 ) -> go.Figure:
-    """Counts of true (rows) against predicted (columns) classes, with row percentages."""
+    """Counts of true (rows) against predicted (columns) classes, with row percentages.
+
+    Parameters
+    ----------
+    confusion
+        Square table of counts ``(C, C)``: row = true class, column = predicted class.
+    classes
+        The ``C`` class names, in the order of the rows and columns.
+    """
     counts = np.asarray(confusion, dtype=float)
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     text = [
@@ -100,7 +117,16 @@ def confusion_matrix_figure(
 def roc_figure(
     curves: Mapping[str, Mapping[str, list[float]]], *, title: str = "ROC curve"
 ) -> go.Figure:
-    """ROC curves (one per class, or per model); the diagonal is chance."""
+    """ROC curves (one per class, or per model); the diagonal is chance.
+
+    Parameters
+    ----------
+    curves
+        Label (a class or a model) → its curve, as lists of equal length under
+        ``"fpr"`` (false-positive rate) and ``"tpr"`` (true-positive rate), each from 0 to 1.
+    title
+        Figure title.
+    """
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -125,7 +151,16 @@ def roc_figure(
 def pr_figure(
     curves: Mapping[str, Mapping[str, list[float]]], *, title: str = "Precision–recall curve"
 ) -> go.Figure:
-    """Precision against recall (one per class, or per model)."""
+    """Precision against recall (one per class, or per model).
+
+    Parameters
+    ----------
+    curves
+        Label (a class or a model) → its curve, as lists of equal length under
+        ``"recall"`` and ``"precision"``, each from 0 to 1.
+    title
+        Figure title.
+    """
     fig = go.Figure()
     for i, (label, curve) in enumerate(curves.items()):
         fig.add_trace(
@@ -143,8 +178,14 @@ def pr_figure(
 
 
 def leaderboard_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Test accuracy, AUROC and AUPRC side by side for each model (rows of a leaderboard
-    table: ``Model``, ``Test accuracy``, ``Test AUROC``, ``Test AUPRC``)."""
+    """Test accuracy, AUROC and AUPRC side by side for each model.
+
+    Parameters
+    ----------
+    rows
+        One row of a leaderboard table per model, with the keys ``Model``,
+        ``Test accuracy``, ``Test AUROC`` and ``Test AUPRC`` (scores from 0 to 1).
+    """
     fig = go.Figure()
     for j, (key, label) in enumerate(
         (("Test accuracy", "accuracy"), ("Test AUROC", "AUROC"), ("Test AUPRC", "AUPRC"))

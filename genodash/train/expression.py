@@ -208,6 +208,14 @@ def pair_modalities(
 ) -> tuple[anndata.AnnData, anndata.AnnData, list[str]]:
     """The two matrices restricted to their shared cells, in the first one's order.
 
+    Parameters
+    ----------
+    first
+        The main measurement, e.g. RNA counts (cells as rows).
+    second
+        A second measurement of the same cells, e.g. protein (antibody) counts; cells are
+        matched by ID.
+
     Returns
     -------
     The first and second matrices (copies) and notes on the cells that were dropped.
@@ -234,12 +242,31 @@ def pair_modalities(
 
 
 def default_likelihood(prepared: PreparedMatrix) -> str:
-    """``"negative binomial"`` when raw counts are available, else ``"gaussian"``."""
+    """``"negative binomial"`` when raw counts are available, else ``"gaussian"``.
+
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`prepare_matrix`.
+    """
     return NEGATIVE_BINOMIAL if prepared.counts is not None else "gaussian"
 
 
 def default_train_config(model_name: str, **overrides: Any) -> TrainConfig:
-    """Training settings that work well for ``model_name`` (see the quality bench)."""
+    """Training settings that work well for ``model_name`` (see the quality bench).
+
+    Parameters
+    ----------
+    model_name
+        A registered expression model; any other name gets the general defaults.
+    **overrides
+        Training settings that replace the defaults, e.g. ``epochs=20``.
+
+    Raises
+    ------
+    ConfigError
+        An override out of range.
+    """
     base = DEFAULT_TRAIN_CONFIGS.get(model_name, TrainConfig())
     return TrainConfig(**{**base.as_dict(), **overrides})
 
@@ -261,11 +288,32 @@ def train_expression_model(
     Settings that come from the data (``n_batches``, ``n_inputs_second``) are filled in
     unless given; ``n_batches=0`` trains a VAE without the batch covariate.
 
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`prepare_matrix`.
+    model_name
+        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
+    model_config
+        The model's settings over its defaults; ``None`` for all defaults.
+    train_config
+        Training settings; ``None`` for :func:`default_train_config` of the model.
+    device
+        ``"cpu"``, ``"cuda"`` or ``"mps"`` (already resolved, not ``"auto"``).
+    callbacks
+        Progress and stop hooks, or ``None``.
+
+    Returns
+    -------
+    The unsaved run: model, settings, history, test loss and the latent coordinates of
+    every cell.
+
     Raises
     ------
     ConfigError
         Unknown model or settings, a count likelihood without counts, a batch covariate
-        without batches, or the two-modality model without a second modality.
+        without batches, the two-modality model without a second modality, or a training
+        step that needs more memory than one job may use.
     """
     train_config = train_config or default_train_config(model_name)
     check_training_memory(
@@ -304,6 +352,19 @@ def build_expression_model(
     from the data (``n_batches``, ``n_inputs_second``) are filled in unless given. With
     ``meta`` it is built on torch's meta device (shapes only, no memory).
 
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`prepare_matrix`.
+    name
+        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
+    config
+        The model's settings over its defaults; ``None`` for all defaults.
+    seed
+        Seed of the initial weights (ignored with ``meta``).
+    meta
+        Whether to build on the meta device (shapes only, no weights).
+
     Raises
     ------
     ConfigError
@@ -319,7 +380,24 @@ def build_expression_model(
 def training_memory(
     prepared: PreparedMatrix, name: str, config: dict[str, Any] | None, batch_size: int
 ) -> MemoryEstimate:
-    """Memory one training step of model ``name`` with ``config`` takes on ``prepared``."""
+    """Memory one training step of model ``name`` with ``config`` takes on ``prepared``.
+
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`prepare_matrix`.
+    name
+        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
+    config
+        The model's settings over its defaults; ``None`` for all defaults.
+    batch_size
+        Cells per training step.
+
+    Raises
+    ------
+    ConfigError
+        Unknown model, or settings the data cannot support.
+    """
     config = _complete_config(prepared, name, dict(config or {}))
     return estimate_training_memory(
         name,
@@ -332,7 +410,19 @@ def training_memory(
 
 def example_batch(prepared: PreparedMatrix, name: str) -> tuple[torch.Tensor]:
     """One cell as ``forward`` of model ``name`` takes it (e.g. for a layer table): its
-    values, beside its second modality for a model that reads two."""
+    values, beside its second modality for a model that reads two.
+
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`prepare_matrix`.
+    name
+        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
+
+    Returns
+    -------
+    A one-tuple holding ``float32 (1, G)`` (or ``(1, G + features)`` with a second modality).
+    """
     row = prepared.values[:1]
     if model_spec(name, "expression").needs_second_modality and prepared.second is not None:
         row = np.concatenate([row, prepared.second[:1]], axis=1)
@@ -356,7 +446,21 @@ def _complete_config(
 
 def model_inputs(prepared: PreparedMatrix, model: nn.Module) -> tuple[np.ndarray, ...]:
     """The arrays ``model.loss`` takes (those its ``inputs`` name), for every cell in
-    ``prepared``'s order."""
+    ``prepared``'s order.
+
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`prepare_matrix`.
+    model
+        A built expression model; its ``inputs`` lists what it reads (``values``,
+        ``counts``, ``second``, ``batches``).
+
+    Returns
+    -------
+    One array per name in ``model.inputs``, each with one row per cell; without batches,
+    every cell gets batch 0.
+    """
     arrays = {
         "values": prepared.values,
         "counts": prepared.counts,
@@ -379,6 +483,19 @@ def expression_step(model: nn.Module, config: TrainConfig, n_train: int) -> Step
 
     Validation and testing (eval mode) always use the full KL weight, so their loss is the
     true negative ELBO and comparable across epochs.
+
+    Parameters
+    ----------
+    model
+        The expression model to train (its ``kl_warmup_epochs`` sets the warm-up).
+    config
+        The training settings (their batch size turns epochs into steps).
+    n_train
+        Number of training cells.
+
+    Returns
+    -------
+    A ``step`` for :func:`genodash.train.loop.fit`.
     """
     warmup_epochs = model.kl_warmup_epochs
     warmup_steps = warmup_epochs * math.ceil(n_train / config.batch_size)
@@ -402,7 +519,23 @@ def expression_step(model: nn.Module, config: TrainConfig, n_train: int) -> Step
 def evaluate(
     model: nn.Module, tensors: tuple[torch.Tensor, ...], step: Step, *, device: str = "cpu"
 ) -> dict[str, float]:
-    """Mean loss and per-cell loss terms of ``step`` over ``tensors`` (eval mode)."""
+    """Mean loss and per-cell loss terms of ``step`` over ``tensors`` (eval mode).
+
+    Parameters
+    ----------
+    model
+        A trained expression model.
+    tensors
+        The model's inputs for the cells to score (e.g. the test cells), one row per cell.
+    step
+        The step used in training, from :func:`expression_step`.
+    device
+        Where to run the model: ``"cpu"``, ``"cuda"`` or ``"mps"``.
+
+    Returns
+    -------
+    ``loss`` and each loss term (e.g. ``reconstruction``, ``kl``), averaged over the cells.
+    """
 
     def sums(model: nn.Module, batch: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         output = step(model, batch)
@@ -415,7 +548,15 @@ def evaluate(
 
 
 def latent_table(cell_ids: list[str], latent: np.ndarray) -> pd.DataFrame:
-    """``cell`` then ``z1 … zK``."""
+    """``cell`` then ``z1 … zK``.
+
+    Parameters
+    ----------
+    cell_ids
+        One ID per cell, in the order of the rows of ``latent``.
+    latent
+        Latent coordinates ``(N, K)``.
+    """
     table = pd.DataFrame(latent, columns=[f"z{i + 1}" for i in range(latent.shape[1])])
     table.insert(0, "cell", cell_ids)
     return table

@@ -14,6 +14,13 @@ SMALLEST_BATCH = 8
 
 
 def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` means a device (GPU or CPU) ran out of memory.
+
+    Parameters
+    ----------
+    error
+        An exception raised while training.
+    """
     import torch
 
     return isinstance(error, torch.OutOfMemoryError) or (
@@ -30,6 +37,26 @@ def train_with_memory_fallback(
 ) -> T:
     """Run ``train(config, device)``; on out-of-memory, halve the batch and try again, and
     below :data:`SMALLEST_BATCH` move to the CPU. Each change is reported through ``notify``.
+
+    Parameters
+    ----------
+    train
+        The training to run, given the training settings and a device name.
+    config
+        The training settings to start with; only ``batch_size`` is changed on retries.
+    device
+        ``"cuda"``, ``"mps"`` or ``"cpu"``; on the CPU an out-of-memory error is not retried.
+    notify
+        Called with one sentence for each change of batch size or device.
+
+    Returns
+    -------
+    What ``train`` returned.
+
+    Raises
+    ------
+    Exception
+        Any error of ``train`` other than running out of memory, and out-of-memory on the CPU.
     """
     while True:
         try:

@@ -214,6 +214,26 @@ def fit(
     targets); ``step`` turns a batch into a loss. On return the model holds the weights of
     the epoch with the lowest validation loss (or its initial weights if the very first
     epoch diverged) and is on ``device`` in eval mode.
+
+    Parameters
+    ----------
+    model
+        The model to train; its weights are changed in place.
+    train, val
+        Training and validation tensors, one row per example, moved to ``device``.
+    step
+        Turns ``(model, batch)`` into a :class:`StepOutput`: the batch's mean loss and metric
+        sums.
+    config
+        Epochs, batch size, learning rate, early stopping, seed and mixed precision.
+    device
+        ``"cpu"``, ``"cuda"`` or ``"mps"``.
+    callbacks
+        Progress and stop hooks, or ``None``.
+
+    Returns
+    -------
+    The per-epoch history, the best epoch, and why and when training ended.
     """
     callbacks = callbacks or Callbacks()
     runner = _Runner(model, train, val, step, config, device, callbacks)

@@ -20,10 +20,22 @@ def classification_metrics(
     Binary tasks report AUROC and AUPRC for ``positive_class`` (default: the second class);
     multi-class tasks report their macro averages (one class against the rest).
 
+    Parameters
+    ----------
+    targets
+        True class index of each example ``(N,)``, integers from 0 to ``C - 1``.
+    probabilities
+        Predicted probabilities ``(N, C)``, one column per class.
+    classes
+        The ``C`` class names, in the order of the columns.
+    positive_class
+        For two classes, the one whose curves and areas are reported; ignored otherwise.
+
     Returns
     -------
     A JSON-ready dict: ``accuracy``, ``auroc``, ``auprc``, ``confusion`` (rows = true class),
     ``per_class`` (precision, recall, f1, support), ``roc`` and ``pr`` curve points per class.
+    A class absent from the targets has no curve; with no curve at all the areas are NaN.
     """
     from sklearn import metrics
 

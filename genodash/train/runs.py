@@ -131,6 +131,23 @@ def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
     """Write ``run`` to ``directory`` atomically (it must not exist yet).
 
     A run without a title gets :func:`default_title` (set on ``run`` too).
+
+    Parameters
+    ----------
+    run
+        A trained run (e.g. from ``train_sequence_model``); its weights are copied to the CPU.
+    directory
+        The new run folder, e.g. from :func:`new_run_dir`; missing parent folders are
+        created.
+
+    Returns
+    -------
+    The run folder's path.
+
+    Raises
+    ------
+    RunError
+        ``directory`` already exists.
     """
     from safetensors.torch import save_file
 
@@ -193,6 +210,15 @@ def _sha256(data: bytes) -> str:
 
 def load_run(directory: str | os.PathLike[str]) -> Run:
     """Load and verify a run folder; rebuild its model with the saved weights.
+
+    Parameters
+    ----------
+    directory
+        A run folder written by :func:`save_run`.
+
+    Returns
+    -------
+    The run with its model (on the CPU), settings, metrics, history, tables and title.
 
     Raises
     ------
@@ -438,7 +464,13 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 
 def default_title(run: Run) -> str:
-    """A name people can tell apart: ``CNN on Planted motif · 6 Dec 14:05 UTC``."""
+    """A name people can tell apart: ``CNN on Planted motif · 6 Dec 14:05 UTC``.
+
+    Parameters
+    ----------
+    run
+        A run whose config names its model and creation time and whose data names its source.
+    """
     from datetime import datetime
 
     from genodash.models import MODELS
@@ -455,13 +487,26 @@ def default_title(run: Run) -> str:
 
 
 def clean_title(text: str) -> str:
-    """``text`` as a run title: control characters removed, one line, at most 80 characters."""
+    """``text`` as a run title: control characters removed, one line, at most 80 characters.
+
+    Parameters
+    ----------
+    text
+        The title as typed (anything; it is converted to text). Longer titles are cut and
+        end in "…".
+    """
     text = " ".join(_CONTROL.sub(" ", str(text)).split())
     return text if len(text) <= MAX_TITLE_LENGTH else text[: MAX_TITLE_LENGTH - 1] + "…"
 
 
 def read_title(folder: str | os.PathLike[str]) -> str:
-    """The run's title, or its folder name when it has none (runs saved before titles)."""
+    """The run's title, or its folder name when it has none (runs saved before titles).
+
+    Parameters
+    ----------
+    folder
+        A run folder.
+    """
     path = Path(folder) / TITLE_FILE
     try:
         if path.is_file() and not path.is_symlink():
@@ -475,6 +520,17 @@ def read_title(folder: str | os.PathLike[str]) -> str:
 
 def rename_run(directory: str | os.PathLike[str], title: str) -> str:
     """Give the run at ``directory`` a new title (written atomically); returns it.
+
+    Parameters
+    ----------
+    directory
+        A run folder.
+    title
+        The new title; it is cleaned as by :func:`clean_title`.
+
+    Returns
+    -------
+    The title as stored.
 
     Raises
     ------
@@ -495,7 +551,19 @@ def rename_run(directory: str | os.PathLike[str], title: str) -> str:
 
 
 def new_run_dir(root: str | os.PathLike[str], model_name: str) -> Path:
-    """A free folder name under ``root`` such as ``cnn-20261124-181502`` (``-2`` if taken)."""
+    """A free folder name under ``root`` such as ``cnn-20261124-181502`` (``-2`` if taken).
+
+    Parameters
+    ----------
+    root
+        The runs folder.
+    model_name
+        The registered model, the first part of the name; the time is in UTC.
+
+    Returns
+    -------
+    A path that does not exist yet (nothing is created).
+    """
     from datetime import UTC, datetime
 
     root = Path(root)
@@ -523,7 +591,14 @@ class RunListing:
 
 
 def list_runs(root: str | os.PathLike[str]) -> list[RunListing]:
-    """Complete runs under ``root``, newest first; damaged folders are skipped."""
+    """Complete runs under ``root``, newest first; damaged folders are skipped.
+
+    Parameters
+    ----------
+    root
+        The runs folder; a missing folder gives an empty list. Hidden folders (unfinished
+        saves or deletions) and links are left out.
+    """
     root = Path(root)
     if not root.is_dir():
         return []
@@ -752,7 +827,18 @@ def latent_tables(run: Run) -> dict[str, tuple[str, pd.DataFrame]]:
 
 
 def delete_run(directory: str | os.PathLike[str]) -> None:
-    """Remove a run folder (renamed first, so it vanishes from listings at once)."""
+    """Remove a run folder (renamed first, so it vanishes from listings at once).
+
+    Parameters
+    ----------
+    directory
+        A run folder.
+
+    Raises
+    ------
+    RunError
+        A link, or not a run folder.
+    """
     folder = Path(directory)
     if folder.is_symlink():
         raise RunError(_LINK, file=folder.name)
@@ -764,7 +850,14 @@ def delete_run(directory: str | os.PathLike[str]) -> None:
 
 
 def zip_run(directory: str | os.PathLike[str]) -> bytes:
-    """The run folder as a .zip (for downloads)."""
+    """The run folder as a .zip (for downloads).
+
+    Parameters
+    ----------
+    directory
+        A run folder; its files go in a folder of the same name inside the archive (links
+        are left out).
+    """
     folder = Path(directory)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

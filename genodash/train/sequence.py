@@ -86,6 +86,19 @@ def prepare_sequences(
 ) -> PreparedSequences:
     """Encode labelled ``sequences`` and split them, stratified by class, with ``seed``.
 
+    Parameters
+    ----------
+    sequences
+        Labelled DNA sequences with at least two classes.
+    encoding
+        Length, alignment and reverse-complement augmentation; ``None`` for the defaults
+        (the longest sequence, at most :data:`MAX_DEFAULT_LENGTH` bp, kept from the 5′ start).
+    val_fraction, test_fraction
+        Shares of the sequences (between 0 and 1, together below 1) held out for validation
+        (early stopping) and for the final test.
+    seed
+        Seed of the split; the same seed gives the same split.
+
     Raises
     ------
     ConfigError
@@ -130,7 +143,17 @@ def prepare_sequences(
 
 
 def fingerprint(sequences: SequenceSet) -> str:
-    """SHA-256 over sequences and labels: identical data gives the identical fingerprint."""
+    """SHA-256 over sequences and labels: identical data gives the identical fingerprint.
+
+    Parameters
+    ----------
+    sequences
+        The data set; IDs, name and notes do not change the fingerprint.
+
+    Returns
+    -------
+    64 hexadecimal characters.
+    """
     digest = hashlib.sha256()
     labels = sequences.labels or ("",) * sequences.n
     for sequence, label in zip(sequences.sequences, labels, strict=True):
@@ -139,11 +162,35 @@ def fingerprint(sequences: SequenceSet) -> str:
 
 
 def example_batch(prepared: PreparedSequences) -> tuple[torch.Tensor]:
-    """One sequence as ``forward`` of a sequence model takes it (e.g. for a layer table)."""
+    """One sequence as ``forward`` of a sequence model takes it (e.g. for a layer table).
+
+    Parameters
+    ----------
+    prepared
+        Encoded sequences with their classes and split, from :func:`prepare_sequences`.
+
+    Returns
+    -------
+    A one-tuple holding one-hot ``float32 (1, 4, L)`` of the first sequence.
+    """
     return (torch.from_numpy(one_hot(prepared.codes[:1])),)
 
 
 def classification_step(model: nn.Module, batch: list[torch.Tensor]) -> StepOutput:
+    """Cross-entropy loss and number of correct predictions of one batch (the ``step`` of
+    :func:`genodash.train.loop.fit` for sequence classifiers).
+
+    Parameters
+    ----------
+    model
+        A sequence classifier returning one logit per class ``(N, C)``.
+    batch
+        ``[codes, targets]``: base codes ``uint8 (N, L)`` and class indices ``int64 (N,)``.
+
+    Returns
+    -------
+    The mean loss, and ``sums["accuracy"]``: how many of the ``N`` were right.
+    """
     codes, targets = batch
     logits = model(one_hot_tensor(codes))
     loss = nn.functional.cross_entropy(logits.float(), targets)
@@ -172,10 +219,30 @@ def train_sequence_model(
 ) -> Run:
     """Train ``model_name`` on ``prepared``'s training set and evaluate it on its test set.
 
+    Parameters
+    ----------
+    prepared
+        Encoded sequences with their classes and split, from :func:`prepare_sequences`.
+    model_name
+        A registered sequence model: ``"cnn"``, ``"lstm"`` or ``"transformer"``.
+    model_config
+        The model's settings over its defaults; ``None`` for all defaults.
+    train_config
+        Epochs, batch size, learning rate, early stopping and seed; ``None`` for defaults.
+    device
+        ``"cpu"``, ``"cuda"`` or ``"mps"`` (already resolved, not ``"auto"``).
+    callbacks
+        Progress and stop hooks (e.g. from the app or the command line), or ``None``.
+
+    Returns
+    -------
+    The unsaved run: model, settings, history, test metrics and the split of each sequence.
+
     Raises
     ------
     ConfigError
-        Unknown model or settings.
+        Unknown model or settings, or a training step that needs more memory than one job
+        may use.
     """
     model_config = dict(model_config or {})
     train_config = train_config or TrainConfig()
@@ -216,6 +283,24 @@ def build_sequence_model(
 
     With ``meta`` the model is built on torch's meta device: its shapes and parameter count
     for a layer table, without memory (pages never build a real model).
+
+    Parameters
+    ----------
+    name
+        A registered sequence model: ``"cnn"``, ``"lstm"`` or ``"transformer"``.
+    n_classes
+        Number of classes the model predicts.
+    config
+        The model's settings over its defaults.
+    seed
+        Seed of the initial weights (ignored with ``meta``).
+    meta
+        Whether to build on the meta device (shapes only, no weights).
+
+    Raises
+    ------
+    ConfigError
+        Not a sequence model, unknown setting, or a value out of range.
     """
     model_spec(name, "sequence")
     if meta:
@@ -226,7 +311,24 @@ def build_sequence_model(
 def training_memory(
     prepared: PreparedSequences, name: str, config: dict[str, Any], batch_size: int
 ) -> MemoryEstimate:
-    """Memory one training step of model ``name`` with ``config`` takes on ``prepared``."""
+    """Memory one training step of model ``name`` with ``config`` takes on ``prepared``.
+
+    Parameters
+    ----------
+    prepared
+        Encoded sequences with their classes and split, from :func:`prepare_sequences`.
+    name
+        A registered sequence model.
+    config
+        The model's settings over its defaults.
+    batch_size
+        Sequences per training step.
+
+    Raises
+    ------
+    ConfigError
+        Not a sequence model, or invalid settings.
+    """
     model_spec(name, "sequence")
     return estimate_training_memory(
         name,

@@ -172,7 +172,22 @@ POOL = WorkerPool()
 
 
 def memory_cap(device: str, job_bytes: int, data_bytes: int) -> int | None:
-    """The data-memory cap of a worker: none on a GPU (see the module docstring)."""
+    """The data-memory cap of a worker: none on a GPU (see the module docstring).
+
+    Parameters
+    ----------
+    device
+        The resolved training device: ``"cpu"``, ``"cuda"`` or ``"mps"``.
+    job_bytes
+        The memory budget of one training job, in bytes.
+    data_bytes
+        About how many bytes the prepared data takes (the cap allows twice as much).
+
+    Returns
+    -------
+    The cap in bytes on the CPU (budget + :data:`RUNTIME_BYTES` + twice the data), else
+    ``None``.
+    """
     if device != "cpu":
         return None
     return job_bytes + RUNTIME_BYTES + 2 * data_bytes
@@ -260,5 +275,12 @@ class _StopSignal:
 
 
 def default_threads(max_jobs: int) -> int:
-    """Threads per training worker: the cores shared among the jobs that run at once."""
+    """Threads per training worker: the cores shared among the jobs that run at once.
+
+    Parameters
+    ----------
+    max_jobs
+        How many training jobs may run at once (see
+        :func:`genodash.device.default_max_jobs`); at least one thread each.
+    """
     return max(1, (os.cpu_count() or 2) // max(1, max_jobs))

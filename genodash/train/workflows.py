@@ -41,6 +41,24 @@ def sequence_training(
 
     Each finished model is saved under ``runs_root`` at once; a stop request ends the
     current model (its best weights are saved, marked stopped) and skips the rest.
+
+    Parameters
+    ----------
+    prepared
+        Encoded sequences and their split, from
+        :func:`genodash.train.sequence.prepare_sequences`.
+    models
+        ``(model name, settings)`` pairs, trained in this order.
+    train_config
+        Training settings shared by every model.
+    device
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"``; resolved when the work starts.
+    runs_root
+        Folder each run is saved in (a new subfolder per run).
+
+    Returns
+    -------
+    The work: given a reporter, it trains the models and returns the saved runs.
     """
     return _training_work(train_sequence_model, prepared, models, train_config, device, runs_root)
 
@@ -55,6 +73,23 @@ def expression_training(
 ) -> Callable[[Reporter], list[SavedRun]]:
     """Work for :class:`genodash.jobs.Job`: train each expression model (name, settings) on
     the same cells and split, saving each run as it finishes (as :func:`sequence_training`).
+
+    Parameters
+    ----------
+    prepared
+        Cells and their split, from :func:`genodash.train.expression.prepare_matrix`.
+    models
+        ``(model name, settings)`` pairs, trained in this order.
+    train_config
+        Training settings shared by every model.
+    device
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"``; resolved when the work starts.
+    runs_root
+        Folder each run is saved in (a new subfolder per run).
+
+    Returns
+    -------
+    The work: given a reporter, it trains the models and returns the saved runs.
     """
     return _training_work(train_expression_model, prepared, models, train_config, device, runs_root)
 

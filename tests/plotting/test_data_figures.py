@@ -1,6 +1,6 @@
 """Figures of the data page (genodash.plotting.data): traces, titles and axis titles.
 
-tests/test_summaries_plotting.py covers trace counts per class, the motif positions kept,
+tests/test_summaries.py covers trace counts per class, the motif positions kept,
 whole-number bins and the log axis of the distribution; this file checks what each
 figure draws and how it is labelled.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from figure_checks import annotation_texts, as_list, axis_titles, title, traces
 
 from genodash.expression.qc import MatrixQC
 from genodash.plotting import BASE_COLORS, CLASS_COLORS
@@ -24,6 +23,7 @@ from genodash.plotting.data import (
     top_genes_figure,
 )
 from genodash.summaries import SequenceProfile
+from support import annotation_texts, as_list, axis_titles, title, traces
 
 
 def _profile(classes: tuple[str, ...] = ("pos", "neg"), positions: int = 5) -> SequenceProfile:

@@ -1,9 +1,9 @@
 """Every figure builder of genodash.plotting has a test in this folder.
 
 A builder is a public function of a public module of genodash.plotting that returns a
-plotly figure (annotated ``-> go.Figure``, as tests/test_plotting_escape.py finds them)
+plotly figure (annotated ``-> go.Figure``, as tests/plotting/test_plotting_escape.py finds them)
 or whose name ends in ``_figure`` (``logo_figure`` returns a matplotlib figure). The
-curse module is tested in tests/test_curse.py and tests/test_plotting_escape.py.
+curse module is tested in tests/curse/test_curse.py and tests/plotting/test_plotting_escape.py.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Figures of single-cell expression (genodash.plotting.expression): what
-tests/test_plotting_expression.py does not assert yet: trace names and order, panel
+tests/plotting/test_plotting_expression.py does not assert yet: trace names and order, panel
 layout, figure and axis titles, legend and colour-bar titles, and the QC and HVG labels.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from figure_checks import annotation_texts, as_list, axis_titles, title, traces
 
 from genodash.plotting import CLASS_COLORS
 from genodash.plotting.expression import (
@@ -18,6 +17,7 @@ from genodash.plotting.expression import (
     hvg_figure,
     qc_figure,
 )
+from support import annotation_texts, as_list, axis_titles, title, traces
 
 N = 8
 COORDS = np.arange(N * 3, dtype=np.float64).reshape(N, 3)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from figure_checks import annotation_texts, as_list, title, traces
 
 from genodash.plotting import BASE_COLORS, CLASS_COLORS
 from genodash.plotting.interpret import (
@@ -13,6 +12,7 @@ from genodash.plotting.interpret import (
     importance_profile_figure,
     ism_figure,
 )
+from support import annotation_texts, as_list, title, traces
 
 SEQUENCE = "ACGTNAACG"  # the N has no bar and no "present" mark
 SCORES = np.arange(1.0, 10.0)  # position i (1-based) scores i

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from genodash.plotting import BASE_COLORS
-from genodash.plotting.logos import figure_bytes, logo_figure
+from genodash.plotting.files import figure_bytes
+from genodash.plotting.logos import logo_figure
 
 pytest.importorskip("logomaker")
 

@@ -1,14 +1,13 @@
 """Figures of training and evaluation (genodash.plotting.training): traces and labels.
 
-tests/test_summaries_plotting.py covers whole-epoch ticks and the legend below the
-learning curves; tests/test_plotting_escape.py the confusion matrix's cell text.
+tests/test_summaries.py covers whole-epoch ticks and the legend below the
+learning curves; tests/plotting/test_plotting_escape.py the confusion matrix's cell text.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from figure_checks import annotation_texts, as_list, axis_titles, title, traces
 
 from genodash.plotting import CLASS_COLORS
 from genodash.plotting.training import (
@@ -18,6 +17,7 @@ from genodash.plotting.training import (
     roc_figure,
     training_curves_figure,
 )
+from support import annotation_texts, as_list, axis_titles, title, traces
 
 
 def _history(epochs: int = 3, *, metric: bool = True) -> list[dict[str, float]]:
