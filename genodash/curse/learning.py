@@ -73,6 +73,25 @@ def linear_error_theory(p: int, *, n: int, noise: float, informative: int) -> tu
     Left-out informative features act as extra noise. For p < n − 1: train
     σ²(n − p)/n, test σ²(1 + p/(n − p − 1)); for p > n + 1: train 0, test
     σ² + ‖β‖²(1 − n/p) + σ²·n/(p − n − 1) (Hastie et al., Ann Stat 2022). ``nan`` between.
+
+    Parameters
+    ----------
+    p
+        Features in the model: the first ``min(p, informative)`` are informative, the rest
+        pure noise.
+    n
+        Training samples.
+    noise
+        Standard deviation σ of the noise added to the response.
+    informative
+        Features with coefficient 1 in the true model; those beyond ``p`` are left out and
+        act as extra noise.
+
+    Returns
+    -------
+    tuple of float
+        (expected training MSE, expected test MSE); both ``nan`` for n − 1 ≤ p ≤ n + 1,
+        where the expectation is undefined.
     """
     kept = min(p, informative)
     sigma2 = noise**2 + (informative - kept)

@@ -44,7 +44,20 @@ REFERENCES = (
 
 
 def regime(n: float, p: float) -> str:
-    """``"P ≫ N"`` when P ≥ 10·N, ``"N ≫ P"`` when N ≥ 10·P, else ``"N ≈ P"``."""
+    """``"P ≫ N"`` when P ≥ 10·N, ``"N ≫ P"`` when N ≥ 10·P, else ``"N ≈ P"``.
+
+    Parameters
+    ----------
+    n
+        Samples N (e.g. people, cells), a positive number.
+    p
+        Features P measured on each sample (e.g. variants, genes), a positive number.
+
+    Returns
+    -------
+    str
+        One of ``"P ≫ N"``, ``"N ≫ P"`` or ``"N ≈ P"``.
+    """
     if p >= 10 * n:
         return "P ≫ N"
     if n >= 10 * p:
@@ -99,7 +112,19 @@ def data_regimes(
 
 
 def dataset_shape(dataset: SequenceSet | MatrixSet) -> tuple[int, int]:
-    """(N, P) of a data set: sequences × one-hot features (4 × longest), or cells × genes."""
+    """(N, P) of a data set: sequences × one-hot features (4 × longest), or cells × genes.
+
+    Parameters
+    ----------
+    dataset
+        A loaded sequence set (N sequences, P = 4 one-hot letters × the longest length) or
+        expression matrix (N cells, P genes).
+
+    Returns
+    -------
+    tuple of int
+        (N, P): samples and features.
+    """
     from genodash.data import SequenceSet
 
     if isinstance(dataset, SequenceSet):

@@ -69,7 +69,23 @@ class OlsResult(Result):
 
 
 def condition_number_theory(p: int, n: int) -> float:
-    """Large-sample condition number of XᵀX for an n × p matrix of N(0, 1) entries."""
+    """Large-sample condition number of XᵀX for an n × p matrix of N(0, 1) entries.
+
+    The Marchenko–Pastur value ((1 + √(p/n))/(1 − √(p/n)))²: the ratio of the largest to
+    the smallest eigenvalue that XᵀX approaches when n and p grow together.
+
+    Parameters
+    ----------
+    p
+        Predictors (columns of X).
+    n
+        Samples (rows of X).
+
+    Returns
+    -------
+    float
+        The condition number; ``inf`` when p ≥ n, where XᵀX is singular.
+    """
     if p >= n:
         return math.inf
     root = math.sqrt(p / n)
@@ -77,7 +93,23 @@ def condition_number_theory(p: int, n: int) -> float:
 
 
 def log10_det_theory(p: int, n: int) -> float:
-    """Exact E[log₁₀ det(XᵀX/n)] for an n × p matrix of N(0, 1) entries (−inf when p > n)."""
+    """Exact E[log₁₀ det(XᵀX/n)] for an n × p matrix of N(0, 1) entries (−inf when p > n).
+
+    XᵀX/n estimates the identity covariance, whose log-determinant is 0; the expectation
+    falls below 0 as p approaches n.
+
+    Parameters
+    ----------
+    p
+        Predictors (columns of X).
+    n
+        Samples (rows of X).
+
+    Returns
+    -------
+    float
+        The expected log₁₀ determinant; ``-inf`` when p > n, where XᵀX is singular.
+    """
     if p > n:
         return -math.inf
     dof = n - np.arange(p)
@@ -85,7 +117,23 @@ def log10_det_theory(p: int, n: int) -> float:
 
 
 def ols_variance_theory(p: int, n: int, noise: float) -> float:
-    """Exact variance of an OLS coefficient with Gaussian random design: noise²/(n − p − 1)."""
+    """Exact variance of an OLS coefficient with Gaussian random design: noise²/(n − p − 1).
+
+    Parameters
+    ----------
+    p
+        Predictors in the model.
+    n
+        Samples.
+    noise
+        Standard deviation of the noise added to the response.
+
+    Returns
+    -------
+    float
+        The variance of each coefficient estimate; ``inf`` when p ≥ n − 1, where it is
+        undefined.
+    """
     return noise**2 / (n - p - 1) if p < n - 1 else math.inf
 
 

@@ -65,6 +65,18 @@ def target_coordinate(p: int, placement: Placement) -> float:
 
     ``"diagonal"`` is the paper's (1.5, …, 1.5), at distance 1.5·√p from the mean;
     ``"fixed-distance"`` moves it to (1.5/√p, …) so that it stays 1.5 from the mean.
+
+    Parameters
+    ----------
+    p
+        Dimensions (features) of the space, 1 or more.
+    placement
+        ``"diagonal"`` or ``"fixed-distance"``, as above.
+
+    Returns
+    -------
+    float
+        The value shared by all p coordinates of the target, in standard deviations σ.
     """
     return _TARGET if placement == "diagonal" else _TARGET / math.sqrt(p)
 
@@ -72,7 +84,23 @@ def target_coordinate(p: int, placement: Placement) -> float:
 def within_probability(
     dims: Sequence[int], *, radius: float = 1.0, placement: Placement = "diagonal"
 ) -> np.ndarray:
-    """Exact probability that a N(0, I_p) point lies within ``radius`` of the target, per p."""
+    """Exact probability that a N(0, I_p) point lies within ``radius`` of the target, per p.
+
+    Parameters
+    ----------
+    dims
+        Dimensions p, one probability each.
+    radius
+        Radius of the neighbourhood around the target, in standard deviations σ.
+    placement
+        Where the target sits: ``"diagonal"`` at (1.5, …, 1.5), ``"fixed-distance"`` always
+        1.5 from the mean (see :func:`target_coordinate`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One probability (0 to 1) per entry of ``dims``: P(noncentral χ²_p(λ) ≤ radius²).
+    """
     p = np.asarray(dims, dtype=float)
     offset = p * np.array([target_coordinate(int(d), placement) ** 2 for d in dims])
     return stats.ncx2.cdf(radius**2, p, offset)
@@ -134,7 +162,27 @@ def sparsity_sample(
 ) -> SparsitySample:
     """The paper's Fig. 1: one 2-D normal sample, its 1-D projections, and the circle.
 
-    Parameters and errors are those of :func:`sparsity`.
+    Parameters
+    ----------
+    n
+        Points in the sample (10 to 100,000).
+    radius
+        Radius of the neighbourhood, in standard deviations σ (0.05 to 10).
+    placement
+        ``diagonal``: the target is (1.5, 1.5); ``fixed-distance``: it is 1.5 from the mean.
+    seed
+        Seed of the random draw; the same seed gives the p = 2 point of :func:`sparsity`.
+
+    Returns
+    -------
+    SparsitySample
+        The points, the target, and the shares within the radius on each axis and in the
+        circle, beside their exact probabilities.
+
+    Raises
+    ------
+    ConfigError
+        A parameter out of range.
     """
     n = whole(n, "n", 10, 100_000)
     radius = real(radius, "radius", 0.05, 10.0)
@@ -187,7 +235,19 @@ class DistanceResult(Result):
 
 
 def distance_spread(dims: Sequence[int]) -> np.ndarray:
-    """Exact sd/mean of the distance between two independent N(0, I_p) points, per p."""
+    """Exact sd/mean of the distance between two independent N(0, I_p) points, per p.
+
+    Parameters
+    ----------
+    dims
+        Dimensions p, 1 or more; one value each.
+
+    Returns
+    -------
+    numpy.ndarray
+        The coefficient of variation of the distance per entry of ``dims``; it shrinks
+        towards 0 as p grows, so all distances look alike.
+    """
     p = np.asarray(dims, dtype=float)
     mean_chi = np.sqrt(2.0) * np.exp(special.gammaln((p + 1) / 2) - special.gammaln(p / 2))
     return np.sqrt(p - mean_chi**2) / mean_chi
@@ -281,7 +341,18 @@ class GenotypeResult(Result):
 
 
 def genotype_frequencies(maf: float) -> np.ndarray:
-    """Hardy–Weinberg frequencies of 0, 1 and 2 minor alleles."""
+    """Hardy–Weinberg frequencies of 0, 1 and 2 minor alleles.
+
+    Parameters
+    ----------
+    maf
+        Minor-allele frequency q, from 0 to 1 (0.5 at most for a true minor allele).
+
+    Returns
+    -------
+    numpy.ndarray
+        The three genotype frequencies (1 − q)², 2q(1 − q) and q², summing to 1.
+    """
     return np.array([(1 - maf) ** 2, 2 * maf * (1 - maf), maf**2])
 
 
@@ -290,6 +361,22 @@ def genotype_cell_theory(m: int, *, n: int, maf: float) -> tuple[float, float]:
 
     Cells with a genotypes of one kind, b of another and c of the third share one
     probability, so the sums over the 3^m cells run over the (a, b, c) compositions.
+
+    Parameters
+    ----------
+    m
+        SNPs combined, so 3^m genotype cells.
+    n
+        Subjects, drawn independently.
+    maf
+        Minor-allele frequency q of every SNP, from 0 to 0.5; genotypes follow
+        Hardy–Weinberg (see :func:`genotype_frequencies`).
+
+    Returns
+    -------
+    tuple of float
+        (expected share of the 3^m cells with nobody in them, expected share of the n
+        subjects alone in their cell), each from 0 to 1.
     """
     freqs = genotype_frequencies(maf)
     empty = alone = 0.0

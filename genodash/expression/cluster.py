@@ -103,7 +103,27 @@ def _by_size(membership: np.ndarray) -> np.ndarray:
 def adjusted_rand(
     labels: Sequence[Any] | np.ndarray, clusters: Sequence[Any] | np.ndarray
 ) -> float:
-    """Adjusted Rand index between known labels and clusters (1 = same partition, ~0 = chance)."""
+    """Adjusted Rand index between known labels and clusters (1 = same partition, ~0 = chance).
+
+    Parameters
+    ----------
+    labels
+        Known labels, one per cell (e.g. annotated cell types); compared as text, so
+        missing values form a group of their own.
+    clusters
+        Cluster names of the same cells, in the same order.
+
+    Returns
+    -------
+    float
+        The adjusted Rand index: 1 for identical partitions, about 0 for a random one,
+        below 0 for worse than chance.
+
+    Raises
+    ------
+    ConfigError
+        ``labels`` and ``clusters`` have different lengths.
+    """
     from sklearn.metrics import adjusted_rand_score
 
     labels = np.asarray([str(v) for v in labels])

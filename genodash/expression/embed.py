@@ -220,7 +220,29 @@ def latent_preview_coordinates(table: pd.DataFrame) -> np.ndarray:
 def principal_components(
     X: Any, n_components: int, *, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`pca_coordinates`, also returning the explained-variance ratio per component."""
+    """Like :func:`pca_coordinates`, also returning the explained-variance ratio per component.
+
+    Parameters
+    ----------
+    X
+        Cells × features, dense or sparse (CSR).
+    n_components
+        Number of components (at most the number of cells and of features).
+    seed
+        Random seed of the solver used above 3,000 features.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The coordinates (cells × ``n_components``, float32, as :func:`pca_coordinates`
+        gives them), and each component's share of the total variance (0 to 1, largest
+        first).
+
+    Raises
+    ------
+    ConfigError
+        ``n_components`` out of range.
+    """
     n_cells, n_features = X.shape
     if not 1 <= n_components <= min(n_cells, n_features):
         raise ConfigError(
@@ -422,7 +444,21 @@ def n_threads() -> int:
 
 
 def exact_neighbors(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and distances of each row's ``k`` nearest other rows (brute force, BLAS)."""
+    """Indices and distances of each row's ``k`` nearest other rows (brute force, BLAS).
+
+    Parameters
+    ----------
+    X
+        Rows (cells) × features, dense; distances are Euclidean.
+    k
+        Neighbours per row, from 1 to rows - 1; a row is not its own neighbour.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The neighbours' row indices and their distances, each rows × ``k``, nearest
+        first; distances as float32.
+    """
     from sklearn.neighbors import NearestNeighbors
 
     index = NearestNeighbors(n_neighbors=k, algorithm="brute", n_jobs=n_threads()).fit(X)
@@ -432,7 +468,23 @@ def exact_neighbors(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def nearest_neighbors(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     """Indices of each row's ``k`` nearest other rows: exact up to 4,096 rows, from
-    pynndescent (approximate, seeded) above, as scanpy's neighbours are."""
+    pynndescent (approximate, seeded) above, as scanpy's neighbours are.
+
+    Parameters
+    ----------
+    X
+        Rows (cells) × features, dense; distances are Euclidean.
+    k
+        Neighbours per row, from 1 to rows - 1; a row is not its own neighbour.
+    seed
+        Seed of the approximate search (above 4,096 rows); the same seed gives the same
+        neighbours.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows × ``k`` row indices of the neighbours, nearest first.
+    """
     n_rows = X.shape[0]
     if n_rows <= _UMAP_EXACT_KNN_MAX_CELLS:
         return exact_neighbors(X, k)[0]
@@ -477,7 +529,18 @@ def _tsne(X: np.ndarray, config: EmbeddingConfig, params: dict[str, Any]) -> np.
 
 
 def default_tsne_iterations(n_cells: int) -> int:
-    """t-SNE iterations after early exaggeration when none are given: 500, or 250 above 5,000."""
+    """t-SNE iterations after early exaggeration when none are given: 500, or 250 above 5,000.
+
+    Parameters
+    ----------
+    n_cells
+        Cells embedded.
+
+    Returns
+    -------
+    int
+        The number of iterations.
+    """
     return 500 if n_cells <= _TSNE_FFT_MIN_CELLS else 250
 
 
@@ -505,7 +568,18 @@ def _umap(X: np.ndarray, config: EmbeddingConfig, params: dict[str, Any]) -> np.
 
 def default_umap_epochs(n_cells: int) -> int:
     """UMAP layout epochs when none are given: 500 up to 2,000 cells, 200 up to 10,000, 100
-    up to 50,000, 60 above."""
+    up to 50,000, 60 above.
+
+    Parameters
+    ----------
+    n_cells
+        Cells embedded.
+
+    Returns
+    -------
+    int
+        The number of layout epochs.
+    """
     if n_cells <= 2000:
         return 500
     if n_cells <= 10_000:
@@ -514,7 +588,22 @@ def default_umap_epochs(n_cells: int) -> int:
 
 
 def reproducible_layout(layout: str, n_cells: int) -> bool:
-    """Whether a UMAP layout setting means the seeded, single-threaded layout for ``n_cells``."""
+    """Whether a UMAP layout setting means the seeded, single-threaded layout for ``n_cells``.
+
+    Parameters
+    ----------
+    layout
+        The ``umap_layout`` setting: ``"reproducible"``, ``"parallel"`` or ``"auto"``
+        (reproducible up to 50,000 cells, parallel above).
+    n_cells
+        Cells embedded.
+
+    Returns
+    -------
+    bool
+        True for the reproducible layout (same seed, same picture, one core); False for
+        the parallel one (every core, varies slightly per run).
+    """
     if layout == "auto":
         return n_cells <= _PARALLEL_LAYOUT_MIN_CELLS
     return layout == "reproducible"

@@ -225,7 +225,19 @@ def why_step_cannot_run(step: str, value_type: ValueType) -> str | None:
 
 
 def steps_table(processed: ProcessedMatrix) -> pd.DataFrame:
-    """The recipe as people read it: ``Step``, ``Ran``, ``Settings``, ``What happened``."""
+    """The recipe as people read it: ``Step``, ``Ran``, ``Settings``, ``What happened``.
+
+    Parameters
+    ----------
+    processed
+        The preprocessed matrix, whose ``steps`` record each step of the recipe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step, in the order they were applied: its title, ``"yes"`` or
+        ``"no"``, its settings in words, and a note on what it did.
+    """
     rows = []
     for step in processed.steps:
         settings = ", ".join(
@@ -286,7 +298,19 @@ def _setting_text(value: Any) -> str:
 
 
 def detected_per_gene(X: Any) -> np.ndarray:
-    """Cells in which each gene is detected: its non-zero values (a stored zero is not)."""
+    """Cells in which each gene is detected: its non-zero values (a stored zero is not).
+
+    Parameters
+    ----------
+    X
+        Cells × genes, dense or sparse; meaningful for counts, where zero means the gene
+        was not seen in that cell.
+
+    Returns
+    -------
+    numpy.ndarray
+        One int64 count of cells per gene.
+    """
     X = X.tocsr() if is_sparse(X) and X.format != "csr" else X
     if is_sparse(X):
         return np.bincount(X.indices[X.data != 0], minlength=X.shape[1]).astype(np.int64)
@@ -652,7 +676,17 @@ def normalization_factors(totals: np.ndarray, *, target_sum: float) -> np.ndarra
 
 
 def scale_rows(X: Any, factors: np.ndarray) -> None:
-    """Multiply each row of ``X`` (float, dense or CSR) in place by its factor."""
+    """Multiply each row of ``X`` (float, dense or CSR) in place by its factor.
+
+    Parameters
+    ----------
+    X
+        Cells × genes with float values, dense or CSR; changed in place, nothing is
+        returned.
+    factors
+        One factor per cell (row), e.g. from :func:`normalization_factors`; cast to the
+        dtype of ``X``.
+    """
     factors = factors.astype(X.dtype, copy=False)
     if not is_sparse(X):
         X *= factors[:, None]
@@ -680,6 +714,23 @@ def gene_moments(
 
     Reads ``X`` (dense or CSR) in blocks of about a million values, so it needs no copy
     of the matrix (scanpy's seurat flavour makes two, which cost more than the sums).
+
+    Parameters
+    ----------
+    X
+        Cells × genes, dense or sparse; not changed.
+    row_factors
+        One factor per cell that its values are multiplied by first, e.g. the
+        normalization factors of :func:`normalization_factors`; ``None``: the values as
+        they are.
+    exponentiate
+        Take ``expm1`` of the values first, to undo ``log1p`` (as scanpy's seurat flavour
+        does with log-normalized data).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The mean and the variance of each gene across cells, float64.
     """
     n_cells = X.shape[0]
     sums, squares = _column_sums(X, row_factors, exponentiate, squares=True)
@@ -692,7 +743,20 @@ def gene_moments(
 
 def gene_means(X: Any, *, exponentiate: bool = False) -> np.ndarray:
     """Per-gene mean (float64) of ``X`` or of ``expm1(X)``, in blocks, without a copy of X
-    (``X.mean(axis=0)`` of a sparse matrix copies it whole)."""
+    (``X.mean(axis=0)`` of a sparse matrix copies it whole).
+
+    Parameters
+    ----------
+    X
+        Cells × genes, dense or sparse; not changed.
+    exponentiate
+        Average ``expm1`` of the values, to undo ``log1p``; default: the values as they are.
+
+    Returns
+    -------
+    numpy.ndarray
+        One mean per gene, float64.
+    """
     sums, _ = _column_sums(X, None, exponentiate, squares=False)
     return sums / X.shape[0]
 
@@ -751,6 +815,18 @@ def seurat_dispersions(
     The log dispersion (variance / mean) of each gene is z-scored among the genes in the
     same of ``n_bins`` bins of log mean (a gene alone in its bin gets 1), and the
     ``n_top_genes`` highest are kept (ties included), as scanpy does.
+
+    Parameters
+    ----------
+    mean
+        Each gene's mean across cells, on the count scale (for log-normalized data, the
+        mean of ``expm1`` of the values, as :func:`gene_moments` gives it).
+    var
+        Each gene's variance across cells, on the same scale and in the same order.
+    n_top_genes
+        Genes to mark as highly variable (more when several tie at the cut-off).
+    n_bins
+        Bins of log mean expression within which dispersions are compared.
 
     Returns
     -------

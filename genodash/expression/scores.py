@@ -77,6 +77,16 @@ def knn_accuracy(coords: np.ndarray, labels: Sequence[Any] | np.ndarray, k: int 
         One label per cell.
     k
         Number of neighbours (at most cells - 1).
+
+    Returns
+    -------
+    float
+        The share of cells whose label is predicted correctly, from 0 to 1.
+
+    Raises
+    ------
+    ConfigError
+        ``labels`` does not have one entry per cell, or ``k`` is out of range.
     """
     coords = np.asarray(coords)
     codes = _codes(labels, coords.shape[0], "labels")
@@ -99,6 +109,26 @@ def silhouette(coords: np.ndarray, labels: Sequence[Any] | np.ndarray) -> float:
 
     For each cell, (b - a) / max(a, b) with a its mean distance to its own group and b to
     the nearest other group. NaN with fewer than 2 groups or no group of 2 or more cells.
+
+    Parameters
+    ----------
+    coords
+        Cells × dimensions: the embedding's coordinates.
+    labels
+        One label per cell (e.g. cell type); compared as text, so missing values form a
+        group of their own.
+
+    Returns
+    -------
+    float
+        The mean silhouette width, from -1 (cells nearer another group) to 1 (compact,
+        well-separated groups); NaN when there are fewer than 2 groups, or as many groups
+        as cells.
+
+    Raises
+    ------
+    ConfigError
+        ``labels`` does not have one entry per cell.
     """
     from sklearn.metrics import silhouette_score
 
@@ -117,6 +147,26 @@ def trustworthiness(X_high: Any, coords: np.ndarray, k: int = 15) -> float:
     Neighbours in the picture that are far away in the data lower the score in
     proportion to their rank in the data. Needs ``k < cells / 2``; costs all pairwise
     distances, so subsample large data (see :func:`embedding_scores`).
+
+    Parameters
+    ----------
+    X_high
+        The data the embedding should reflect: cells × features, dense or sparse, the same
+        cells in the same order as ``coords``.
+    coords
+        Cells × dimensions: the embedding's coordinates.
+    k
+        Neighbours compared per cell, from 1 to below half the number of cells.
+
+    Returns
+    -------
+    float
+        The trustworthiness, from 0 to 1 (higher is better).
+
+    Raises
+    ------
+    ConfigError
+        ``k`` is out of range.
     """
     from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
@@ -136,6 +186,27 @@ def batch_mixing(coords: np.ndarray, batches: Sequence[Any] | np.ndarray, k: int
     as a whole (what a perfect batch correction gives), 0 means every neighbourhood holds
     one batch only. Finite ``k`` makes random neighbourhoods score slightly below 1, and
     unequal batch sizes can push a score slightly above 1. NaN with a single batch.
+
+    Parameters
+    ----------
+    coords
+        Cells × dimensions: the embedding's coordinates.
+    batches
+        One batch label per cell (e.g. sample, donor or sequencing run); compared as
+        text, so missing values form a batch of their own.
+    k
+        Neighbours per cell, from 1 to cells - 1.
+
+    Returns
+    -------
+    float
+        The mixing score, about 0 (batches separated) to 1 (as mixed as the whole data
+        set); NaN with a single batch.
+
+    Raises
+    ------
+    ConfigError
+        ``batches`` does not have one entry per cell, or ``k`` is out of range.
     """
     coords = np.asarray(coords)
     codes = _codes(batches, coords.shape[0], "batches")
@@ -225,7 +296,21 @@ def embedding_scores(
 
 
 def scored_on(scores: dict[str, Any], unit: str = "cells") -> str:
-    """Which rows the scores were computed on, in words: all of them, or a random subsample."""
+    """Which rows the scores were computed on, in words: all of them, or a random subsample.
+
+    Parameters
+    ----------
+    scores
+        Scores as :func:`embedding_scores` returns them; only ``n_scored`` and, if present,
+        ``n_total`` are read.
+    unit
+        What the rows are, plural (``"cells"``, ``"sequences"``).
+
+    Returns
+    -------
+    str
+        For example ``"Scores on a random 3,000 of the 68,579 cells"``.
+    """
     n_scored, n_total = scores["n_scored"], scores.get("n_total", scores["n_scored"])
     if n_scored >= n_total:
         return f"Scores on all {n_total:,} {unit}"

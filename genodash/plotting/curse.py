@@ -137,7 +137,20 @@ def _p_equals_n(fig: go.Figure, n: int, rows_cols: Sequence[tuple[int, int]]) ->
 
 
 def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
-    """The paper's Fig. 1: each axis alone, then both, with the neighbourhood of the target."""
+    """The paper's Fig. 1: each axis alone, then both, with the neighbourhood of the target.
+
+    Parameters
+    ----------
+    sample
+        One 2-D normal sample with its target and radius, from
+        :func:`genodash.curse.sparsity_sample`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three panels: histograms of x and of y with the points within ±radius of the
+        target highlighted, then the scatter of both with the circle around the target.
+    """
     centre, radius = sample.target[0], sample.radius
     x, y = sample.points[:, 0], sample.points[:, 1]
     inside = (x - centre) ** 2 + (y - centre) ** 2 <= radius**2
@@ -203,7 +216,20 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
 
 
 def sparsity_figure(result: SparsityResult) -> go.Figure:
-    """Share of points within the radius against the number of dimensions, log scale."""
+    """Share of points within the radius against the number of dimensions, log scale.
+
+    Parameters
+    ----------
+    result
+        Simulated shares and exact probabilities per dimension, from
+        :func:`genodash.curse.sparsity`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Simulated shares as markers and the exact probability as a line, with a dotted
+        line at one point in n (below it the simulation shows nothing).
+    """
     shown = [f if f > 0 else None for f in result.fraction_within]  # log scale: 0 is a gap
     fig = go.Figure(
         [
@@ -245,7 +271,20 @@ def sparsity_figure(result: SparsityResult) -> go.Figure:
 
 
 def distance_figure(result: DistanceResult) -> go.Figure:
-    """Pairwise distances relative to their mean, their contrast, and nearest/farthest."""
+    """Pairwise distances relative to their mean, their contrast, and nearest/farthest.
+
+    Parameters
+    ----------
+    result
+        Pairwise-distance summaries per dimension, from
+        :func:`genodash.curse.distance_concentration`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three panels against p: distances ÷ their mean (extremes and the middle 90 %),
+        their spread with its exact value, and the mean nearest ÷ farthest ratio.
+    """
     p = list(result.dims)
     fig = make_subplots(
         rows=1,
@@ -295,7 +334,20 @@ def distance_figure(result: DistanceResult) -> go.Figure:
 
 
 def genotype_figure(result: GenotypeResult) -> go.Figure:
-    """Subjects per genotype cell, and the share of empty cells and of lone subjects."""
+    """Subjects per genotype cell, and the share of empty cells and of lone subjects.
+
+    Parameters
+    ----------
+    result
+        Genotype-cell counts per number of SNPs, from :func:`genodash.curse.genotype_cells`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels against the number of SNPs m: subjects in the average and the commonest
+        cell (log scale), and the simulated and exact shares of empty cells and of
+        subjects alone in their cell.
+    """
     m = list(result.snps)
     fig = make_subplots(
         rows=1,
@@ -352,7 +404,21 @@ def genotype_figure(result: GenotypeResult) -> go.Figure:
 
 
 def ols_figure(result: OlsResult) -> go.Figure:
-    """Condition number, determinant, and coefficient variance and error against p."""
+    """Condition number, determinant, and coefficient variance and error against p.
+
+    Parameters
+    ----------
+    result
+        Least-squares summaries per number of predictors, from
+        :func:`genodash.curse.ols_collapse`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Four panels against p, each marking p = n: the condition number and
+        log-determinant of XᵀX, and the variance and mean squared error of the
+        coefficient estimates of OLS, ridge and lasso, with theory where it exists.
+    """
     p = list(result.p)
     fig = make_subplots(
         rows=2,
@@ -393,7 +459,23 @@ def ols_figure(result: OlsResult) -> go.Figure:
 
 
 def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> go.Figure:
-    """Mean σ̂²/σ² of both estimators against p, with (n − p)/n and 1 as theory."""
+    """Mean σ̂²/σ² of both estimators against p, with (n − p)/n and 1 as theory.
+
+    Parameters
+    ----------
+    result
+        Both variance estimators per number of coefficients, from
+        :func:`genodash.curse.ml_variance_bias`.
+    highlight
+        A number of coefficients p to mark with a vertical line and label (e.g. the one a
+        slider points at); ignored when ``result`` has no such p. ``None``: no mark.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The mean estimate ÷ true σ² of the maximum-likelihood (RSS/n, ± 2 standard errors)
+        and the unbiased (RSS/(n − p)) estimator, with their theory.
+    """
     p = list(result.p)
     fig = go.Figure(
         [
@@ -440,6 +522,19 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
     """Box plots of false positives per regression; family-wise rate; power for the truth.
 
     Every title and legend entry that depends on the significance level shows it.
+
+    Parameters
+    ----------
+    result
+        False positives, family-wise error rates and power per design (n samples, k
+        extraneous predictors), from :func:`genodash.curse.extraneous_predictors`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Box plots of false positives per regression on top; below, the share of
+        regressions with at least one false positive and the share that find the true
+        predictor; each without correction, with Bonferroni and with Benjamini–Hochberg.
     """
     alpha = f"{result.alpha:g}"
     # two-level axis labels: n below, k above
@@ -540,6 +635,20 @@ def overfitting_figure(result: OverfittingResult) -> go.Figure:
 
     The y axis is linear so that a training error of zero shows; it stops at three times
     the median test error, so the spike of least squares at p = n runs off the top.
+
+    Parameters
+    ----------
+    result
+        Training and test error per number of features, from
+        :func:`genodash.curse.overfitting` (simulated data) or
+        :func:`genodash.curse.expression_overfitting` (an expression matrix, genes as
+        features).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Training and test error against features (log scale), with dashed theory lines
+        when ``result`` has them and a dotted line where features equal training samples.
     """
     p = list(result.features)
     traces = [
@@ -594,7 +703,20 @@ def overfitting_figure(result: OverfittingResult) -> go.Figure:
 
 
 def regimes_figure(result: RegimeResult) -> go.Figure:
-    """Data sets on the log–log N–P plane, with the N·P line and the N = P diagonal."""
+    """Data sets on the log–log N–P plane, with the N·P line and the N = P diagonal.
+
+    Parameters
+    ----------
+    result
+        Reference and user data sets with their N and P, from
+        :func:`genodash.curse.data_regimes`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Samples N against features P, both on log scales from 1 to 10⁹: typical data sets
+        as diamonds, the user's as stars.
+    """
     line = np.logspace(0, 9, 50)
     exponent = round(math.log10(result.budget))
     fig = go.Figure(

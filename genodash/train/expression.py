@@ -119,10 +119,19 @@ def prepare_matrix(
     source_name
         Display name of the data, stored with every run.
     label_column, batch_column
-        Columns of ``adata.obs``.
+        Columns of ``adata.obs`` with each cell's label (e.g. cell type) and batch (e.g.
+        donor or run); ``None``: none.
+    counts_layer
+        Name of the layer of ``adata`` that keeps the raw counts (when ``X`` has been
+        normalized).
     second
         A second modality of the same cells (cells as rows); every cell of ``adata`` must
         be in it, extra cells are ignored.
+    val_fraction, test_fraction
+        Shares of the cells held out for validation and for testing, each between 0 and 1
+        and together below 1; the rest train.
+    seed
+        Seed of the split.
 
     Raises
     ------
