@@ -4,20 +4,51 @@ and ``explain`` (sequence models)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from genodash.cli._common import add_read_options, print_json, read_options
 from genodash.errors import ConfigError
-from genodash.models import MODELS, models_of
 
-SEQUENCE_MODELS = tuple(models_of("sequence"))
-# the command line reads one matrix, so models that need a second modality are left out
-MATRIX_MODELS = tuple(
-    name for name in models_of("expression") if not MODELS[name].needs_second_modality
-)
+
+class _RegisteredModels(Sequence[str]):
+    """Model names from the registry, read on first use: the registry imports torch, which
+    commands that train nothing (``validate``, ``examples``, ``demo``) should not wait for."""
+
+    def __init__(self, pick: Callable[[], tuple[str, ...]]) -> None:
+        self._pick = pick
+
+    @functools.cached_property
+    def _names(self) -> tuple[str, ...]:
+        return self._pick()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names[index]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _sequence_models() -> tuple[str, ...]:
+    from genodash.models import models_of
+
+    return tuple(models_of("sequence"))
+
+
+def _matrix_models() -> tuple[str, ...]:
+    """Expression models that train on one matrix (the command line reads one)."""
+    from genodash.models import MODELS, models_of
+
+    return tuple(n for n in models_of("expression") if not MODELS[n].needs_second_modality)
+
+
+SEQUENCE_MODELS = _RegisteredModels(_sequence_models)
+MATRIX_MODELS = _RegisteredModels(_matrix_models)
+TRAINABLE_MODELS = _RegisteredModels(lambda: (*SEQUENCE_MODELS, *MATRIX_MODELS))
 SEQUENCE_DEFAULTS = {"epochs": 30, "batch_size": 64, "patience": 5, "learning_rate": 1e-3}
 
 
@@ -49,7 +80,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--model",
         required=True,
-        choices=SEQUENCE_MODELS + MATRIX_MODELS,
+        choices=TRAINABLE_MODELS,
+        metavar="MODEL",  # argparse would list the choices, importing torch for every command
         help="architecture to train: cnn, lstm, transformer (sequences) or autoencoder, vae "
         "(expression matrices)",
     )
@@ -144,6 +176,7 @@ def _model_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The model settings given by ``--set`` (and ``--latent-dim``), checked against their
     ranges by the model's config."""
     from genodash.cli._common import parse_assignments
+    from genodash.models import MODELS
 
     spec = MODELS[args.model]
     settings = parse_assignments(args.set, {f.name: f.default for f in spec.fields()})
@@ -193,6 +226,7 @@ def _given_train_settings(args: argparse.Namespace) -> dict[str, float]:
 
 def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     from genodash.data import MatrixSet
+    from genodash.models import model_spec
     from genodash.train.expression import (
         default_likelihood,
         default_train_config,
@@ -213,7 +247,7 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
         batch_column=dataset.batch_column,
         seed=args.seed,
     )
-    fields = {field.name for field in MODELS[args.model].fields()}
+    fields = {field.name for field in model_spec(args.model, "expression").fields()}
     if "likelihood" in fields and "likelihood" not in settings:
         settings["likelihood"] = default_likelihood(prepared)
         reason = "raw counts" if prepared.counts is not None else "no raw counts"

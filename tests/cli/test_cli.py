@@ -85,3 +85,20 @@ def test_device_reports_cpu_here():
     info = json.loads(run_cli("device").stdout)
     assert info["kind"] in ("cpu", "cuda", "mps")
     assert "cpu" in info["available"]
+
+
+def test_commands_that_train_nothing_do_not_import_torch(data_dir):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from genodash.cli import main\n"
+        f"main(['validate', {str(data_dir / 'labelled.fa')!r}])\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
