@@ -692,15 +692,13 @@ async def main(args: argparse.Namespace) -> list[Run]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=18, help="normal students (18)")
-    parser.add_argument("--hostile", type=int, default=2, help="hostile students (2)")
-    parser.add_argument("--epochs", type=int, default=3, help="normal students' epochs (3)")
-    parser.add_argument(
-        "--tabs",
-        type=int,
-        default=2,
-        help="extra tabs each hostile student opens on its workspace (2)",
-    )
+    for flag, default, what in (
+        ("--users", 18, "normal students"),
+        ("--hostile", 2, "hostile students"),
+        ("--epochs", 3, "normal students' epochs"),
+        ("--tabs", 2, "extra tabs each hostile student opens on its workspace"),
+    ):
+        parser.add_argument(flag, type=int, default=default, help=f"{what} ({default})")
     parser.add_argument(
         "--close-tabs", action="store_true", help="close each extra tab right after its Train click"
     )

@@ -38,11 +38,7 @@ from genodash.expression.arrays import centred_log_ratio
 from genodash.expression.embed import EmbeddingConfig, embed, pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import batch_mixing, knn_accuracy, trustworthiness
-from genodash.train.expression import (
-    default_train_config,
-    prepare_matrix,
-    train_expression_model,
-)
+from genodash.train.expression import default_train_config, prepare_matrix, train_expression_model
 
 LATENT_DIM = 10
 
@@ -125,11 +121,8 @@ def simulated(batch_strength: float) -> None:
     rows.append(("VAE + batch covariate", latent_of(prepared, "vae")))
     rows.append(("VAE, no covariate", latent_of(prepared, "vae", n_batches=0)))
     for name, coords in rows:
-        print(
-            f"  {name:22} batch mixing {batch_mixing(coords, batches):.4f}"
-            f"  kNN accuracy {knn_accuracy(coords, labels):.4f}",
-            flush=True,
-        )
+        mixing, accuracy = batch_mixing(coords, batches), knn_accuracy(coords, labels)
+        print(f"  {name:22} batch mixing {mixing:.4f}  kNN accuracy {accuracy:.4f}", flush=True)
 
 
 def cite_seq() -> None:
@@ -160,9 +153,9 @@ def cite_seq() -> None:
         ("joint latent", run.tables["latent"].iloc[:, 1:].to_numpy()),
     ]
     for name, coords in rows:
+        everyone, tested = knn_accuracy(coords, labels), knn_accuracy(coords[test], labels[test])
         print(
-            f"  {name:15} kNN accuracy {knn_accuracy(coords, labels):.4f} (all cells), "
-            f"{knn_accuracy(coords[test], labels[test]):.4f} (test cells)",
+            f"  {name:15} kNN accuracy {everyone:.4f} (all cells), {tested:.4f} (test cells)",
             flush=True,
         )
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py` from a fresh clon
 
 import numpy as np
 
-from genodash.examples import simulated_counts
+from genodash.examples import CountModel, simulated_counts
 from genodash.expression.embed import EmbeddingConfig, embed, pca_coordinates
 from genodash.expression.preprocess import PreprocessConfig, preprocess
 from genodash.expression.scores import knn_accuracy
@@ -70,8 +70,7 @@ def main() -> None:
             n_genes=800,
             n_types=6,
             n_batches=1,
-            marker_fold=2.0,
-            library_sd=0.6,
+            model=CountModel(marker_fold=2.0, library_sd=0.6),
             seed=seed,
         )
         totals = np.asarray(matrix.adata.X.sum(axis=1)).ravel()

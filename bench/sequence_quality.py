@@ -175,7 +175,7 @@ def multiclass() -> None:
     run = train_sequence_model(prepared, "cnn")
     per_class = run.metrics["test"]["per_class"]
     print(
-        f"\n2. metagenomic reads ({data.n:,} reads, {len(prepared.classes)} genomes, "
+        f"\n2. metagenomic reads ({data.n_obs:,} reads, {len(prepared.classes)} genomes, "
         f"{data.lengths.min()}–{data.lengths.max()} bp): default CNN test accuracy "
         f"{run.metrics['test_accuracy']:.1%}, macro AUROC {run.metrics['test_auroc']:.3f}; "
         "recall per class " + ", ".join(f"{c} {v['recall']:.1%}" for c, v in per_class.items())
@@ -214,7 +214,7 @@ def splice_sites() -> None:
         )
         scores[label] = model.score(features[test], prepared.targets[test])
     print(
-        f"\n3. human 5′ splice sites ({data.n:,} 9-mers, decoy negatives keep GT): default "
+        f"\n3. human 5′ splice sites ({data.n_obs:,} 9-mers, decoy negatives keep GT): default "
         f"CNN test accuracy {run.metrics['test_accuracy']:.1%} (AUROC "
         f"{run.metrics['test_auroc']:.3f}); logistic regression on "
         + "; on ".join(f"{k} {v:.1%}" for k, v in scores.items())

@@ -62,12 +62,12 @@ class SequenceSet:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def n(self) -> int:
+    def n_obs(self) -> int:
         return len(self.sequences)
 
     @property
     def lengths(self) -> np.ndarray:
-        return np.fromiter(map(len, self.sequences), dtype=np.int64, count=self.n)
+        return np.fromiter(map(len, self.sequences), dtype=np.int64, count=self.n_obs)
 
     @property
     def classes(self) -> list[str]:
@@ -97,7 +97,7 @@ class SequenceSet:
             "kind": "sequences",
             "name": self.name,
             "format": self.format,
-            "n": self.n,
+            "n": self.n_obs,
             "classes": self.class_counts(),
             "min_length": int(lengths.min()),
             "max_length": int(lengths.max()),
@@ -231,7 +231,7 @@ def dataset_nbytes(dataset: SequenceSet | MatrixSet) -> int:
     """
     if isinstance(dataset, SequenceSet):
         characters = sum(map(len, dataset.sequences)) + sum(map(len, dataset.ids))
-        return characters + 120 * dataset.n  # the string objects and their tuples
+        return characters + 120 * dataset.n_obs  # the string objects and their tuples
     adata = dataset.adata
     parts = [adata.X, *adata.layers.values(), *adata.obsm.values()]
     arrays = sum(_array_nbytes(part) for part in parts)

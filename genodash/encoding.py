@@ -137,10 +137,7 @@ def window(sequence: str, length: int, align: Align) -> str:
 
 
 def one_hot(
-    sequences: Sequence[str] | np.ndarray,
-    length: int | None = None,
-    *,
-    align: Align = "left",
+    sequences: Sequence[str] | np.ndarray, length: int | None = None, *, align: Align = "left"
 ) -> np.ndarray:
     """One-hot encoding, ``float32 (N, 4, L)``; N and padding are all-zero columns.
 

@@ -1,16 +1,20 @@
 """Built-in examples: generated teaching tasks and real data shipped inside installed packages.
 
 Everything here works offline and loads in seconds. Each example has a paragraph on
-what it teaches and a list of :class:`Control` specs from which the app builds widgets.
+what it teaches and the controls from which the app builds widgets; both are listed in
+``examples.toml``, beside this module.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import math
 import threading
+import tomllib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, fields, make_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,6 +25,7 @@ from genodash.encoding import reverse_complement
 from genodash.errors import ConfigError
 from genodash.io.sequences import IUPAC_AMBIGUOUS
 from genodash.limits import Limits
+from genodash.settings import param
 
 MOTIF_CLASS = "motif"
 BACKGROUND_CLASS = "background"
@@ -50,33 +55,37 @@ _IUPAC_CHOICES = {
 
 
 @dataclass(frozen=True)
-class Control:
-    """One parameter of an example, described so that a UI can build a widget for it."""
-
-    name: str
-    label: str
-    default: Any
-    minimum: float | None = None
-    maximum: float | None = None
-    step: float | None = None
-    options: tuple[str, ...] = ()
-    help: str = ""
-
-
-@dataclass(frozen=True)
 class Example:
-    """A built-in data set: how to make it and what it teaches."""
+    """A built-in data set: how to make it and what it teaches.
+
+    ``controls`` are the loader's parameters a user may set, as settings fields (label,
+    bounds, step, help and choices in their ``metadata``, see
+    :func:`genodash.settings.param`); ``size`` names the parameters (and numbers) whose
+    product is the number of values the example holds.
+    """
 
     key: str
     title: str
     kind: Literal["sequences", "matrix"]
     teaches: str
     loader: Callable[..., SequenceSet | MatrixSet]
-    controls: tuple[Control, ...] = field(default_factory=tuple)
-    size: Callable[[dict[str, Any]], int] = lambda params: 0
+    controls: tuple[Field[Any], ...] = ()
+    size: tuple[str | int, ...] = ()
 
     def defaults(self) -> dict[str, Any]:
         return {control.name: control.default for control in self.controls}
+
+    def values(self, params: dict[str, Any]) -> int:
+        """How many values the example holds with ``params`` (0 when it is fixed).
+
+        Parameters
+        ----------
+        params
+            A value for every control.
+        """
+        if not self.size:
+            return 0
+        return math.prod(params[part] if isinstance(part, str) else part for part in self.size)
 
 
 # --- small sequence helpers ---------------------------------------------------------------
@@ -324,12 +333,7 @@ def planted_motif(
 
 
 def metagenomic_reads(
-    *,
-    n: int = 3000,
-    n_sources: int = 3,
-    min_length: int = 60,
-    max_length: int = 150,
-    seed: int = 0,
+    *, n: int = 3000, n_sources: int = 3, min_length: int = 60, max_length: int = 150, seed: int = 0
 ) -> SequenceSet:
     """Short reads of variable length from several synthetic genomes of different composition.
 
@@ -411,11 +415,7 @@ def _markov_genome(gc: float, length: int, rng: np.random.Generator) -> str:
 
 
 def ancient_dna(
-    *,
-    n: int = 2000,
-    damage: float = 0.35,
-    same_length: bool = False,
-    seed: int = 0,
+    *, n: int = 2000, damage: float = 0.35, same_length: bool = False, seed: int = 0
 ) -> SequenceSet:
     """Modern vs ancient reads; ancient ones shorter, with deamination damage at the ends.
 
@@ -497,10 +497,7 @@ def _logomaker_file(name: str) -> Path:
 
 
 def splice_sites(
-    *,
-    n: int = 4000,
-    negatives: Literal["decoy", "shuffled"] = "decoy",
-    seed: int = 0,
+    *, n: int = 4000, negatives: Literal["decoy", "shuffled"] = "decoy", seed: int = 0
 ) -> SequenceSet:
     """Human 5′ splice sites (hg38/GENCODE 9-mers, from logomaker) against negatives.
 
@@ -581,7 +578,7 @@ def crp_sites(*, seed: int = 0) -> SequenceSet:
         ("crp_site", "shuffled"),
         rng,
         name="E. coli CRP sites",
-        note=f"{sites.n} real CRP sites (26 bp) and as many dinucleotide-shuffled controls",
+        note=f"{sites.n_obs} real CRP sites (26 bp) and as many dinucleotide-shuffled controls",
         params={"seed": seed},
     )
 
@@ -632,6 +629,21 @@ def pbmc68k() -> MatrixSet:
     )
 
 
+@dataclass(frozen=True)
+class CountModel:
+    """The negative-binomial model of :func:`simulated_counts` that the app does not expose.
+
+    ``dispersion`` is the negative-binomial θ (smaller values mean noisier counts);
+    ``marker_fold`` how many times a cell type's marker genes exceed their base mean (the
+    median over markers; each marker's fold varies log-normally around it, sd 0.3);
+    ``library_sd`` the spread (sd of the log) of cell library sizes.
+    """
+
+    dispersion: float = 5.0
+    marker_fold: float = 4.0
+    library_sd: float = 0.3
+
+
 def simulated_counts(
     *,
     n_cells: int = 2000,
@@ -639,18 +651,17 @@ def simulated_counts(
     n_types: int = 6,
     n_batches: int = 2,
     batch_strength: float = 0.5,
-    dispersion: float = 5.0,
-    marker_fold: float = 4.0,
-    library_sd: float = 0.3,
+    model: CountModel = CountModel(),
     seed: int = 0,
 ) -> MatrixSet:
     """Negative-binomial counts with cell-type programs, library-size variation and batches.
 
     Each gene has a log-normal base mean; each cell type raises 40 marker genes by about
-    ``marker_fold``×; library sizes vary log-normally (sd ``library_sd``); each batch after
-    the first multiplies every gene by a log-normal factor (sd ``batch_strength``) and
-    scales library sizes by 1.5; counts are NB with dispersion θ = ``dispersion``
-    (variance μ + μ²/θ). Thirteen ``MT-`` genes allow a mitochondrial-fraction QC.
+    ``model.marker_fold``×; library sizes vary log-normally (sd ``model.library_sd``); each
+    batch after the first multiplies every gene by a log-normal factor (sd
+    ``batch_strength``) and scales library sizes by 1.5; counts are NB with dispersion
+    θ = ``model.dispersion`` (variance μ + μ²/θ). Thirteen ``MT-`` genes allow a
+    mitochondrial-fraction QC.
 
     Parameters
     ----------
@@ -666,13 +677,8 @@ def simulated_counts(
     batch_strength
         Spread (sd of the log factor) of the per-gene batch effect; 0 gives batches that
         differ only in library size.
-    dispersion
-        The negative-binomial θ: smaller values mean noisier counts.
-    marker_fold
-        How many times a cell type's marker genes exceed their base mean (the median over
-        markers; each marker's fold varies log-normally around it, sd 0.3).
-    library_sd
-        Spread (sd of the log) of cell library sizes.
+    model
+        Dispersion, marker fold and library-size spread (see :class:`CountModel`).
     seed
         Random seed; the same seed gives the same matrix.
 
@@ -699,14 +705,14 @@ def simulated_counts(
     programs = np.ones((n_types, n_genes))
     markers = rng.permutation(np.arange(13, n_genes))[: n_types * 40].reshape(n_types, 40)
     for t in range(n_types):
-        programs[t, markers[t]] = rng.lognormal(np.log(marker_fold), 0.3, size=40)
+        programs[t, markers[t]] = rng.lognormal(np.log(model.marker_fold), 0.3, size=40)
     batch_genes = np.ones((n_batches, n_genes))
     batch_genes[1:] = rng.lognormal(0.0, batch_strength, size=(n_batches - 1, n_genes))
     cell_type = rng.integers(0, n_types, size=n_cells)
     batch = rng.integers(0, n_batches, size=n_cells)
-    library = rng.lognormal(0.0, library_sd, size=n_cells) * np.where(batch > 0, 1.5, 1.0)
+    library = rng.lognormal(0.0, model.library_sd, size=n_cells) * np.where(batch > 0, 1.5, 1.0)
     mean = base[None, :] * programs[cell_type] * batch_genes[batch] * library[:, None]
-    counts = rng.poisson(rng.gamma(dispersion, mean / dispersion)).astype(np.float32)
+    counts = rng.poisson(rng.gamma(model.dispersion, mean / model.dispersion)).astype(np.float32)
     genes = [f"MT-{i + 1}" for i in range(13)] + [f"gene_{i:04d}" for i in range(13, n_genes)]
     obs = pd.DataFrame(
         {
@@ -721,7 +727,7 @@ def simulated_counts(
         "n_types": n_types,
         "n_batches": n_batches,
         "batch_strength": batch_strength,
-        "dispersion": dispersion,
+        "dispersion": model.dispersion,
         "seed": seed,
     }
     adata = anndata.AnnData(
@@ -735,7 +741,7 @@ def simulated_counts(
         name="Simulated counts with batches",
         format="example",
         notes=(
-            f"generated: negative-binomial counts (θ = {dispersion}), {n_types} cell types "
+            f"generated: negative-binomial counts (θ = {model.dispersion}), {n_types} cell types "
             f"× 40 marker genes raised ~4×, {n_batches} batches (gene shift sd "
             f"{batch_strength}, library ×1.5 after the first), library sd 0.3 (log)",
         ),
@@ -765,11 +771,7 @@ CITE_PROTEINS = (
 
 
 def simulated_cite_seq(
-    *,
-    n_cells: int = 2000,
-    n_genes: int = 1000,
-    protein_signal: float = 8.0,
-    seed: int = 0,
+    *, n_cells: int = 2000, n_genes: int = 1000, protein_signal: float = 8.0, seed: int = 0
 ) -> MatrixSet:
     """RNA counts plus 24 surface-protein counts (``adata.obsm["protein"]``) of six cell types.
 
@@ -895,170 +897,56 @@ def second_modality(matrix: MatrixSet) -> anndata.AnnData | None:
 
 # --- the registry ---------------------------------------------------------------------------
 
-_SEED = Control("seed", "Random seed", 0, 0, 10_000, 1, help="Same seed, same data")
+_REGISTRY_FILE = Path(__file__).with_name("examples.toml")
 
-EXAMPLES: dict[str, Example] = {
-    example.key: example
-    for example in (
-        Example(
-            "planted-motif",
-            "Planted motif (Zou et al. 2018)",
-            "sequences",
-            "Random DNA in which half the sequences carry a transcription-factor-like motif at "
-            "a random position: the teaching task of Zou et al.'s primer on deep learning in "
-            "genomics. A convolutional filter is a motif detector, so a small CNN should reach "
-            "about 98 % accuracy, and its saliency map should light up exactly where the motif "
-            "was planted — which genodash knows, so you can check the explanation against the "
-            "truth. Make it harder with mutation noise, longer sequences or a rarer class.",
-            planted_motif,
-            (
-                Control("n", "Number of sequences", 2000, 100, 50_000, 100),
-                Control("length", "Sequence length (bp)", 50, 20, 1000, 10),
-                Control(
-                    "motif",
-                    "Motif: letters (IUPAC allowed) or a JASPAR ID",
-                    ZOU_MOTIF,
-                    help="The primer's motif is CGACCGAACTCC; try TGASTCA (AP-1), or a real "
-                    "transcription-factor matrix such as MA0139 (CTCF) or MA0035 (GATA1), "
-                    "sampled base by base",
-                ),
-                Control(
-                    "mutation_rate",
-                    "Mutation noise in the motif",
-                    0.0,
-                    0.0,
-                    0.5,
-                    0.05,
-                    help="Chance that each planted motif base is changed",
-                ),
-                Control("positive_fraction", "Share with the motif", 0.5, 0.05, 0.95, 0.05),
-                _SEED,
-            ),
-            size=lambda p: p["n"] * p["length"],
-        ),
-        Example(
-            "metagenomic-reads",
-            "Metagenomic reads: which genome is this read from?",
-            "sequences",
-            "Short reads of varying length drawn from several synthetic genomes that differ in "
-            "GC content and dinucleotide preferences, from both strands — a toy version of "
-            "metagenomic binning. There is no single motif to find: the model must learn "
-            "composition, which k-mer models and CNNs do well. A multi-class task with "
-            "variable lengths, so padding matters.",
-            metagenomic_reads,
-            (
-                Control("n", "Number of reads", 3000, 300, 50_000, 100),
-                Control("n_sources", "Number of genomes", 3, 2, 6, 1),
-                Control("min_length", "Shortest read (bp)", 60, 20, 300, 10),
-                Control("max_length", "Longest read (bp)", 150, 30, 500, 10),
-                _SEED,
-            ),
-            size=lambda p: p["n"] * p["max_length"],
-        ),
-        Example(
-            "ancient-dna",
-            "Ancient vs modern DNA",
-            "sequences",
-            "Ancient DNA is short and damaged: cytosines lose an amino group over time and read "
-            "as T, mostly at the very ends of a molecule (C→T at the 5′ end, G→A at the 3′ "
-            "end). A model trained to tell ancient from modern reads should therefore look at "
-            "read ends — saliency maps show it. Tick 'same length' to remove the easy length "
-            "clue and make the damage the only signal.",
-            ancient_dna,
-            (
-                Control("n", "Number of reads", 2000, 200, 50_000, 100),
-                Control("damage", "Damage at the terminal base", 0.35, 0.0, 1.0, 0.05),
-                Control("same_length", "Same length distribution for both classes", False),
-                _SEED,
-            ),
-            size=lambda p: p["n"] * 100,
-        ),
-        Example(
-            "splice-sites",
-            "Human 5′ splice sites (real)",
-            "sequences",
-            "Real 9-base 5′ splice sites of the human genome (hg38, GENCODE) from logomaker's "
-            "example data, against negatives. Every real site has GT (or GC) at the exon-intron "
-            "boundary; decoy negatives keep that pair, so the model must learn the weaker "
-            "consensus around it (CAG|GTAAGT), as the spliceosome does. Compare a CNN with a "
-            "simple k-mer baseline.",
-            splice_sites,
-            (
-                Control("n", "Number of sequences", 4000, 200, 20_000, 200),
-                Control("negatives", "Negatives", "decoy", options=("decoy", "shuffled")),
-                _SEED,
-            ),
-            size=lambda p: p["n"] * 9,
-        ),
-        Example(
-            "crp-sites",
-            "E. coli CRP binding sites (real)",
-            "sequences",
-            "358 real binding sites of the bacterial transcription factor CRP (RegulonDB, via "
-            "logomaker) against shuffled copies with the same dinucleotide content. A small "
-            "data set: watch how quickly a large model overfits it, and whether the CNN's "
-            "filters recover the palindromic TGTGA…TCACA motif.",
-            crp_sites,
-            (_SEED,),
-        ),
-        Example(
-            "pbmc68k",
-            "PBMC 68k reduced (real single cells)",
-            "matrix",
-            "700 real human blood cells (10x Genomics) × 765 genes, with 10 FACS-sorted cell "
-            "types, shipped in scanpy. Already normalized and scaled, so it goes straight to "
-            "PCA, t-SNE, UMAP and autoencoders: do the cell types separate, and does a learned "
-            "latent space keep them apart as well as PCA?",
-            pbmc68k,
-        ),
-        Example(
-            "simulated-counts",
-            "Simulated counts with batches",
-            "matrix",
-            "Raw counts simulated from a negative-binomial model with cell-type gene programs, "
-            "varying library sizes and batch effects — parameters on screen. Use it to see a "
-            "batch effect split one cell type in two, and to test whether a count VAE with a "
-            "batch covariate removes it without blurring the cell types.",
-            simulated_counts,
-            (
-                Control("n_cells", "Cells", 2000, 200, 100_000, 100),
-                Control("n_genes", "Genes", 1000, 300, 5000, 100),
-                Control("n_types", "Cell types", 6, 2, 12, 1),
-                Control("n_batches", "Batches", 2, 1, 6, 1),
-                Control("batch_strength", "Batch effect strength", 0.5, 0.0, 2.0, 0.1),
-                _SEED,
-            ),
-            size=lambda p: p["n_cells"] * p["n_genes"],
-        ),
-        Example(
-            "simulated-cite-seq",
-            "Simulated RNA + protein (CITE-seq-like)",
-            "matrix",
-            "RNA counts and 24 surface-protein counts measured in the same cells, as CITE-seq "
-            "does. Six cell types, built so that neither measurement is enough: CD4 and CD8 T "
-            "cells have the same RNA and differ only in protein, while naive and memory B cells "
-            "carry the same proteins and differ only in RNA. Embed each measurement alone, then "
-            "train the two-modality autoencoder: only the joint latent space keeps all six "
-            "types apart.",
-            simulated_cite_seq,
-            (
-                Control("n_cells", "Cells", 2000, 200, 50_000, 100),
-                Control("n_genes", "Genes", 1000, 300, 5000, 100),
-                Control(
-                    "protein_signal",
-                    "Marker protein fold change",
-                    8.0,
-                    1.0,
-                    30.0,
-                    0.5,
-                    help="How much more of its marker proteins a cell type carries",
-                ),
-                _SEED,
-            ),
-            size=lambda p: p["n_cells"] * p["n_genes"],
+
+def _control(name: str, default: Any, spec: dict[str, Any]) -> tuple[str, type, Any]:
+    """One control as a settings field (see :func:`genodash.settings.param`)."""
+    return (
+        name,
+        type(default),
+        param(
+            default,
+            spec["label"],
+            spec.get("min"),
+            spec.get("max"),
+            spec.get("help", ""),
+            tuple(spec.get("options", ())),
+            step=spec.get("step"),
         ),
     )
-}
+
+
+def _example(entry: dict[str, Any], seed: dict[str, Any]) -> Example:
+    """An :class:`Example` from its ``[[example]]`` table of ``examples.toml``."""
+    loader = globals()[entry["loader"]]
+    defaults = {
+        name: parameter.default for name, parameter in inspect.signature(loader).parameters.items()
+    }
+    specs = dict(entry.get("controls", {}))
+    if "seed" in defaults:
+        specs["seed"] = seed
+    controls = [_control(name, defaults[name], spec) for name, spec in specs.items()]
+    settings = make_dataclass(f"{loader.__name__}_settings", controls, frozen=True)
+    return Example(
+        entry["key"],
+        entry["title"],
+        entry["kind"],
+        entry["teaches"],
+        loader,
+        fields(settings),
+        tuple(entry.get("size", ())),
+    )
+
+
+def _load_registry() -> dict[str, Example]:
+    registry = tomllib.loads(_REGISTRY_FILE.read_text(encoding="utf-8"))
+    examples = (_example(entry, registry["seed"]) for entry in registry["example"])
+    return {example.key: example for example in examples}
+
+
+EXAMPLES: dict[str, Example] = _load_registry()
+"""The built-in examples by key, in the order they are offered (from ``examples.toml``)."""
 
 DEFAULT_EXAMPLE = "planted-motif"
 
@@ -1101,10 +989,10 @@ def load_example(
         )
     chosen = {**example.defaults(), **params}
     most = (limits or Limits.from_env()).max_example_values
-    if example.size(chosen) > most:
+    if example.values(chosen) > most:
         unit = "cells × genes" if example.kind == "matrix" else "sequences × length"
         raise ConfigError(
-            f"this example would hold {example.size(chosen):,} values ({unit}); this server "
+            f"this example would hold {example.values(chosen):,} values ({unit}); this server "
             f"makes examples of at most {most:,}: choose fewer "
             f"{'cells or genes' if example.kind == 'matrix' else 'or shorter sequences'} "
             "(GENODASH_MAX_EXAMPLE_VALUES)"

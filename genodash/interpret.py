@@ -89,13 +89,8 @@ def ism(
 
     Parameters
     ----------
-    model
-        A trained sequence classifier taking one-hot input (left in evaluation mode).
-    x
-        One-hot sequences ``float32 (N, 4, L)`` (A, C, G, T channels), a NumPy array or a
-        tensor.
-    target
-        Class index to explain; ``None`` explains each sequence's predicted class.
+    model, x, target
+        As for :func:`saliency`.
     batch_size
         How many mutated copies of a sequence go through the model at once; lower it if
         memory runs out. Does not change the result.
@@ -537,7 +532,7 @@ def explain_table(
     """
     codes = encode_for_run(run, sequences)
     frames = []
-    for start in range(0, sequences.n, batch_size):
+    for start in range(0, sequences.n_obs, batch_size):
         x = one_hot(codes[start : start + batch_size])
         scores = importance(attribute(run.model, x, method, target), x)
         batch = sequences.subset(range(start, start + len(x)))
@@ -589,7 +584,7 @@ def sequences_to_explain(run: object, sequences: SequenceSet) -> tuple[np.ndarra
     if run.data.get("fingerprint") == fingerprint(sequences) and "split" in run.tables:
         subsets = run.tables["split"]["subset"].to_numpy()
         return np.flatnonzero(subsets == "test"), "its test set (sequences it never saw)"
-    return np.arange(sequences.n), "all loaded sequences (the model was trained on other data)"
+    return np.arange(sequences.n_obs), "all loaded sequences (the model was trained on other data)"
 
 
 def planted_window(sequences: SequenceSet, row: int) -> tuple[int | None, int | None]:

@@ -183,8 +183,7 @@ def sequence_features(
     ConfigError
         ``run`` is not a sequence model.
     """
-    if run.kind != "sequence":
-        raise ConfigError(f"run of a {run.kind} model has no sequence features")
+    _check_kind(run, "sequence", "has no sequence features")
     out = map_batches(
         run.model,
         [encode_for_run(run, sequences)],
@@ -195,6 +194,12 @@ def sequence_features(
     return out.get("features", np.zeros((0, 0), dtype=np.float32))
 
 
+def _check_kind(run: Run, kind: str, cannot: str) -> None:
+    """Refuse a run of another ``kind`` than the task needs, saying what it ``cannot`` do."""
+    if run.kind != kind:
+        raise ConfigError(f"run of a {run.kind} model {cannot}")
+
+
 def predict_sequences(run: Run, sequences: SequenceSet, *, device: str = "cpu") -> pd.DataFrame:
     """One row per sequence: ``seq_id``, ``predicted`` class and ``p_<class>`` probabilities.
 
@@ -202,20 +207,11 @@ def predict_sequences(run: Run, sequences: SequenceSet, *, device: str = "cpu") 
 
     Parameters
     ----------
-    run
-        A sequence run.
-    sequences
-        The sequences to classify; encoded as the run's training data was.
-    device
-        Where to compute.
-
-    Raises
-    ------
-    ConfigError
-        ``run`` is not a sequence model.
+    run, sequences, device
+        As for :func:`sequence_features` (and the same ``ConfigError`` for a run that is
+        not a sequence model); here ``sequences`` are the ones to classify.
     """
-    if run.kind != "sequence":
-        raise ConfigError(f"run of a {run.kind} model cannot classify sequences")
+    _check_kind(run, "sequence", "cannot classify sequences")
     probabilities = predict_probabilities(run.model, encode_for_run(run, sequences), device=device)
     classes = run.classes
     table = pd.DataFrame(
@@ -316,8 +312,7 @@ def latent_for_run(
     ConfigError
         The run is not an expression model.
     """
-    if run.kind != "expression":
-        raise ConfigError(f"run of a {run.kind} model cannot embed an expression matrix")
+    _check_kind(run, "expression", "cannot embed an expression matrix")
     positions = gene_positions(adata, run.genes)
     if "counts" in run.model.inputs:
         source = adata.layers.get(counts_layer, adata.X)

@@ -47,8 +47,10 @@ def param(
     high: float | None = None,
     help: str = "",
     options: tuple[str, ...] = (),
+    *,
+    step: float | None = None,
 ) -> Any:
-    """A config field with a label, bounds, help text and choices for its widget.
+    """A settings field with a label, bounds, help text and choices for its widget.
 
     Parameters
     ----------
@@ -63,16 +65,17 @@ def param(
         Longer explanation shown as the widget's tooltip.
     options
         The allowed choices for a text field; empty for free values.
+    step
+        The widget's increment; ``None`` for its default (1 for whole numbers, 0.01 on a
+        slider).
 
     Returns
     -------
     A :func:`dataclasses.field` whose ``metadata`` holds ``label``, ``min``, ``max``,
-    ``help`` and ``options``.
+    ``help``, ``options`` and ``step``.
     """
-    return field(
-        default=default,
-        metadata={"label": label, "min": low, "max": high, "help": help, "options": options},
-    )
+    metadata = {"label": label, "min": low, "max": high, "help": help, "options": options}
+    return field(default=default, metadata={**metadata, "step": step})
 
 
 def checked_value(setting: Field[Any], value: object) -> Any:

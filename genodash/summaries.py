@@ -64,9 +64,9 @@ def sequence_profile(
     Lengths and GC content per profiled sequence, and base composition along the
     sequence per class.
     """
-    index = np.arange(sequences.n)
-    if sequences.n > max_sequences:
-        index = np.sort(np.random.default_rng(seed).choice(sequences.n, max_sequences, False))
+    index = np.arange(sequences.n_obs)
+    if sequences.n_obs > max_sequences:
+        index = np.sort(np.random.default_rng(seed).choice(sequences.n_obs, max_sequences, False))
     chosen = [sequences.sequences[i] for i in index]
     labels = np.array(
         [sequences.labels[i] for i in index] if sequences.labels else ["all"] * len(index)
@@ -79,7 +79,7 @@ def sequence_profile(
         labels=labels,
         composition={label: _composition(codes[labels == label]) for label in np.unique(labels)},
         n_profiled=len(index),
-        n_total=sequences.n,
+        n_total=sequences.n_obs,
     )
 
 
@@ -200,10 +200,8 @@ class Metric:
 
     Attributes
     ----------
-    label
-        What is counted, e.g. ``"Sequences"``.
-    value
-        The formatted value, e.g. ``"1,200"``.
+    label, value
+        What is counted and its formatted value, e.g. ``"Sequences"`` and ``"1,200"``.
     help
         A longer explanation, or ``None``.
     """
@@ -240,7 +238,7 @@ def _sequence_metrics(sequences: SequenceSet, summary: dict[str, Any]) -> list[M
         else Metric("Length range", f"{shortest:,}–{longest:,} bp")
     )
     return [
-        Metric("Sequences", f"{sequences.n:,}"),
+        Metric("Sequences", f"{sequences.n_obs:,}"),
         Metric("Classes", str(len(sequences.classes) or "unlabelled")),
         length,
         Metric("Mean length", f"{summary['mean_length']:.1f} bp"),
@@ -288,9 +286,9 @@ def sequence_preview(sequences: SequenceSet, *, rows: int = 200) -> Preview:
     if sequences.labels is not None:
         table["label"] = sequences.labels[:rows]
     caption = (
-        f"All {sequences.n:,} sequences."
-        if sequences.n <= rows
-        else f"The first {rows} of {sequences.n:,} sequences."
+        f"All {sequences.n_obs:,} sequences."
+        if sequences.n_obs <= rows
+        else f"The first {rows} of {sequences.n_obs:,} sequences."
     )
     return Preview(pd.DataFrame(table), caption)
 
@@ -381,16 +379,13 @@ def column_roles(matrix: MatrixSet) -> list[tuple[str, str]]:
 
 
 def column_roles_caption(matrix: MatrixSet) -> str | None:
-    """Markdown listing the metadata columns genodash uses (see :func:`column_roles`).
+    """Markdown listing the metadata columns genodash uses (see :func:`column_roles`), e.g.
+    "Columns in use — labels: `cell_type`"; ``None`` when it uses none.
 
     Parameters
     ----------
     matrix
         The expression matrix.
-
-    Returns
-    -------
-    E.g. "Columns in use — labels: `cell_type`"; ``None`` when it uses none.
     """
     roles = column_roles(matrix)
     if not roles:

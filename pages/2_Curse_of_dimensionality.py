@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
@@ -36,10 +38,12 @@ def run(function: str, **params: Any) -> Any:
     return getattr(curse, function)(**params)
 
 
-def columns() -> tuple[Any, Any]:
-    """Controls on the left, the plot on the right."""
+@contextmanager
+def controls() -> Iterator[Any]:
+    """Controls on the left, made inside the block, which gets the column for the plot."""
     left, right = st.columns([1, 3], gap="large")
-    return left.container(border=True), right
+    with left.container(border=True):
+        yield right
 
 
 def slider(label: str, key: str, *bounds_default_step: Any) -> Any:
@@ -72,6 +76,13 @@ def chart(figure: Any, key: str) -> None:
     st.plotly_chart(figure, key=f"chart-{key}", config={"displaylogo": False})
 
 
+def show(plot: Any, figure: Any, key: str, headlines: list[curse.Headline]) -> None:
+    """The figure in the plot column, with its headline numbers under it."""
+    with plot:
+        chart(figure, key)
+        ui.headline_metrics(headlines)
+
+
 def explain(demo: str, result: curse.Result) -> None:
     """The formula with its conditions, then what it means, under the plot."""
     theory = curse.explanation(demo, result)
@@ -99,8 +110,7 @@ PLACEMENTS = {
 
 
 def sparsity_demo() -> curse.Result:
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         top = slider("Dimensions up to p =", "sparsity-top", 2, 30, 10)
         n = steps("Points n", "sparsity-n", [100, 300, 1000, 3000, 10_000], 1000)
         radius = slider("Radius (σ)", "sparsity-radius", 0.25, 3.0, 1.0, 0.25)
@@ -123,36 +133,29 @@ def sparsity_demo() -> curse.Result:
 
 
 def distances_demo() -> curse.Result:
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         n = slider("Points n", "distances-n", 20, 500, 200, 10)
         top = steps("Dimensions up to p =", "distances-top", [10, 100, 1000, 5000], 1000)
         seed = seed_input("distances")
     dims = tuple(d for d in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if d <= top)
     result = run("distance_concentration", dims=dims, n=n, seed=seed)
-    with plot:
-        chart(plotting.distance_figure(result), "distances")
-        ui.headline_metrics(curse.distance_headline(result))
+    show(plot, plotting.distance_figure(result), "distances", curse.distance_headline(result))
     return result
 
 
 def genotypes_demo() -> curse.Result:
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         top = slider("SNPs up to m =", "genotypes-m", 2, 20, 12)
         n = steps("Subjects n", "genotypes-n", [100, 300, 1000, 3000, 10_000, 100_000], 1000)
         maf = slider("Minor-allele frequency q", "genotypes-maf", 0.05, 0.5, 0.3, 0.05)
         seed = seed_input("genotypes")
     result = run("genotype_cells", snps=tuple(range(1, top + 1)), n=n, maf=maf, seed=seed)
-    with plot:
-        chart(plotting.genotype_figure(result), "genotypes")
-        ui.headline_metrics(curse.genotype_headline(result))
+    show(plot, plotting.genotype_figure(result), "genotypes", curse.genotype_headline(result))
     return result
 
 
 def ols_demo() -> curse.Result:
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         n = slider("Samples n", "ols-n", 20, 100, 50, 10)
         noise = slider("Noise σ", "ols-noise", 0.1, 5.0, 1.0, 0.1)
         ridge = steps("Ridge penalty λ", "ols-ridge", [0.1, 1.0, 5.0, 20.0, 100.0], 5.0)
@@ -160,29 +163,28 @@ def ols_demo() -> curse.Result:
         reps = steps("Data sets per p", "ols-reps", [30, 100, 300], 100)
         seed = seed_input("ols")
     result = run("ols_collapse", n=n, noise=noise, reps=reps, ridge=ridge, lasso=lasso, seed=seed)
-    with plot:
-        chart(plotting.ols_figure(result), "ols")
-        ui.headline_metrics(curse.ols_headline(result))
+    show(plot, plotting.ols_figure(result), "ols", curse.ols_headline(result))
     return result
 
 
 def variance_demo() -> curse.Result:
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         n = slider("Samples n", "variance-n", 5, 50, 20)
         p = slider("Fitted coefficients p", "variance-p", 1, n - 1, min(5, n - 1))
         reps = steps("Data sets", "variance-reps", [200, 1000, 2000, 5000], 2000)
         seed = seed_input("variance")
     result = run("ml_variance_bias", n=n, reps=reps, seed=seed)
-    with plot:
-        chart(plotting.variance_figure(result, highlight=p), "variance")
-        ui.headline_metrics(curse.variance_headline(result, p))
+    show(
+        plot,
+        plotting.variance_figure(result, highlight=p),
+        "variance",
+        curse.variance_headline(result, p),
+    )
     return result
 
 
 def multiple_testing_demo() -> curse.Result:
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         # rounded: the browser's float steps give values such as 0.060000000000000005
         alpha = round(slider("Significance level α", "fp-alpha", 0.01, 0.10, 0.05, 0.01), 2)
         n = several("Subjects n", "fp-n", [100, 250, 500, 1000], [100, 250, 1000])
@@ -213,8 +215,7 @@ def overfitting_demo() -> curse.Result:
     sources = {"simulated": "simulated data", "pbmc68k": "PBMC 68k: 700 real blood cells"}
     if isinstance(dataset, MatrixSet) and dataset.label_column:
         sources["loaded"] = f"the loaded matrix ({ui.escape_markdown(dataset.name)})"
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         source = choose("Data", "overfit-data", sources)
         simulated = source == "simulated"
         models = {m: MODELS[m] for m in MODELS if simulated or m != "linear"}
@@ -235,9 +236,8 @@ def overfitting_demo() -> curse.Result:
             dataset,
             lambda: curse.expression_overfitting(dataset, n_train=n, model=model, seed=seed),
         )
-    with plot:
-        chart(plotting.overfitting_figure(result), "overfitting")
-        ui.headline_metrics(curse.overfitting_headline(result))
+    figure = plotting.overfitting_figure(result)
+    show(plot, figure, "overfitting", curse.overfitting_headline(result))
     return result
 
 
@@ -245,8 +245,7 @@ def big_data_demo() -> curse.Result:
     dataset = ui.current_dataset()
     loaded = curse.dataset_shape(dataset)
     powers = [10**k for k in range(0, 10)]
-    controls, plot = columns()
-    with controls:
+    with controls() as plot:
         st.markdown(f"**The loaded data set** · {ui.escape_markdown(dataset.name)}")
         st.caption(f"N = {loaded[0]:,}, P = {loaded[1]:,}")
         st.markdown("**Place a study you plan**")
@@ -254,10 +253,8 @@ def big_data_demo() -> curse.Result:
         p = steps("Features P", "bigdata-p", powers, 10**5, format_func="{:,}".format)
     names = (f"loaded: {dataset.name}", "your planned study")
     result = run("data_regimes", n=(loaded[0], n), p=(loaded[1], p), names=names)
-    with plot:
-        chart(plotting.regimes_figure(result), "big-data")
-        headlines = curse.regime_headline(result, ("loaded data set", "your planned study"))
-        ui.headline_metrics(headlines)
+    headlines = curse.regime_headline(result, ("loaded data set", "your planned study"))
+    show(plot, plotting.regimes_figure(result), "big-data", headlines)
     return result
 
 

@@ -8,7 +8,6 @@ import streamlit as st
 import ui
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
-from genodash.jobs import Job
 from genodash.models import MODELS, models_of
 from genodash.train.loop import TrainConfig
 from genodash.train.sequence import (
@@ -16,9 +15,7 @@ from genodash.train.sequence import (
     build_sequence_model,
     example_batch,
     prepare_sequences,
-    training_memory,
 )
-from genodash.train.workflows import sequence_training
 
 ABOUT = """
 Here a neural network **learns to tell your classes apart** from the DNA alone.
@@ -49,7 +46,7 @@ def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, floa
         "Length (bp)",
         1,
         longest,
-        key=ui.setting(f"train-length-{dataset.name}-{dataset.n}", min(longest, 1000)),
+        key=ui.setting(f"train-length-{dataset.name}-{dataset.n_obs}", min(longest, 1000)),
         help=f"At most the longest sequence, {longest:,} bp: more would only add empty positions",
     )
     align = columns[1].selectbox(
@@ -108,58 +105,23 @@ def model_choice(prepared: object) -> tuple[str, dict | None]:
     return name, settings
 
 
-def start_training(
-    prepared: object, name: str, settings: dict, config: TrainConfig, device: str
-) -> None:
-    work = sequence_training(
-        prepared,
-        [(name, settings)],
-        train_config=config,
-        device=device,
-        runs_root=ui.workspace_dir(),
-    )
-    ui.start_job(
-        Job(f"Training {MODELS[name].title} on {prepared.source.name}", work, kind="sequence")
-    )
-
-
 def results() -> None:
-    ui.job_refusal()
-    if ui.job_is_active():
-        ui.job_panel()
-        return
-    saved_runs = ui.finished_runs("sequence")
-    if ui.finished_job("sequence") is None:
-        return
-    st.subheader("Results")
-    ui.job_outcome(ui.current_job())
-    for saved in saved_runs:
+    for saved in ui.job_results("sequence", heading="Results") or []:
         st.markdown(f"#### {MODELS[saved.run.model_name].title}")
         ui.show_sequence_run(saved.run, saved.path, key=f"result-{saved.path.name}")
 
 
 with ui.page("Train a model", ":material/model_training:", ABOUT):
     dataset = ui.current_dataset()
-    if not isinstance(dataset, SequenceSet):
-        st.info(
-            "The loaded data is an expression matrix; this page trains sequence models. "
-            "Load sequences on the Data page.",
-            icon=":material/info:",
-        )
-        st.page_link("pages/1_Data.py", label="Go to Data", icon=":material/folder_open:")
-    else:
+    if ui.require_sequences(dataset, "; this page trains sequence models", link=True):
         st.subheader("1 · Data and split")
         encoding, split = data_and_split(dataset)
-        try:
-            prepared = ui.session_cached(
-                "prepared",
-                dataset,
-                lambda: prepare_sequences(dataset, encoding=encoding, **split),
-                key=(encoding, tuple(split.items())),
-            )
-        except GenodashError as error:
-            ui.show_error(error, context="This data cannot be used for training yet")
-            prepared = None
+        prepared = ui.prepared_for_training(
+            "prepared",
+            dataset,
+            lambda: prepare_sequences(dataset, encoding=encoding, **split),
+            key=(encoding, tuple(split.items())),
+        )
         if prepared is not None:
             st.dataframe(
                 split_table(prepared),
@@ -173,19 +135,7 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             name, settings = model_choice(prepared)
             st.subheader("3 · Training")
             config, device = ui.training_settings("train", TrainConfig())
-            busy = ui.job_is_active()
-            fits = settings is not None and ui.fits_in_memory(
-                lambda: training_memory(prepared, name, settings, config.batch_size),
-                model=MODELS[name].short,
+            ui.train_one_model(
+                dataset, prepared, name, settings, config, device, key="start-training"
             )
-            if st.button(
-                "Train",
-                type="primary",
-                icon=":material/play_arrow:",
-                disabled=busy or not fits,
-                key="start-training",
-                help="One training at a time per session" if busy else None,
-            ):
-                start_training(prepared, name, settings, config, device)
-                st.rerun()
         results()

@@ -5,15 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from genodash.data import SequenceSet
-from genodash.errors import GenodashError
-from genodash.jobs import Job
 from genodash.models import MODELS, models_of
 from genodash.plotting import training as plots
 from genodash.train.loop import TrainConfig
 from genodash.train.runs import leaderboard_table, model_curves, model_histories
 from genodash.train.sequence import EncodingConfig, prepare_sequences
-from genodash.train.workflows import sequence_training
 
 ABOUT = """
 Which architecture suits your data? One click trains each model on **exactly the same
@@ -56,12 +52,8 @@ def show_comparison(saved: list) -> None:
     runs = [item.run for item in saved]
     table = leaderboard_table(runs)
     ui.runs_dataframe(table)
-    st.download_button(
-        "Download leaderboard (CSV)",
-        table.to_csv(index=False),
-        file_name="leaderboard.csv",
-        on_click="ignore",
-        icon=":material/download:",
+    ui.download(
+        st, "Download leaderboard (CSV)", table.to_csv(index=False), "leaderboard.csv", "cmp-csv"
     )
     tabs = st.tabs(["Scores", "Learning curves", "ROC", "Precision–recall"])
     with tabs[0]:
@@ -89,24 +81,14 @@ def show_comparison(saved: list) -> None:
 
 with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
     dataset = ui.current_dataset()
-    if not isinstance(dataset, SequenceSet):
-        st.info(
-            "The loaded data is an expression matrix; comparisons here are for sequence "
-            "models. Load sequences on the Data page.",
-            icon=":material/info:",
-        )
-    else:
+    if ui.require_sequences(dataset, "; comparisons here are for sequence models"):
         chosen, config, device, seed = settings()
-        try:
-            prepared = ui.session_cached(
-                "compare-prepared",
-                dataset,
-                lambda: prepare_sequences(dataset, encoding=EncodingConfig(), seed=seed),
-                key=seed,
-            )
-        except GenodashError as error:
-            ui.show_error(error, context="This data cannot be used for training yet")
-            prepared = None
+        prepared = ui.prepared_for_training(
+            "compare-prepared",
+            dataset,
+            lambda: prepare_sequences(dataset, encoding=EncodingConfig(), seed=seed),
+            key=seed,
+        )
         if prepared is not None:
             sizes = prepared.split.sizes()
             st.caption(
@@ -114,36 +96,18 @@ with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
                 f"{sizes['val']:,} validation, {sizes['test']:,} test sequences "
                 f"(stratified, seed {seed}); length {prepared.length} bp."
             )
-            busy = ui.job_is_active()
-            if st.button(
-                "Train and compare",
-                type="primary",
-                icon=":material/play_arrow:",
-                disabled=busy or not chosen,
-                key="start-compare",
-            ):
-                work = sequence_training(
-                    prepared,
-                    [(name, {}) for name in chosen],
-                    train_config=config,
-                    device=device,
-                    runs_root=ui.workspace_dir(),
-                )
-                names = ", ".join(MODELS[name].short for name in chosen)
-                ui.start_job(Job(f"Comparing {names} on {dataset.name}", work, kind="sequence"))
+            if ui.train_button("Train and compare", key="start-compare", ready=bool(chosen)):
+                title = f"Comparing {', '.join(MODELS[n].short for n in chosen)} on {dataset.name}"
+                models = [(name, {}) for name in chosen]
+                ui.start_training(title, prepared, models, config, device, kind="sequence")
                 st.rerun()
-        ui.job_refusal()
-        saved_runs = ui.finished_runs("sequence")
-        if ui.job_is_active():
-            ui.job_panel()
-        elif ui.finished_job("sequence") is not None:
-            ui.job_outcome(ui.current_job())
-            if len(saved_runs) > 1:
-                st.subheader("Leaderboard")
-                show_comparison(saved_runs)
-            elif saved_runs:
-                st.info(
-                    "The last job trained a single model; its results are on "
-                    "*Train a model* and *Runs*.",
-                    icon=":material/info:",
-                )
+        saved_runs = ui.job_results("sequence") or []
+        if len(saved_runs) > 1:
+            st.subheader("Leaderboard")
+            show_comparison(saved_runs)
+        elif saved_runs:
+            st.info(
+                "The last job trained a single model; its results are on "
+                "*Train a model* and *Runs*.",
+                icon=":material/info:",
+            )

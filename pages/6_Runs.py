@@ -80,14 +80,8 @@ def predict_section(run: object, key: str) -> None:
             },
         },
     )
-    st.download_button(
-        "Download predictions (CSV)",
-        table.to_csv(index=False),
-        file_name="predictions.csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"predict-dl-{key}",
-    )
+    csv = table.to_csv(index=False)
+    ui.download(st, "Download predictions (CSV)", csv, "predictions.csv", f"predict-dl-{key}")
 
 
 @st.dialog("Rename the run")

@@ -9,7 +9,6 @@ from genodash.data import MatrixSet
 from genodash.errors import GenodashError
 from genodash.examples import second_modality
 from genodash.io import RawFile, ReadOptions, read_dataset
-from genodash.jobs import Job
 from genodash.models import MODELS, models_of
 from genodash.models.expression import DATA_SETTINGS
 from genodash.train.expression import (
@@ -18,9 +17,7 @@ from genodash.train.expression import (
     example_batch,
     pair_modalities,
     prepare_matrix,
-    training_memory,
 )
-from genodash.train.workflows import expression_training
 
 ABOUT = """
 An **autoencoder** squeezes each cell's thousands of gene values through a narrow
@@ -126,15 +123,9 @@ def model_choice(prepared: object, has_second: bool) -> tuple[str, dict | None]:
 
 
 def results(processed: object, label_column: str | None) -> None:
-    ui.job_refusal()
-    if ui.job_is_active():
-        ui.job_panel()
+    saved_runs = ui.job_results("expression", heading="Results")
+    if saved_runs is None:
         return
-    saved_runs = ui.finished_runs("expression")
-    if ui.finished_job("expression") is None:
-        return
-    st.subheader("Results")
-    ui.job_outcome(ui.current_job())
     labels = None
     if label_column is not None:
         labels = processed.adata.obs[label_column].astype(str)
@@ -168,23 +159,20 @@ with ui.page("Autoencoders", ":material/hub:", ABOUT):
         label_column, batch_column = column_choices(processed, dataset)
         split = split_settings()
         first, second = paired_modalities(dataset, processed)
-        try:
-            prepared = ui.session_cached(
-                "ae-prepared",
+        prepared = ui.prepared_for_training(
+            "ae-prepared",
+            first,
+            lambda: prepare_matrix(
                 first,
-                lambda: prepare_matrix(
-                    first,
-                    source_name=dataset.name,
-                    label_column=label_column,
-                    batch_column=batch_column,
-                    second=second,
-                    **split,
-                ),
-                key=(label_column, batch_column, id(second), tuple(split.items())),
-            )
-        except GenodashError as error:
-            ui.show_error(error, context="This matrix cannot be used for training yet")
-            prepared = None
+                source_name=dataset.name,
+                label_column=label_column,
+                batch_column=batch_column,
+                second=second,
+                **split,
+            ),
+            key=(label_column, batch_column, id(second), tuple(split.items())),
+            what="matrix",
+        )
         if prepared is not None:
             sizes = prepared.split.sizes()
             st.caption(
@@ -196,26 +184,5 @@ with ui.page("Autoencoders", ":material/hub:", ABOUT):
             name, settings = model_choice(prepared, second is not None)
             st.subheader("3 · Training")
             config, device = ui.training_settings(f"ae-{name}", default_train_config(name))
-            fits = settings is not None and ui.fits_in_memory(
-                lambda: training_memory(prepared, name, settings, config.batch_size),
-                model=MODELS[name].short,
-            )
-            if st.button(
-                "Train",
-                type="primary",
-                icon=":material/play_arrow:",
-                disabled=ui.job_is_active() or not fits,
-                key="ae-start",
-            ):
-                work = expression_training(
-                    prepared,
-                    [(name, settings)],
-                    train_config=config,
-                    device=device,
-                    runs_root=ui.workspace_dir(),
-                )
-                ui.start_job(
-                    Job(f"Training {MODELS[name].title} on {dataset.name}", work, kind="expression")
-                )
-                st.rerun()
+            ui.train_one_model(dataset, prepared, name, settings, config, device, key="ae-start")
         results(processed, label_column)

@@ -101,7 +101,7 @@ def train_cnn(epochs: int = 3, *, length: int | None = None, align: str = "left"
     at.number_input(key="train-epochs").set_value(epochs)
     if length is not None:
         dataset = at.session_state["dataset"]
-        at.number_input(key=f"train-length-{dataset.name}-{dataset.n}").set_value(length)
+        at.number_input(key=f"train-length-{dataset.name}-{dataset.n_obs}").set_value(length)
     at.selectbox(key="train-align").set_value(align)
     at.button(key="start-training").click().run()
     return until(at, has_subheader("Results"))

@@ -174,4 +174,4 @@ def test_examples_are_capped_by_the_servers_budget():
     small = Limits(max_example_values=10_000)
     with pytest.raises(ConfigError, match="sequences × length"):
         load_example("planted-motif", limits=small, n=1000, length=50)
-    assert load_example("planted-motif", limits=small, n=100, length=50).n == 100
+    assert load_example("planted-motif", limits=small, n=100, length=50).n_obs == 100

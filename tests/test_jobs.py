@@ -8,7 +8,7 @@ import pytest
 from genodash.errors import ConfigError
 from genodash.jobs import Job, JobQueue
 from genodash.train.loop import TrainConfig
-from genodash.train.workflows import sequence_training
+from genodash.train.workflows import model_training
 
 
 def wait_for(predicate, timeout=30.0):
@@ -52,7 +52,7 @@ def test_queue_caps_running_jobs_and_keeps_order():
 
 
 def test_stop_ends_training_and_keeps_the_best_model(small_prepared, tmp_path):
-    work = sequence_training(
+    work = model_training(
         small_prepared,
         [("cnn", {}), ("lstm", {})],
         train_config=TrainConfig(epochs=200, patience=0, batch_size=8),
@@ -73,7 +73,7 @@ def test_stop_ends_training_and_keeps_the_best_model(small_prepared, tmp_path):
 
 @pytest.mark.parametrize("models", [[("cnn", {"filters": 8})]])
 def test_history_and_messages_are_recorded(small_prepared, tmp_path, models):
-    work = sequence_training(
+    work = model_training(
         small_prepared,
         models,
         train_config=TrainConfig(epochs=2),
@@ -123,7 +123,7 @@ def test_a_waiting_job_whose_tab_closed_is_dropped():
 
 
 def test_a_job_stops_at_its_time_limit_and_the_run_says_so(small_prepared, tmp_path):
-    work = sequence_training(
+    work = model_training(
         small_prepared,
         [("cnn", {})],
         train_config=TrainConfig(epochs=500, patience=0, batch_size=8),
@@ -145,7 +145,7 @@ def test_a_job_that_fails_in_its_worker_says_why(small_prepared, tmp_path, monke
         raise worker.TrainingFailed("training ran out of the memory a job may use")
 
     monkeypatch.setattr(worker.POOL, "run", out_of_memory)
-    work = sequence_training(
+    work = model_training(
         small_prepared,
         [("cnn", {})],
         train_config=TrainConfig(epochs=2),

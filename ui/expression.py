@@ -1,5 +1,5 @@
-"""Expression-matrix helpers shared by pages: the preprocessed matrix, its caption, the
-matrix-only guard and the background UMAP warm-up."""
+"""Expression-matrix helpers shared by pages: the preprocessed matrix, its caption and the
+background UMAP warm-up."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import streamlit as st
 
 from genodash.data import MatrixSet
-from ui.state import Dataset
 
 
 def processed_matrix(dataset: MatrixSet) -> Any:
@@ -44,19 +43,6 @@ def scanpy_defaults_expander() -> None:
 
     with st.expander("genodash's defaults beside scanpy's", icon=":material/compare_arrows:"):
         st.table(defaults_table().set_index("Step"))
-
-
-def require_matrix(dataset: Dataset) -> bool:
-    """True for an expression matrix; otherwise say so and link to the Data page."""
-    if isinstance(dataset, MatrixSet):
-        return True
-    st.info(
-        "This page works on an expression matrix; the loaded data are DNA sequences. Load a "
-        "matrix (your own, or the PBMC or simulated-counts example) on the Data page.",
-        icon=":material/info:",
-    )
-    st.page_link("pages/1_Data.py", label="Go to Data", icon=":material/folder_open:")
-    return False
 
 
 @st.cache_resource(show_spinner=False)

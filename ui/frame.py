@@ -1,4 +1,5 @@
-"""The page frame: the list of pages, the sidebar, the device badge and once-per-server start-up.
+"""The page frame: the list of pages, the sidebar, the device badge, once-per-server start-up
+and the guards of pages that work on one kind of data.
 
 Every page starts with ``with ui.page(...):`` so that it works the same when opened by a
 direct link as the first request to a fresh server.
@@ -149,12 +150,45 @@ def dataset_caption(dataset: state.Dataset) -> None:
     if isinstance(dataset, SequenceSet):
         classes = len(dataset.classes)
         st.caption(
-            f"{dataset.n:,} sequences · {classes} classes"
+            f"{dataset.n_obs:,} sequences · {classes} classes"
             if classes
-            else f"{dataset.n:,} sequences · unlabelled"
+            else f"{dataset.n_obs:,} sequences · unlabelled"
         )
     else:
         st.caption(f"{dataset.n_obs:,} cells × {dataset.n_vars:,} genes")
+
+
+def require_matrix(dataset: state.Dataset) -> bool:
+    """True for an expression matrix; otherwise say so and link to the Data page."""
+    return _require(
+        dataset,
+        MatrixSet,
+        "This page works on an expression matrix; the loaded data are DNA sequences. Load a "
+        "matrix (your own, or the PBMC or simulated-counts example) on the Data page.",
+    )
+
+
+def require_sequences(dataset: state.Dataset, why: str = "", *, link: bool = False) -> bool:
+    """True for DNA sequences; otherwise say that the loaded data is an expression matrix
+    (and ``why`` it does not serve, e.g. "; this page trains sequence models"), to load
+    sequences on the Data page, and with ``link`` link there."""
+    return _require(
+        dataset,
+        SequenceSet,
+        f"The loaded data is an expression matrix{why}. Load sequences on the Data page.",
+        link=link,
+    )
+
+
+def _require(dataset: state.Dataset, kind: type, message: str, *, link: bool = True) -> bool:
+    """True if ``dataset`` is a ``kind``; otherwise show ``message`` (and a link to the Data
+    page if ``link``)."""
+    if isinstance(dataset, kind):
+        return True
+    st.info(message, icon=":material/info:")
+    if link:
+        st.page_link("pages/1_Data.py", label="Go to Data", icon=":material/folder_open:")
+    return False
 
 
 def _device_badge(placeholder: Any) -> None:

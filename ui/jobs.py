@@ -1,15 +1,18 @@
-"""Background training jobs in the page: start one, watch it live, say how it ended or why
-it did not start, and check its memory need first."""
+"""Background training jobs in the page: prepare the data, start one, watch it live, say how
+it ended or why it did not start, and check its memory need first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
 
+from genodash.data import SequenceSet
 from genodash.errors import GenodashError
 from genodash.jobs import Job, JobQueue, JobSnapshot
 from ui.messages import escape_markdown, show_error
+from ui.state import Dataset, session_cached, workspace_dir
 from ui.widgets import focus_run
 
 
@@ -40,6 +43,87 @@ def start_job(job: Job) -> None:
         return
     st.session_state.pop("job_refused", None)
     st.session_state["job"] = job
+
+
+def prepared_for_training(
+    name: str, owner: object, prepare: Callable[[], Any], *, key: object, what: str = "data"
+) -> Any:
+    """The data ``prepare()`` readies for training, kept as :func:`ui.state.session_cached`
+    ``name`` for ``owner`` and ``key``; None after saying why the ``what`` cannot be used."""
+    try:
+        return session_cached(name, owner, prepare, key=key)
+    except GenodashError as error:
+        show_error(error, context=f"This {what} cannot be used for training yet")
+        return None
+
+
+def train_button(label: str, *, key: str, ready: bool) -> bool:
+    """The button that starts training: off while this session's job runs, or until ``ready``."""
+    busy = job_is_active()
+    return st.button(
+        label,
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=busy or not ready,
+        key=key,
+        help="One training at a time per session" if busy else None,
+    )
+
+
+def start_training(
+    title: str,
+    prepared: Any,
+    models: Sequence[tuple[str, dict[str, Any]]],
+    config: Any,
+    device: str,
+    *,
+    kind: str,
+) -> None:
+    """Start a job ``title`` that trains each (name, settings) of ``models`` on ``prepared``
+    (``kind``: sequence or expression data) with ``config`` on ``device``, saving each run
+    in this browser's workspace (see :func:`start_job`)."""
+    from genodash.train.workflows import model_training
+
+    work = model_training(
+        prepared, models, train_config=config, device=device, runs_root=workspace_dir()
+    )
+    start_job(Job(title, work, kind=kind))
+
+
+def train_one_model(
+    dataset: Dataset,
+    prepared: Any,
+    name: str,
+    settings: dict[str, Any] | None,
+    config: Any,
+    device: str,
+    *,
+    key: str,
+) -> None:
+    """The memory a training step of model ``name`` needs, and the Train button (``key``),
+    off where ``settings`` is None (no valid model) or too large; a click starts the job
+    "Training <model> on <dataset>" (see :func:`start_training`) and reruns the page."""
+    from genodash.models import MODELS
+
+    kind = "sequence" if isinstance(dataset, SequenceSet) else "expression"
+    training_memory = _training_memory_of(kind)
+    fits = settings is not None and fits_in_memory(
+        lambda: training_memory(prepared, name, settings, config.batch_size),
+        model=MODELS[name].short,
+    )
+    if train_button("Train", key=key, ready=fits):
+        title = f"Training {MODELS[name].title} on {dataset.name}"
+        start_training(title, prepared, [(name, settings)], config, device, kind=kind)
+        st.rerun()
+
+
+def _training_memory_of(kind: str) -> Callable[..., Any]:
+    """The library's training-step memory estimate for ``kind`` data."""
+    if kind == "sequence":
+        from genodash.train.sequence import training_memory
+    else:
+        from genodash.train.expression import training_memory
+    return training_memory
 
 
 def job_refusal() -> None:
@@ -136,6 +220,24 @@ def finished_job(kind: str) -> Job | None:
     if job is None or job.kind != kind or job.snapshot().active:
         return None
     return job
+
+
+def job_results(kind: str, heading: str | None = None) -> list[Any] | None:
+    """Why the last Train click did not start a job, if so; this session's job live while it
+    runs; once its job of ``kind`` has ended, ``heading`` (a subheader, if given) and how it
+    ended, and its saved runs of ``kind`` returned (None while there are none to show)."""
+    job_refusal()
+    if job_is_active():
+        job_panel()
+        return None
+    saved = finished_runs(kind)
+    job = finished_job(kind)
+    if job is None:
+        return None
+    if heading is not None:
+        st.subheader(heading)
+    job_outcome(job)
+    return saved
 
 
 def finished_runs(kind: str) -> list[Any]:

@@ -78,12 +78,7 @@ def _sequence_scores(run: Any) -> None:
         f"{test['auprc']:.3f}",
         help="Area under the precision–recall curve on the test set",
     )
-    columns[3].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
-    columns[4].metric(
-        "Time",
-        f"{metrics['train_seconds']:.1f} s",
-        help=f"{metrics['samples_per_second']:,.0f} training samples/s on {metrics['device']}",
-    )
+    _training_metrics(columns[3:], metrics, "training samples")
     st.caption(
         f"{escape_markdown(sentence(run.message))}. Test set: {test['n']:,} sequences"
         + (
@@ -91,6 +86,16 @@ def _sequence_scores(run: Any) -> None:
             if test.get("positive_class")
             else ""
         )
+    )
+
+
+def _training_metrics(columns: Sequence[Any], metrics: dict[str, Any], unit: str) -> None:
+    """Epochs run (and the best one) and training time (``unit`` per second), in two columns."""
+    columns[0].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
+    columns[1].metric(
+        "Time",
+        f"{metrics['train_seconds']:.1f} s",
+        help=f"{metrics['samples_per_second']:,.0f} {unit}/s on {metrics['device']}",
     )
 
 
@@ -216,12 +221,7 @@ def _expression_scores(run: Any) -> None:
     columns[2].metric(
         "Cells", f"{metrics['n_cells']:,}", help=f"× {metrics['n_genes']:,} genes per cell"
     )
-    columns[3].metric("Epochs (best)", f"{metrics['epochs_run']} ({metrics['best_epoch']})")
-    columns[4].metric(
-        "Time",
-        f"{metrics['train_seconds']:.1f} s",
-        help=f"{metrics['samples_per_second']:,.0f} cells/s on {metrics['device']}",
-    )
+    _training_metrics(columns[3:], metrics, "cells")
     st.caption(
         f"{escape_markdown(sentence(run.message))} · {metrics['n_cells']:,} cells × "
         f"{metrics['n_genes']:,} genes"

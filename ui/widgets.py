@@ -4,7 +4,7 @@ run picker, an optional-column picker, embedding settings and download buttons."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
+from dataclasses import Field
 from typing import Any
 
 import streamlit as st
@@ -14,57 +14,33 @@ from ui.state import setting
 NO_COLUMN = "(none)"
 
 
-def control_widget(control: Any, *, key: str) -> Any:
-    """A widget for a :class:`genodash.examples.Control`: number, slider, checkbox, choice, text.
+def control_widget(control: Field[Any], *, key: str) -> Any:
+    """A widget for a settings field (see :func:`genodash.settings.param`): number, slider,
+    checkbox, choice or text, as its default and metadata say.
 
     Its value is kept across page visits (see :func:`ui.state.setting`).
     """
-    default, label, tip = control.default, control.label, control.help or None
-    if control.options:
+    meta, default, options = control.metadata, control.default, control.metadata.get("options")
+    label, tip = meta.get("label", control.name), meta.get("help") or None
+    if options:
         from genodash.settings import option_title
 
         return st.selectbox(
-            label,
-            control.options,
-            format_func=option_title,
-            help=tip,
-            key=setting(key, default, control.options),
+            label, options, format_func=option_title, help=tip, key=setting(key, default, options)
         )
     if isinstance(default, bool):
         return st.checkbox(label, help=tip, key=setting(key, default))
     if isinstance(default, int):
-        return int(
-            st.number_input(
-                label,
-                min_value=int(control.minimum),
-                max_value=int(control.maximum),
-                step=int(control.step or 1),
-                help=tip,
-                key=setting(key, default),
-            )
-        )
-    if isinstance(default, float) and control.maximum - control.minimum > 1000:
-        return float(
-            st.number_input(
-                label,
-                min_value=float(control.minimum),
-                max_value=float(control.maximum),
-                help=tip,
-                key=setting(key, default),
-            )
-        )
-    if isinstance(default, float):
-        return float(
-            st.slider(
-                label,
-                min_value=float(control.minimum),
-                max_value=float(control.maximum),
-                step=float(control.step or 0.01),
-                help=tip,
-                key=setting(key, default),
-            )
-        )
-    return st.text_input(label, help=tip, key=setting(key, str(default)))
+        number, widget, step = int, st.number_input, int(meta.get("step") or 1)
+    elif isinstance(default, float) and meta["max"] - meta["min"] > 1000:
+        number, widget, step = float, st.number_input, None  # too wide a range for a slider
+    elif isinstance(default, float):
+        number, widget, step = float, st.slider, float(meta.get("step") or 0.01)
+    else:
+        return st.text_input(label, help=tip, key=setting(key, str(default)))
+    low, high = number(meta["min"]), number(meta["max"])
+    value = widget(label, low, high, step=step, help=tip, key=setting(key, default))
+    return number(value)
 
 
 def config_widgets(
@@ -98,22 +74,8 @@ def config_widgets(
             if why is not None:
                 values[field.name] = _unavailable_widget(field, why, key=f"{key}-{field.name}")
             else:
-                values[field.name] = control_widget(_control(field), key=f"{key}-{field.name}")
+                values[field.name] = control_widget(field, key=f"{key}-{field.name}")
     return values
-
-
-def _control(field: Any) -> SimpleNamespace:
-    """A config dataclass field as the control :func:`control_widget` draws."""
-    meta = field.metadata
-    return SimpleNamespace(
-        label=meta.get("label", field.name),
-        default=field.default,
-        minimum=meta.get("min"),
-        maximum=meta.get("max"),
-        step=None,
-        options=meta.get("options", ()),
-        help=meta.get("help", ""),
-    )
 
 
 def _unavailable_widget(field: Any, help_text: str, *, key: str) -> Any:

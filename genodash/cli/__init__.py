@@ -1,8 +1,9 @@
 """``python -m genodash``: the command line over the same functions as the app.
 
 Results go to stdout as JSON (one object per line); progress and errors go to stderr.
-Bad input exits with status 2 and a single ``error:`` line. Each command lives in its own
-module with a ``register(subparsers)`` function, listed in :data:`COMMAND_MODULES`.
+Bad input exits with status 2 and a single ``error:`` line. The commands live in the modules
+listed in :data:`COMMAND_MODULES`, each with a ``COMMANDS`` tuple of functions that add one
+command to the parser's sub-commands.
 """
 
 from __future__ import annotations
@@ -55,5 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(commands)
+        for add in importlib.import_module(name).COMMANDS:
+            add(commands)
     return parser

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from genodash.errors import ConfigError
@@ -25,6 +26,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {text} (see `{self.prog} --help`)\n")
 
 
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_command(
+    commands: argparse._SubParsersAction, name: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """Add the command ``name``, run by ``handler``: the first line of the handler's docstring
+    is the command's help, the rest (if any) its description."""
+    summary, _, details = (inspect.getdoc(handler) or "").partition("\n\n")
+    parser = commands.add_parser(name, help=summary, description=" ".join(details.split()) or None)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def print_json(payload: dict[str, Any]) -> None:
     print(json.dumps(payload, default=_json_default, ensure_ascii=False), flush=True)
 
@@ -32,10 +47,8 @@ def print_json(payload: dict[str, Any]) -> None:
 def _json_default(value: Any) -> Any:
     import numpy as np
 
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()  # a numpy scalar becomes the matching Python one
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
@@ -100,6 +113,11 @@ def read_options(args: argparse.Namespace) -> Any:
         transpose=args.transpose,
         labels_file=args.labels,
     )
+
+
+def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``--set KEY=VALUE`` option, read by :func:`parse_assignments`."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=help)
 
 
 def parse_assignments(assignments: Sequence[str], defaults: dict[str, Any]) -> dict[str, Any]:

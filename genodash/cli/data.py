@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from genodash.cli._common import add_read_options, parse_assignments, print_json, read_options
+from genodash.cli._common import (
+    add_command,
+    add_read_options,
+    add_set_option,
+    parse_assignments,
+    print_json,
+    read_options,
+)
 from genodash.errors import ConfigError
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add the ``validate``, ``examples`` and ``example`` commands.
-
-    Parameters
-    ----------
-    commands
-        The sub-command group of the main parser (what ``add_subparsers`` returned); the
-        new commands are added to it.
-    """
-    _add_validate(commands)
-    _add_examples(commands)
-    _add_example(commands)
-
-
 def _add_validate(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "validate",
-        help="check data files and print their summaries",
-        description="Read each file as genodash would and print one JSON line per file "
-        "with its summary; exit 2 with an error line at the first bad file.",
-    )
+    parser = add_command(commands, "validate", _validate)
     parser.add_argument(
         "paths",
         nargs="+",
@@ -41,10 +29,14 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
         help="read all sequence files together, each file's name as its class",
     )
     add_read_options(parser)
-    parser.set_defaults(handler=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """check data files and print their summaries
+
+    Read each file as genodash would and print one JSON line per file with its summary; exit 2
+    with an error line at the first bad file.
+    """
     from genodash.io import read_dataset
 
     options = read_options(args)
@@ -59,11 +51,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _add_examples(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("examples", help="list the built-in examples")
-    parser.set_defaults(handler=_examples)
+    add_command(commands, "examples", _examples)
 
 
 def _examples(args: argparse.Namespace) -> int:
+    """list the built-in examples"""
     from genodash.examples import EXAMPLES
 
     for example in EXAMPLES.values():
@@ -79,29 +71,22 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _add_example(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "example",
-        help="write a built-in example to a file",
-        description="Write a built-in example as FASTA/CSV (sequences) or .h5ad (matrices).",
-    )
+    parser = add_command(commands, "example", _example)
     parser.add_argument("name", help="example name (see `examples`)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter, e.g. --set n=500 (repeatable)",
-    )
+    add_set_option(parser, "override a parameter, e.g. --set n=500 (repeatable)")
     parser.add_argument(
         "--out",
         required=True,
         metavar="FILE",
         help="output file: .fa/.fasta/.csv for sequences, .h5ad for matrices",
     )
-    parser.set_defaults(handler=_example)
 
 
 def _example(args: argparse.Namespace) -> int:
+    """write a built-in example to a file
+
+    Write a built-in example as FASTA/CSV (sequences) or .h5ad (matrices).
+    """
     from genodash.examples import EXAMPLES, load_example
     from genodash.io.writers import write_dataset
 
@@ -112,3 +97,6 @@ def _example(args: argparse.Namespace) -> int:
     write_dataset(dataset, args.out)
     print_json({"path": args.out, **dataset.summary()})
     return 0
+
+
+COMMANDS = (_add_validate, _add_examples, _add_example)

@@ -21,15 +21,8 @@ if TYPE_CHECKING:
     from genodash.curse import Demo
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add the ``demo`` command, with one sub-command per curse-of-dimensionality demo.
-
-    Parameters
-    ----------
-    commands
-        The sub-command group of the main parser (what ``add_subparsers`` returned); the
-        new commands are added to it.
-    """
+def _add_demos(commands: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` command, with one sub-command per curse-of-dimensionality demo."""
     from genodash.curse import DEMOS
 
     parser = commands.add_parser(
@@ -125,3 +118,6 @@ def _overview(demos: dict[str, Demo]) -> str:
         rows.append(f"  {'':24s}{options}")
     rows.append("\nexample: python -m genodash demo sparsity --dims 1 2 3 --n 1000 --seed 0")
     return "\n".join(rows)
+
+
+COMMANDS = (_add_demos,)

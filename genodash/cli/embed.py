@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from genodash.cli._common import add_read_options, print_json, read_options
+from genodash.cli._common import add_command, add_read_options, print_json, read_options
 from genodash.errors import ConfigError, InputError, RunError
 
 if TYPE_CHECKING:
@@ -21,29 +21,10 @@ if TYPE_CHECKING:
     from genodash.expression.preprocess import ProcessedMatrix
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add the ``embed`` command.
-
-    Parameters
-    ----------
-    commands
-        The sub-command group of the main parser (what ``add_subparsers`` returned); the
-        new commands are added to it.
-    """
+def _add_embed(commands: argparse._SubParsersAction) -> None:
     from genodash.expression.embed import METHODS, UMAP_LAYOUTS
 
-    parser = commands.add_parser(
-        "embed",
-        help="compute a PCA, t-SNE or UMAP embedding of a matrix",
-        description="Embed the cells of an expression matrix and write a CSV with columns "
-        "cell, x, y (z in 3-D), then label and batch when known (from --label-column and "
-        "--batch-column, or columns guessed from their names). The last line of stdout is "
-        "one JSON object: method, input, n, seconds (the embedding itself), trustworthiness "
-        "(are picture neighbours also neighbours in the preprocessed data?), knn_accuracy "
-        "(with labels), batch_mixing (with batches), n_scored (cells in the scoring "
-        "subsample) and out. Raw counts are preprocessed with the default settings first "
-        "(normalize, log1p, 2,000 variable genes).",
-    )
+    parser = add_command(commands, "embed", _embed)
     parser.add_argument("path", metavar="PATH", help="matrix file (as for `validate`)")
     parser.add_argument("--method", required=True, choices=METHODS)
     parser.add_argument(
@@ -82,7 +63,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV file")
     add_read_options(parser)
-    parser.set_defaults(handler=_embed)
 
 
 def _log(message: str) -> None:
@@ -90,6 +70,16 @@ def _log(message: str) -> None:
 
 
 def _embed(args: argparse.Namespace) -> int:
+    """compute a PCA, t-SNE or UMAP embedding of a matrix
+
+    Embed the cells of an expression matrix and write a CSV with columns cell, x, y (z in 3-D),
+    then label and batch when known (from --label-column and --batch-column, or columns guessed
+    from their names). The last line of stdout is one JSON object: method, input, n, seconds
+    (the embedding itself), trustworthiness (are picture neighbours also neighbours in the
+    preprocessed data?), knn_accuracy (with labels), batch_mixing (with batches), n_scored
+    (cells in the scoring subsample) and out. Raw counts are preprocessed with the default
+    settings first (normalize, log1p, 2,000 variable genes).
+    """
     from genodash.expression.embed import EmbeddingConfig
     from genodash.expression.export import embedding_table
     from genodash.expression.scores import embed_and_score
@@ -247,3 +237,6 @@ def _write_csv_atomically(table: pd.DataFrame, target: Path) -> None:
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+COMMANDS = (_add_embed,)

@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from genodash.cli._common import add_read_options, print_json, read_options
+from genodash.cli._common import (
+    Handler,
+    add_command,
+    add_read_options,
+    add_set_option,
+    print_json,
+    read_options,
+)
 from genodash.errors import ConfigError
 
 
@@ -52,30 +59,8 @@ TRAINABLE_MODELS = _RegisteredModels(lambda: (*SEQUENCE_MODELS, *MATRIX_MODELS))
 SEQUENCE_DEFAULTS = {"epochs": 30, "batch_size": 64, "patience": 5, "learning_rate": 1e-3}
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add the ``train``, ``predict`` and ``explain`` commands.
-
-    Parameters
-    ----------
-    commands
-        The sub-command group of the main parser (what ``add_subparsers`` returned); the
-        new commands are added to it.
-    """
-    _add_train(commands)
-    _add_predict(commands)
-    _add_explain(commands)
-
-
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "train",
-        help="train a model on a data file and save the run",
-        description="Train a model; progress goes to stderr, and the last line of stdout is "
-        "one JSON object with the results. The run folder holds config.json, metrics.json, "
-        "history.csv, weights.safetensors and data.json; for an expression model also latent.csv "
-        "(column cell, then one column per latent dimension). A matrix of raw counts is "
-        "preprocessed with the default settings first.",
-    )
+    parser = add_command(commands, "train", _train)
     parser.add_argument("path", metavar="PATH", help="data file (as for `validate`)")
     parser.add_argument(
         "--model",
@@ -116,18 +101,11 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--augment-rc", action="store_true", help="add reverse complements to the training set"
     )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a model setting, e.g. --set filters=32 (repeatable)",
-    )
+    add_set_option(parser, "a model setting, e.g. --set filters=32 (repeatable)")
     parser.add_argument(
         "--out", metavar="RUN_DIR", help="run folder to create (default: runs/<model>-<time>)"
     )
     add_read_options(parser)
-    parser.set_defaults(handler=_train)
 
 
 TRAIN_OPTIONS = {  # TrainConfig field: the option that sets it
@@ -140,6 +118,14 @@ TRAIN_OPTIONS = {  # TrainConfig field: the option that sets it
 
 
 def _train(args: argparse.Namespace) -> int:
+    """train a model on a data file and save the run
+
+    Train a model; progress goes to stderr, and the last line of stdout is one JSON object with
+    the results. The run folder holds config.json, metrics.json, history.csv,
+    weights.safetensors and data.json; for an expression model also latent.csv (column cell,
+    then one column per latent dimension). A matrix of raw counts is preprocessed with the
+    default settings first.
+    """
     from genodash.io import read_dataset
     from genodash.train.runs import new_run_dir
 
@@ -204,7 +190,7 @@ def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
         seed=args.seed,
     )
     config = TrainConfig(**{**SEQUENCE_DEFAULTS, **_given_train_settings(args)}, seed=args.seed)
-    described = f"{dataset.name}: {dataset.n:,} sequences, {len(prepared.classes)} classes"
+    described = f"{dataset.name}: {dataset.n_obs:,} sequences, {len(prepared.classes)} classes"
     run, path = _train_and_save(
         args, out, train_sequence_model, prepared, settings, config, described
     )
@@ -258,7 +244,7 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
             "batches; turn it off with --set n_batches=0)"
         )
     config = default_train_config(args.model, **_given_train_settings(args), seed=args.seed)
-    described = f"{dataset.name}: {prepared.n_cells:,} cells × {prepared.n_genes:,} genes"
+    described = f"{dataset.name}: {prepared.n_obs:,} cells × {prepared.n_vars:,} genes"
     run, path = _train_and_save(
         args, out, train_expression_model, prepared, settings, config, described
     )
@@ -372,22 +358,30 @@ def _read_sequences(args: argparse.Namespace) -> Any:
     return read_dataset(args.path, ReadOptions(**{**options.__dict__, "kind": "sequences"}))
 
 
-def _add_predict(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "predict",
-        help="predict classes of sequences with a saved run",
-        description="Write one row per sequence: seq_id, predicted class, and p_<class> "
-        "probabilities (plus the file's label when it has one).",
-    )
+def _add_run_command(
+    commands: argparse._SubParsersAction, name: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """A command over a saved run and a sequence file (``predict``, ``explain``): its parser,
+    with the two positional arguments."""
+    parser = add_command(commands, name, handler)
     parser.add_argument("run_dir", metavar="RUN_DIR")
     parser.add_argument("path", metavar="PATH", help="sequence file")
+    return parser
+
+
+def _add_predict(commands: argparse._SubParsersAction) -> None:
+    parser = _add_run_command(commands, "predict", _predict)
     parser.add_argument("--out", required=True, metavar="FILE.csv")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     add_read_options(parser)
-    parser.set_defaults(handler=_predict)
 
 
 def _predict(args: argparse.Namespace) -> int:
+    """predict classes of sequences with a saved run
+
+    Write one row per sequence: seq_id, predicted class, and p_<class> probabilities (plus the
+    file's label when it has one).
+    """
     from genodash.device import resolve_device
     from genodash.io.writers import write_text_atomic
     from genodash.predict import predict_sequences
@@ -408,14 +402,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _add_explain(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "explain",
-        help="per-position importance scores of sequences under a saved run",
-        description="Write one row per sequence position: seq_id, position (0-based), base, "
-        "score (the attribution of the base present, for the target class).",
-    )
-    parser.add_argument("run_dir", metavar="RUN_DIR")
-    parser.add_argument("path", metavar="PATH", help="sequence file")
+    parser = _add_run_command(commands, "explain", _explain)
     parser.add_argument("--method", default="saliency", choices=("saliency", "ism"))
     parser.add_argument(
         "--target",
@@ -424,10 +411,14 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", required=True, metavar="FILE.csv")
     add_read_options(parser)
-    parser.set_defaults(handler=_explain)
 
 
 def _explain(args: argparse.Namespace) -> int:
+    """per-position importance scores of sequences under a saved run
+
+    Write one row per sequence position: seq_id, position (0-based), base, score (the
+    attribution of the base present, for the target class).
+    """
     from genodash.interpret import explain_table
     from genodash.io.writers import write_text_atomic
 
@@ -445,9 +436,12 @@ def _explain(args: argparse.Namespace) -> int:
         {
             "run_dir": args.run_dir,
             "method": args.method,
-            "n_sequences": sequences.n,
+            "n_sequences": sequences.n_obs,
             "rows": len(table),
             "out": args.out,
         }
     )
     return 0
+
+
+COMMANDS = (_add_train, _add_predict, _add_explain)

@@ -141,11 +141,6 @@ def overfitting(
     -------
     OverfittingResult
         Train and test error per number of features, with theory for ``linear``.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     n = whole(n, "n", 20, 500)
     p = predictor_grid(n, 4.0) if p is None else wholes(p, "p", 1, 4 * n)
@@ -347,11 +342,6 @@ def example_overfitting(
     -------
     OverfittingResult
         See :func:`expression_overfitting`.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     from genodash.examples import load_example
 

@@ -128,5 +128,5 @@ def dataset_shape(dataset: SequenceSet | MatrixSet) -> tuple[int, int]:
     from genodash.data import SequenceSet
 
     if isinstance(dataset, SequenceSet):
-        return dataset.n, 4 * int(dataset.lengths.max())
+        return dataset.n_obs, 4 * int(dataset.lengths.max())
     return dataset.n_obs, dataset.n_vars

@@ -100,10 +100,8 @@ def log10_det_theory(p: int, n: int) -> float:
 
     Parameters
     ----------
-    p
-        Predictors (columns of X).
-    n
-        Samples (rows of X).
+    p, n
+        Predictors and samples, as for :func:`condition_number_theory`.
 
     Returns
     -------
@@ -150,6 +148,8 @@ def ols_collapse(
 ) -> OlsResult:
     """OLS when n ≤ p: XᵀX turns singular and coefficient variance explodes; ridge, lasso.
 
+    Each data set is drawn and measured as :class:`OlsResult` describes.
+
     Parameters
     ----------
     p
@@ -171,11 +171,6 @@ def ols_collapse(
     -------
     OlsResult
         Condition numbers, determinants and coefficient variances per p.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     n = whole(n, "n", 10, 500)
     p = predictor_grid(n, 2.0) if p is None else wholes(p, "p", 1, 2 * n)
@@ -184,7 +179,8 @@ def ols_collapse(
     ridge = real(ridge, "ridge", 0.01, 1e6)
     lasso = real(lasso, "lasso", 1e-4, 100.0)
     seed = check_seed(seed)
-    rows = [_ols_at(k, n=n, noise=noise, reps=reps, penalties=(ridge, lasso), seed=seed) for k in p]
+    settings = dict(n=n, noise=noise, reps=reps, ridge=ridge, lasso=lasso, seed=seed)
+    rows = [_ols_at(k, **settings) for k in p]
     return OlsResult(
         p=p,
         condition_number=floats(row[0] for row in rows),
@@ -194,18 +190,13 @@ def ols_collapse(
         variance={m: floats(row[2][m] for row in rows) for m in PENALTIES},
         mse={m: floats(row[3][m] for row in rows) for m in PENALTIES},
         variance_theory=floats(ols_variance_theory(k, n, noise) for k in p),
-        n=n,
-        noise=noise,
-        reps=reps,
-        ridge=ridge,
-        lasso=lasso,
         effects=_EFFECTS,
-        seed=seed,
+        **settings,
     )
 
 
 def _ols_at(
-    p: int, *, n: int, noise: float, reps: int, penalties: tuple[float, float], seed: int
+    p: int, *, n: int, noise: float, reps: int, ridge: float, lasso: float, seed: int
 ) -> tuple[float, float, dict[str, float], dict[str, float]]:
     rng = np.random.default_rng([seed, p])
     x = rng.standard_normal((reps, n, p))
@@ -222,8 +213,8 @@ def _ols_at(
     xty = np.einsum("rnp,rn->rp", x, y)
     estimates = {
         "ols": least_squares(x, y),
-        "ridge": np.linalg.solve(gram + penalties[0] * np.eye(p), xty[..., None])[..., 0],
-        "lasso": _lasso(x, y, penalties[1]),
+        "ridge": np.linalg.solve(gram + ridge * np.eye(p), xty[..., None])[..., 0],
+        "lasso": _lasso(x, y, lasso),
     }
     variance = {m: float(b.var(axis=0, ddof=1).mean()) for m, b in estimates.items()}
     mse = {m: float(((b - beta) ** 2).mean()) for m, b in estimates.items()}
@@ -294,7 +285,7 @@ def ml_variance_bias(
     Raises
     ------
     ConfigError
-        A parameter out of range.
+        A parameter out of range, or reps × n × (sum of p) too large to simulate quickly.
     """
     n = whole(n, "n", 3, 200)
     if p is None:
@@ -382,6 +373,8 @@ def extraneous_predictors(
     seed: int = 0,
 ) -> MultipleTestingResult:
     """Extraneous predictors: false-positive P values, raw and corrected.
+
+    Each regression is drawn and tested as :class:`MultipleTestingResult` describes.
 
     Parameters
     ----------

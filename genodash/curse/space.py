@@ -138,11 +138,6 @@ def sparsity(
     -------
     SparsityResult
         Simulated share within the radius and its exact probability, per p.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     dims = wholes(dims, "dims", 1, 100)
     n = whole(n, "n", 10, 100_000)
@@ -178,11 +173,6 @@ def sparsity_sample(
     SparsitySample
         The points, the target, and the shares within the radius on each axis and in the
         circle, beside their exact probabilities.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     n = whole(n, "n", 10, 100_000)
     radius = real(radius, "radius", 0.05, 10.0)
@@ -254,10 +244,7 @@ def distance_spread(dims: Sequence[int]) -> np.ndarray:
 
 
 def distance_concentration(
-    dims: Sequence[int] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
-    *,
-    n: int = 200,
-    seed: int = 0,
+    dims: Sequence[int] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000), *, n: int = 200, seed: int = 0
 ) -> DistanceResult:
     """Distances concentrate: nearest and farthest neighbours become alike as p grows.
 
@@ -274,11 +261,6 @@ def distance_concentration(
     -------
     DistanceResult
         Contrast, nearest/farthest ratio and spread of pairwise distances per p.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     from scipy.spatial.distance import pdist, squareform
 
@@ -397,11 +379,7 @@ def genotype_cell_theory(m: int, *, n: int, maf: float) -> tuple[float, float]:
 
 
 def genotype_cells(
-    snps: Sequence[int] = tuple(range(1, 13)),
-    *,
-    n: int = 1000,
-    maf: float = 0.3,
-    seed: int = 0,
+    snps: Sequence[int] = tuple(range(1, 13)), *, n: int = 1000, maf: float = 0.3, seed: int = 0
 ) -> GenotypeResult:
     """Genotype combinations: how n subjects spread over the 3^m cells of m SNPs.
 
@@ -420,11 +398,6 @@ def genotype_cells(
     -------
     GenotypeResult
         Cells, subjects per cell, simulated and expected empty and singleton shares.
-
-    Raises
-    ------
-    ConfigError
-        A parameter out of range.
     """
     snps = wholes(snps, "snps", 1, 20)
     n = whole(n, "n", 10, 1_000_000)

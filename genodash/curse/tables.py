@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from genodash.curse.learning import OverfittingResult
 from genodash.curse.regimes import RegimeResult
-from genodash.curse.regression import MultipleTestingResult, OlsResult, VarianceResult
+from genodash.curse.regression import (
+    DesignResult,
+    MultipleTestingResult,
+    OlsResult,
+    VarianceResult,
+)
 from genodash.curse.space import DistanceResult, GenotypeResult, SparsityResult, SparsitySample
 from genodash.errors import ConfigError
 
@@ -237,18 +242,16 @@ def false_positive_counts(result: MultipleTestingResult) -> list[dict[str, int |
         (``q1 / median / q3``) and the means with Bonferroni and Benjamini–Hochberg.
     """
     alpha = f"{result.alpha:g}"
-    return [
-        {
-            "n": d.n,
-            "k": d.k,
+    return _design_rows(
+        result,
+        lambda d: {
             "mean": f"{d.summary['raw']['mean']:.2f}",
             f"expected: {alpha} × k": f"{d.theory_mean['raw']:.2f}",
             "quartiles": _quartiles(d.summary["raw"]),
             "mean, Bonferroni": f"{d.summary['bonferroni']['mean']:.2f}",
             "mean, Benjamini–Hochberg": f"{d.summary['bh']['mean']:.2f}",
-        }
-        for d in result.designs
-    ]
+        },
+    )
 
 
 def false_positive_shares(result: MultipleTestingResult) -> list[dict[str, int | str]]:
@@ -257,7 +260,7 @@ def false_positive_shares(result: MultipleTestingResult) -> list[dict[str, int |
     Parameters
     ----------
     result
-        A multiple-testing simulation.
+        A multiple-testing simulation, the same as for :func:`false_positive_counts`.
 
     Returns
     -------
@@ -265,17 +268,22 @@ def false_positive_shares(result: MultipleTestingResult) -> list[dict[str, int |
         One row per design: ``n``, ``k``, and the shares without correction and with
         Bonferroni, as percentages.
     """
-    return [
-        {
-            "n": d.n,
-            "k": d.k,
+    return _design_rows(
+        result,
+        lambda d: {
             "≥ 1 false positive": f"{d.family_wise['raw']:.0%}",
             "≥ 1, Bonferroni": f"{d.family_wise['bonferroni']:.0%}",
             "true predictor found": f"{d.power['raw']:.0%}",
             "found, Bonferroni": f"{d.power['bonferroni']:.0%}",
-        }
-        for d in result.designs
-    ]
+        },
+    )
+
+
+def _design_rows(
+    result: MultipleTestingResult, cells: Callable[[DesignResult], dict[str, str]]
+) -> list[dict[str, int | str]]:
+    """One table row per design: its ``n`` and ``k``, then the ``cells`` of that design."""
+    return [{"n": d.n, "k": d.k, **cells(d)} for d in result.designs]
 
 
 def _quartiles(summary: dict[str, float]) -> str:

@@ -65,18 +65,18 @@ class EmbeddingConfig:
     """How to compute an embedding; each method reads the fields it needs."""
 
     method: str = param("pca", "Method", help="PCA, t-SNE or UMAP", options=METHODS)
-    n_components: int = param(2, "Dimensions", 2, 3, "2-D or 3-D picture")
+    n_components: int = param(2, "Dimensions", 2, 3, help="2-D or 3-D picture")
     n_pcs: int = param(
-        50, "Principal components first", 2, 200, "t-SNE/UMAP start from this many PCs"
+        50, "Principal components first", 2, 200, help="t-SNE/UMAP start from this many PCs"
     )
     perplexity: float = param(
-        30.0, "Perplexity (t-SNE)", 2.0, 200.0, "About how many neighbours each cell keeps"
+        30.0, "Perplexity (t-SNE)", 2.0, 200.0, help="About how many neighbours each cell keeps"
     )
     n_neighbors: int = param(
-        15, "Neighbours (UMAP)", 2, 200, "Small: local detail; large: global shape"
+        15, "Neighbours (UMAP)", 2, 200, help="Small: local detail; large: global shape"
     )
     min_dist: float = param(
-        0.5, "Minimum distance (UMAP)", 0.0, 1.0, "How tightly UMAP packs similar cells"
+        0.5, "Minimum distance (UMAP)", 0.0, 1.0, help="How tightly UMAP packs similar cells"
     )
     seed: int = param(0, "Random seed", 0, 10_000)
     pca_first: bool = param(
@@ -90,7 +90,7 @@ class EmbeddingConfig:
         "Epochs (UMAP)",
         10,
         2000,
-        "Layout iterations; empty: 500 up to 2,000 cells, 200 up to 10,000, 100 up to "
+        help="Layout iterations; empty: 500 up to 2,000 cells, 200 up to 10,000, 100 up to "
         "50,000, 60 above",
     )
     init: str = param(
@@ -104,7 +104,7 @@ class EmbeddingConfig:
         "Iterations (t-SNE)",
         50,
         5000,
-        "After 250 early-exaggeration ones; empty: 500 up to 5,000 cells, 250 above",
+        help="After 250 early-exaggeration ones; empty: 500 up to 5,000 cells, 250 above",
     )
     umap_layout: str = param(
         "auto",
@@ -224,12 +224,8 @@ def principal_components(
 
     Parameters
     ----------
-    X
-        Cells × features, dense or sparse (CSR).
-    n_components
-        Number of components (at most the number of cells and of features).
-    seed
-        Random seed of the solver used above 3,000 features.
+    X, n_components, seed
+        As for :func:`pca_coordinates`.
 
     Returns
     -------
@@ -535,35 +531,20 @@ def default_tsne_iterations(n_cells: int) -> int:
     ----------
     n_cells
         Cells embedded.
-
-    Returns
-    -------
-    int
-        The number of iterations.
     """
     return 500 if n_cells <= _TSNE_FFT_MIN_CELLS else 250
 
 
 def _umap(X: np.ndarray, config: EmbeddingConfig, params: dict[str, Any]) -> np.ndarray:
-    n_epochs = config.n_epochs or default_umap_epochs(X.shape[0])
-    deterministic = reproducible_layout(config.umap_layout, X.shape[0])
-    params.update(
-        n_neighbors=config.n_neighbors,
-        min_dist=config.min_dist,
-        n_epochs=n_epochs,
-        init=config.init,
-        deterministic=deterministic,
-    )
-    return _fit_umap(
-        X,
-        n_components=config.n_components,
-        n_neighbors=config.n_neighbors,
-        min_dist=config.min_dist,
-        n_epochs=n_epochs,
-        init=config.init,
-        seed=config.seed,
-        deterministic=deterministic,
-    )
+    settings = {
+        "n_neighbors": config.n_neighbors,
+        "min_dist": config.min_dist,
+        "n_epochs": config.n_epochs or default_umap_epochs(X.shape[0]),
+        "init": config.init,
+        "deterministic": reproducible_layout(config.umap_layout, X.shape[0]),
+    }
+    params.update(settings)
+    return _fit_umap(X, n_components=config.n_components, seed=config.seed, **settings)
 
 
 def default_umap_epochs(n_cells: int) -> int:

@@ -389,42 +389,36 @@ class _Work:
     def ran(self, step: str) -> bool:
         return any(done["step"] == step and done["ran"] for done in self.steps)
 
-    def skipped(self, step: str, params: dict[str, Any]) -> bool:
-        """Record a skip and return True when ``step`` cannot run on the input's values."""
+    def skipped(self, step: str, params: dict[str, Any], *, off: bool, note: str = "off") -> bool:
+        """Record a skip and return True when ``step`` cannot run on the input's values, or
+        when its setting turns it ``off`` (``note`` says how)."""
         reason = why_step_cannot_run(step, self.input_type)
-        if reason is None:
-            return False
-        self.record(step, ran=False, params=params, note=f"skipped: {reason}")
-        return True
+        if reason is not None:
+            self.record(step, ran=False, params=params, note=f"skipped: {reason}")
+            return True
+        if off:
+            self.record(step, ran=False, params=params, note=note)
+        return off
 
     # -- filters
 
     def filter_cells_by_genes(self, minimum: int) -> None:
         step, params = "filter_cells_by_genes", {"min_genes": minimum}
-        if self.skipped(step, params):
-            return
-        if minimum == 0:
-            self.record(step, ran=False, params=params, note="off (0)")
+        if self.skipped(step, params, off=minimum == 0, note="off (0)"):
             return
         keep = detected_per_cell(self.adata.X) >= minimum
         self._keep_cells(keep, step, params, f"fewer than {minimum:,} detected genes")
 
     def filter_cells_by_counts(self, minimum: int) -> None:
         step, params = "filter_cells_by_counts", {"min_counts": minimum}
-        if self.skipped(step, params):
-            return
-        if minimum == 0:
-            self.record(step, ran=False, params=params, note="off (0)")
+        if self.skipped(step, params, off=minimum == 0, note="off (0)"):
             return
         totals = cell_totals(self.adata.X)
         self._keep_cells(totals >= minimum, step, params, f"fewer than {minimum:,} counts")
 
     def filter_cells_by_mito(self, maximum: float) -> None:
         step, params = "filter_cells_by_mito", {"max_mito_percent": maximum}
-        if self.skipped(step, params):
-            return
-        if maximum >= 100:
-            self.record(step, ran=False, params=params, note="off (100 %)")
+        if self.skipped(step, params, off=maximum >= 100, note="off (100 %)"):
             return
         if QC_PREFIX + "pct_mito" not in self.adata.obs:
             self.record(
@@ -456,10 +450,7 @@ class _Work:
 
     def filter_genes_by_cells(self, minimum: int) -> None:
         step, params = "filter_genes_by_cells", {"min_cells": minimum}
-        if self.skipped(step, params):
-            return
-        if minimum == 0:
-            self.record(step, ran=False, params=params, note="off (0)")
+        if self.skipped(step, params, off=minimum == 0, note="off (0)"):
             return
         keep = detected_per_gene(self.adata.X) >= minimum
         if not keep.any():
@@ -494,10 +485,7 @@ class _Work:
 
     def normalize(self, enabled: bool, target_sum: float | None) -> None:
         step, params = "normalize_total", {"target_sum": target_sum or "median"}
-        if self.skipped(step, params):
-            return
-        if not enabled:
-            self.record(step, ran=False, params=params, note="off")
+        if self.skipped(step, params, off=not enabled):
             return
         totals = cell_totals(self.adata.X)
         target = median_total(totals) if target_sum is None else target_sum
@@ -513,10 +501,7 @@ class _Work:
 
     def log1p(self, enabled: bool) -> None:
         step, params = "log1p", {}
-        if self.skipped(step, params):
-            return
-        if not enabled:
-            self.record(step, ran=False, params=params, note="off")
+        if self.skipped(step, params, off=not enabled):
             return
         self.log_pending = True
         self.value_type = "non-negative"
@@ -526,10 +511,7 @@ class _Work:
         step = "highly_variable_genes"
         n_genes = int(self.adata.n_vars)
         params = {"n_top_genes": n_top_genes, "flavor": "seurat"}
-        if self.skipped(step, params):
-            return
-        if not enabled:
-            self.record(step, ran=False, params=params, note="off")
+        if self.skipped(step, params, off=not enabled):
             return
         if n_top_genes >= n_genes:
             self.record(
@@ -563,8 +545,7 @@ class _Work:
 
     def scale(self, enabled: bool, max_value: float | None) -> None:
         step, params = "scale", {"max_value": max_value}
-        if not enabled:
-            self.record(step, ran=False, params=params, note="off")
+        if self.skipped(step, params, off=not enabled):
             return
         self._apply_pending()
         was_sparse = is_sparse(self.adata.X)

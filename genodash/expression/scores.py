@@ -55,10 +55,11 @@ def _neighbors(coords: np.ndarray, k: int) -> np.ndarray:
     """Indices of each point's ``k`` nearest other points, nearest first."""
     from sklearn.neighbors import NearestNeighbors
 
+    coords = np.asarray(coords, dtype=np.float64)
     n = coords.shape[0]
     if not 1 <= k < n:
         raise ConfigError(f"k must lie between 1 and the number of cells - 1 ({n - 1}), got {k}")
-    index = NearestNeighbors(n_neighbors=k).fit(np.asarray(coords, dtype=np.float64))
+    index = NearestNeighbors(n_neighbors=k).fit(coords)
     return index.kneighbors(return_distance=False)
 
 
@@ -88,8 +89,7 @@ def knn_accuracy(coords: np.ndarray, labels: Sequence[Any] | np.ndarray, k: int 
     ConfigError
         ``labels`` does not have one entry per cell, or ``k`` is out of range.
     """
-    coords = np.asarray(coords)
-    codes = _codes(labels, coords.shape[0], "labels")
+    codes = _codes(labels, len(coords), "labels")
     neighbour_codes = codes[_neighbors(coords, k)]  # (n, k)
     n_classes = int(codes.max()) + 1
     votes = np.zeros((len(codes), n_classes))
@@ -132,8 +132,7 @@ def silhouette(coords: np.ndarray, labels: Sequence[Any] | np.ndarray) -> float:
     """
     from sklearn.metrics import silhouette_score
 
-    coords = np.asarray(coords)
-    codes = _codes(labels, coords.shape[0], "labels")
+    codes = _codes(labels, len(coords), "labels")
     n_groups = len(np.unique(codes))
     if not 2 <= n_groups <= len(codes) - 1:
         return float("nan")
@@ -206,10 +205,9 @@ def batch_mixing(coords: np.ndarray, batches: Sequence[Any] | np.ndarray, k: int
     Raises
     ------
     ConfigError
-        ``batches`` does not have one entry per cell, or ``k`` is out of range.
+        ``batches`` does not have one entry per cell, or ``k`` is not between 1 and cells - 1.
     """
-    coords = np.asarray(coords)
-    codes = _codes(batches, coords.shape[0], "batches")
+    codes = _codes(batches, len(coords), "batches")
     global_entropy = _entropy(np.bincount(codes) / len(codes))
     if global_entropy == 0:
         return float("nan")

@@ -151,12 +151,14 @@ def read_sequences(
 ) -> SequenceSet:
     """Read one sequence file, or several files with one class per file.
 
+    FASTA, FASTQ, CSV/TSV with a sequence column, or plain text with one sequence per line;
+    any of them gzipped. With several files that carry no labels, each file's name is its
+    class.
+
     Parameters
     ----------
     sources
-        A path or :class:`RawFile`, or several of them. FASTA, FASTQ, CSV/TSV with a
-        sequence column, or plain text with one sequence per line; any of them gzipped.
-        With several files that carry no labels, each file's name is its class.
+        A path or :class:`RawFile`, or several of them.
     sequence_column
         Column holding the sequences in a CSV/TSV file.
     label_column
@@ -607,10 +609,11 @@ def _find_column(columns: list[str], wanted: str, aliases: tuple[str, ...], file
     for alias in (wanted.lower(), *aliases):
         if alias in lowered:
             return lowered.index(alias)
-    raise FormatError(
-        f"no sequence column '{wanted}'; columns found: {', '.join(map(repr, columns))}",
-        file=file,
-        where="line 1 (header)",
+    raise _missing_column(
+        "sequence",
+        wanted,
+        columns,
+        file,
         hint="Name the sequence column (CLI: --sequence-column); files must be comma- or "
         "tab-separated",
     )
@@ -621,10 +624,19 @@ def _label_index(columns: list[str], label_column: str | None, file: str) -> int
         return _optional_column(columns, LABEL_COLUMN_ALIASES)
     if label_column in columns:
         return columns.index(label_column)
-    raise FormatError(
-        f"no label column '{label_column}'; columns found: {', '.join(map(repr, columns))}",
+    raise _missing_column("label", label_column, columns, file)
+
+
+def _missing_column(
+    role: str, wanted: str, columns: list[str], file: str, *, hint: str | None = None
+) -> FormatError:
+    """The error for a header without the ``role`` column named ``wanted``."""
+    found = ", ".join(map(repr, columns))
+    return FormatError(
+        f"no {role} column '{wanted}'; columns found: {found}",
         file=file,
         where="line 1 (header)",
+        hint=hint,
     )
 
 

@@ -64,7 +64,7 @@ def fasta_text(sequences: SequenceSet, *, width: int = 80) -> str:
         Bases per sequence line; longer sequences are wrapped.
     """
     lines = []
-    labels = sequences.labels or [None] * sequences.n
+    labels = sequences.labels or [None] * sequences.n_obs
     for record_id, sequence, label in zip(sequences.ids, sequences.sequences, labels, strict=True):
         lines.append(f">{record_id}" + (f" label={label}" if label is not None else ""))
         lines.extend(sequence[i : i + width] for i in range(0, len(sequence), width))
@@ -86,7 +86,7 @@ def sequences_csv_text(sequences: SequenceSet) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     labelled = sequences.labels is not None
     writer.writerow(["ID", "SEQ", "LAB"] if labelled else ["ID", "SEQ"])
-    labels = sequences.labels or [None] * sequences.n
+    labels = sequences.labels or [None] * sequences.n_obs
     for row in zip(sequences.ids, sequences.sequences, labels, strict=True):
         writer.writerow(row if labelled else row[:2])
     return buffer.getvalue()

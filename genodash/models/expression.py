@@ -180,10 +180,8 @@ def complete_integration_config(config: dict, data: DataFacts) -> dict:
 
     Parameters
     ----------
-    config
-        Settings given so far (updated and returned).
-    data
-        Facts of the training data.
+    config, data
+        As for :func:`complete_vae_config`.
     """
     if data.n_second == 0:
         raise ConfigError(
@@ -461,6 +459,13 @@ class VAE(ExpressionModel):
 # --- two-modality integration --------------------------------------------------------------
 
 
+_SINGLE_WEIGHT_HELP = (
+    "Also rebuild both measurements from each one's latent alone. It pulls the two "
+    "single-modality embeddings into the shared space, but lets the network memorise "
+    "training cells (e.g. guess a cell's proteins from noise in its RNA): compare test cells"
+)
+
+
 @dataclass(frozen=True)
 class IntegrationConfig:
     hidden: str = param("128", "Hidden layer widths (each modality)", help="Comma-separated")
@@ -471,13 +476,7 @@ class IntegrationConfig:
         1.0, "Weight of the second modality", 0.0, 10.0, "Its share of the reconstruction loss"
     )
     single_weight: float = param(
-        0.0,
-        "Train each modality's own latent",
-        0.0,
-        2.0,
-        "Also rebuild both measurements from each one's latent alone. It pulls the two "
-        "single-modality embeddings into the shared space, but lets the network memorise "
-        "training cells (e.g. guess a cell's proteins from noise in its RNA): compare test cells",
+        0.0, "Train each modality's own latent", 0.0, 2.0, _SINGLE_WEIGHT_HELP
     )
     n_inputs_second: int = param(
         1, "Second-modality features", 1, 100_000, "Set from the data (e.g. proteins)"

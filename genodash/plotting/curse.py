@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -73,12 +73,19 @@ def _theory(x: Sequence[float], y: Sequence[float], name: str, **kw: object) -> 
     )
 
 
-def _legend_below(fig: go.Figure, *, y: float = -0.2) -> go.Figure:
-    """Put the legend under a multi-panel figure, clear of the panel titles."""
+def _styled(
+    fig: go.Figure, *, legend_y: float = -0.2, top: int | None = None, **look: Any
+) -> go.Figure:
+    """:func:`style` (``look``: its title, axis titles, height), the legend under the plot.
+
+    There the legend stays clear of the panel titles; ``top`` widens the top margin for
+    panel titles of two lines.
+    """
+    fig = style(fig, **look)
     fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": y, "yanchor": "top"}
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": legend_y, "yanchor": "top"},
+        margin={"b": 110} if top is None else {"t": top, "b": 110},
     )
-    fig.update_layout(margin={"b": 110})
     return fig
 
 
@@ -210,9 +217,8 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
     fig.update_xaxes(range=[-4, 4], title_text="x", row=1, col=3)
     fig.update_yaxes(range=[-4, 4], title_text="y", scaleanchor="x3", row=1, col=3)
     fig.update_yaxes(title_text="points", row=1, col=1)
-    fig = style(fig, title=f"{len(x):,} points from a 2-D normal distribution", height=450)
-    fig.update_layout(margin={"t": 95})
-    return _legend_below(fig)
+    title = f"{len(x):,} points from a 2-D normal distribution"
+    return _styled(fig, title=title, height=450, top=95)
 
 
 def sparsity_figure(result: SparsityResult) -> go.Figure:
@@ -221,8 +227,7 @@ def sparsity_figure(result: SparsityResult) -> go.Figure:
     Parameters
     ----------
     result
-        Simulated shares and exact probabilities per dimension, from
-        :func:`genodash.curse.sparsity`.
+        Simulated shares and exact probabilities per p, from :func:`genodash.curse.sparsity`.
 
     Returns
     -------
@@ -256,14 +261,12 @@ def sparsity_figure(result: SparsityResult) -> go.Figure:
     )
     _log_share_axis(fig, min(min(result.theory), 1 / result.n))
     fig.update_xaxes(dtick=1 if len(result.dims) <= 20 else None)
-    return _legend_below(
-        style(
-            fig,
-            title=f"Share of points within {result.radius:g}σ of the target",
-            x="dimensions p",
-            y="share of points (log scale)",
-        ),
-        y=-0.25,
+    return _styled(
+        fig,
+        legend_y=-0.25,
+        title=f"Share of points within {result.radius:g}σ of the target",
+        x="dimensions p",
+        y="share of points (log scale)",
     )
 
 
@@ -325,9 +328,8 @@ def distance_figure(result: DistanceResult) -> go.Figure:
     fig.update_yaxes(type="log", row=1, col=2)
     fig.update_yaxes(range=[0, 1.05], row=1, col=3)
     fig.update_yaxes(title_text="distance ÷ mean distance", row=1, col=1)
-    fig = style(fig, title=f"Distances between {result.n:,} normal points", height=470)
-    fig.update_layout(margin={"t": 100})
-    return _legend_below(fig, y=-0.25)
+    title = f"Distances between {result.n:,} normal points"
+    return _styled(fig, legend_y=-0.25, top=100, title=title, height=470)
 
 
 # --- 3. genotypes ------------------------------------------------------------------------------
@@ -393,11 +395,8 @@ def genotype_figure(result: GenotypeResult) -> go.Figure:
     fig.update_xaxes(title_text="SNPs m", dtick=1)
     fig.update_yaxes(type="log", title_text="subjects", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    fig = style(
-        fig, title=f"{result.n:,} subjects, minor-allele frequency {result.maf:g}", height=470
-    )
-    fig.update_layout(margin={"t": 90})
-    return _legend_below(fig)
+    title = f"{result.n:,} subjects, minor-allele frequency {result.maf:g}"
+    return _styled(fig, top=90, title=title, height=470)
 
 
 # --- 4. OLS ------------------------------------------------------------------------------------
@@ -448,11 +447,8 @@ def ols_figure(result: OlsResult) -> go.Figure:
         fig.update_yaxes(type="log", row=row, col=col)
     fig.update_xaxes(title_text="predictors p", row=2)
     _p_equals_n(fig, result.n, ((1, 1), (1, 2), (2, 1), (2, 2)))
-    fig = style(
-        fig, title=f"n = {result.n} samples, {result.reps} simulated data sets per p", height=740
-    )
-    fig.update_layout(margin={"t": 90})
-    return _legend_below(fig, y=-0.12)
+    title = f"n = {result.n} samples, {result.reps} simulated data sets per p"
+    return _styled(fig, legend_y=-0.12, top=90, title=title, height=740)
 
 
 # --- 5. variance -------------------------------------------------------------------------------
@@ -494,15 +490,13 @@ def variance_figure(result: VarianceResult, *, highlight: int | None = None) -> 
     if highlight is not None and highlight in result.p:
         _marked_x(fig, highlight, f"p = {highlight}", left=highlight > (p[0] + p[-1]) / 2)
     fig.update_yaxes(rangemode="tozero")
-    return _legend_below(
-        style(
-            fig,
-            title=f"n = {result.n}: mean estimate ÷ true σ² over {result.reps:,} data sets",
-            x="fitted coefficients p (intercept included)",
-            y="estimate ÷ σ²",
-            height=460,
-        ),
-        y=-0.25,
+    return _styled(
+        fig,
+        legend_y=-0.25,
+        title=f"n = {result.n}: mean estimate ÷ true σ² over {result.reps:,} data sets",
+        x="fitted coefficients p (intercept included)",
+        y="estimate ÷ σ²",
+        height=460,
     )
 
 
@@ -552,7 +546,7 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
         ],
     )
     for method, name in _correction_names(result.alpha).items():
-        color = CORRECTION_COLORS[method]
+        look = {"name": name, "marker_color": CORRECTION_COLORS[method], "legendgroup": name}
         counts = [d.false_positives[method] for d in result.designs]
         fig.add_trace(
             go.Box(
@@ -561,10 +555,8 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
                     for level in designs
                 ],
                 y=[v for c in counts for v in c],
-                name=name,
-                marker_color=color,
-                legendgroup=name,
                 boxmean=True,
+                **look,
             ),
             row=1,
             col=1,
@@ -573,18 +565,7 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
             (1, [d.family_wise[method] for d in result.designs]),
             (2, [d.power[method] for d in result.designs]),
         ):
-            fig.add_trace(
-                go.Bar(
-                    x=designs,
-                    y=values,
-                    name=name,
-                    marker_color=color,
-                    legendgroup=name,
-                    showlegend=False,
-                ),
-                row=2,
-                col=col,
-            )
+            fig.add_trace(go.Bar(x=designs, y=values, showlegend=False, **look), row=2, col=col)
     for row, values, name in (
         (
             1,
@@ -618,13 +599,8 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
     fig.update_xaxes(tickfont={"size": 11}, row=2)  # half-width panels: k = 10 and k = 50 apart
     fig.update_yaxes(title_text="false positives", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=2)
-    fig = style(
-        fig,
-        title=f"α = {alpha}: {result.reps} regressions per design, true slope {result.effect:g}",
-        height=800,
-    )
-    fig.update_layout(margin={"t": 90})
-    return _legend_below(fig, y=-0.1)
+    title = f"α = {alpha}: {result.reps} regressions per design, true slope {result.effect:g}"
+    return _styled(fig, legend_y=-0.1, top=90, title=title, height=800)
 
 
 # --- 7. overfitting ----------------------------------------------------------------------------
@@ -686,16 +662,14 @@ def overfitting_figure(result: OverfittingResult) -> go.Figure:
     _log_ticks(fig, p)
     fig.update_yaxes(range=[0, top], tickformat=".0%" if result.metric == "error rate" else None)
     data = "simulated data" if simulated else result.data
-    return _legend_below(
-        style(
-            fig,
-            title=f"{MODEL_NAMES[result.model]} on {data}: {result.n_train} training, "
-            f"{result.n_test:,} test {'samples' if simulated else 'cells'}",
-            x=f"{'features p' if simulated else 'genes'} (log scale)",
-            y=result.metric,
-            height=460,
-        ),
-        y=-0.25,
+    return _styled(
+        fig,
+        legend_y=-0.25,
+        title=f"{MODEL_NAMES[result.model]} on {data}: {result.n_train} training, "
+        f"{result.n_test:,} test {'samples' if simulated else 'cells'}",
+        x=f"{'features p' if simulated else 'genes'} (log scale)",
+        y=result.metric,
+        height=460,
     )
 
 
@@ -777,7 +751,5 @@ def regimes_figure(result: RegimeResult) -> go.Figure:
         )
     fig.update_xaxes(type="log", range=[0, 9], title_text="samples N (log scale)")
     fig.update_yaxes(type="log", range=[0, 9], title_text="features P (log scale)")
-    return _legend_below(
-        style(fig, title="Where data sets sit: samples N against features P", height=600),
-        y=-0.15,
-    )
+    title = "Where data sets sit: samples N against features P"
+    return _styled(fig, legend_y=-0.15, title=title, height=600)

@@ -47,17 +47,8 @@ def length_histogram_figure(profile: SequenceProfile) -> go.Figure:
         Lengths, GC content and composition of the sequences, from
         :func:`genodash.summaries.sequence_profile`.
     """
-    fig = go.Figure()
     bins = whole_number_bins(profile.lengths)
-    for i, label in enumerate(profile.composition):
-        fig.add_trace(
-            go.Histogram(
-                x=profile.lengths[profile.labels == label],
-                name=str(label),
-                marker_color=class_color(i),
-                xbins=bins,
-            )
-        )
+    fig = _per_class(profile, go.Histogram, "x", profile.lengths, xbins=bins)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=",d")
     return style(fig, title="Sequence length", x="length (bp)", y="sequences")
@@ -89,21 +80,27 @@ def gc_content_figure(profile: SequenceProfile) -> go.Figure:
     Parameters
     ----------
     profile
-        Lengths, GC content and composition of the sequences, from
-        :func:`genodash.summaries.sequence_profile`.
+        The sequences' profile, as for :func:`length_histogram_figure`.
     """
-    fig = go.Figure()
-    for i, label in enumerate(profile.composition):
-        fig.add_trace(
-            go.Box(
-                y=profile.gc[profile.labels == label],
-                name=str(label),
-                marker_color=class_color(i),
-                boxmean=True,
-            )
-        )
+    fig = _per_class(profile, go.Box, "y", profile.gc, boxmean=True)
     fig.update_yaxes(tickformat=".0%")
     return style(fig, title="GC content per sequence", x="class", y="GC content")
+
+
+def _per_class(
+    profile: SequenceProfile,
+    trace: type[go.Histogram] | type[go.Box],
+    axis: str,
+    values: np.ndarray,
+    **options: object,
+) -> go.Figure:
+    """One ``trace`` per class, in class colours, with the class's share of ``values`` (one
+    per sequence) on ``axis`` (``"x"`` or ``"y"``); ``options`` go to every trace."""
+    fig = go.Figure()
+    for i, label in enumerate(profile.composition):
+        part = {axis: values[profile.labels == label]}
+        fig.add_trace(trace(**part, name=str(label), marker_color=class_color(i), **options))
+    return fig
 
 
 def base_composition_figure(profile: SequenceProfile) -> go.Figure:
@@ -114,8 +111,7 @@ def base_composition_figure(profile: SequenceProfile) -> go.Figure:
     Parameters
     ----------
     profile
-        Lengths, GC content and composition of the sequences, from
-        :func:`genodash.summaries.sequence_profile`.
+        The sequences' profile, as for :func:`length_histogram_figure`.
     """
     classes = list(profile.composition)[:6]
     fig = make_subplots(

@@ -102,8 +102,6 @@ def ism_figure(
 ) -> go.Figure:
     """In-silico mutagenesis as a 4 × L heatmap: red raises the class, blue lowers it.
 
-    Positions as in :func:`importance_figure`.
-
     Parameters
     ----------
     table
@@ -111,13 +109,8 @@ def ism_figure(
         one sequence of :func:`genodash.interpret.ism`.
     sequence
         The bases of the sequence; the base present is circled.
-    first_position
-        Where ``sequence`` starts in the original sequence, 0-based.
-    motif_start
-        Start of the planted motif, 0-based in the original sequence; ``None`` (or −1) for
-        no motif.
-    motif_width
-        Width of the planted motif in bases; ``None`` for no motif.
+    first_position, motif_start, motif_width
+        Positions as in :func:`importance_figure`.
     """
     length = min(len(sequence), table.shape[1])
     values = table[:, :length]

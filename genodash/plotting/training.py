@@ -13,6 +13,8 @@ from genodash.plotting._style import CLASS_COLORS, Html, class_color, escape, st
 
 _SPLIT_DASH = {"train": "dot", "val": "solid"}
 _SPLIT_NAMES = {"train": "training", "val": "validation"}
+# label (a class or a model) -> its curve, as lists of equal length under two keys
+_Curves = Mapping[str, Mapping[str, list[float]]]
 
 
 def training_curves_figure(
@@ -114,9 +116,7 @@ def confusion_matrix_figure(
     )
 
 
-def roc_figure(
-    curves: Mapping[str, Mapping[str, list[float]]], *, title: str = "ROC curve"
-) -> go.Figure:
+def roc_figure(curves: _Curves, *, title: str = "ROC curve") -> go.Figure:
     """ROC curves (one per class, or per model); the diagonal is chance.
 
     Parameters
@@ -133,40 +133,34 @@ def roc_figure(
             x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"color": "#999", "dash": "dash"}
         )
     )
-    for i, (label, curve) in enumerate(curves.items()):
-        fig.add_trace(
-            go.Scatter(
-                x=curve["fpr"],
-                y=curve["tpr"],
-                mode="lines",
-                name=str(label),
-                line={"color": class_color(i), "width": 2},
-            )
-        )
-    fig.update_xaxes(range=[0, 1])
-    fig.update_yaxes(range=[0, 1.02])
+    _add_curves(fig, curves, "fpr", "tpr")
     return style(fig, title=title, x="false-positive rate", y="true-positive rate")
 
 
-def pr_figure(
-    curves: Mapping[str, Mapping[str, list[float]]], *, title: str = "Precision–recall curve"
-) -> go.Figure:
+def pr_figure(curves: _Curves, *, title: str = "Precision–recall curve") -> go.Figure:
     """Precision against recall (one per class, or per model).
 
     Parameters
     ----------
     curves
-        Label (a class or a model) → its curve, as lists of equal length under
-        ``"recall"`` and ``"precision"``, each from 0 to 1.
+        Label → its curve, as in :func:`roc_figure` but under ``"recall"`` and
+        ``"precision"``.
     title
         Figure title.
     """
     fig = go.Figure()
+    _add_curves(fig, curves, "recall", "precision")
+    return style(fig, title=title, x="recall", y="precision")
+
+
+def _add_curves(fig: go.Figure, curves: _Curves, x: str, y: str) -> None:
+    """One line per curve (``x`` and ``y`` name its lists), in class colours, on axes from
+    0 to 1."""
     for i, (label, curve) in enumerate(curves.items()):
         fig.add_trace(
             go.Scatter(
-                x=curve["recall"],
-                y=curve["precision"],
+                x=curve[x],
+                y=curve[y],
                 mode="lines",
                 name=str(label),
                 line={"color": class_color(i), "width": 2},
@@ -174,7 +168,6 @@ def pr_figure(
         )
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02])
-    return style(fig, title=title, x="recall", y="precision")
 
 
 def leaderboard_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:

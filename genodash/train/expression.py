@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -21,18 +21,21 @@ from torch import nn
 
 from genodash.errors import ConfigError, InputError
 from genodash.expression.arrays import dense_float32, raw_counts, second_modality
-from genodash.limits import Limits
-from genodash.models import MODELS, build_model, model_spec
+from genodash.models import build_model, model_spec
 from genodash.models.expression import NEGATIVE_BINOMIAL, DataFacts
-from genodash.models.memory import (
-    MemoryEstimate,
-    check_training_memory,
-    estimate_training_memory,
-    meta_model,
-)
+from genodash.models.memory import MemoryEstimate, estimate_training_memory, meta_model
 from genodash.predict import CELL_BATCH, cell_latents, map_batches
 from genodash.splits import Split, stratified_split
-from genodash.train.loop import Callbacks, FitResult, Step, StepOutput, TrainConfig, fit
+from genodash.train.faults import check_job_memory
+from genodash.train.loop import (
+    FitResult,
+    Step,
+    StepOutput,
+    TrainConfig,
+    TrainOptions,
+    checked_options,
+    fit,
+)
 from genodash.train.runs import Run
 
 if TYPE_CHECKING:
@@ -82,11 +85,11 @@ class PreparedMatrix:
     notes: tuple[str, ...] = ()
 
     @property
-    def n_cells(self) -> int:
+    def n_obs(self) -> int:
         return len(self.cell_ids)
 
     @property
-    def n_genes(self) -> int:
+    def n_vars(self) -> int:
         return len(self.genes)
 
     def split_indices(self) -> dict[str, np.ndarray]:
@@ -158,23 +161,22 @@ def prepare_matrix(
     split, stratified = _split(labels, adata.n_obs, val_fraction, test_fraction, seed)
     notes = [] if stratified or labels is None else ["labels too small to stratify: random split"]
     second_values, second_names, transform = second_modality(second, adata, source_name, notes)
-    counts = raw_counts(adata, values, counts_layer)
     return PreparedMatrix(
         cell_ids=[str(c) for c in adata.obs_names],
-        genes=[str(g) for g in adata.var_names],
-        values=values,
-        counts=counts,
+        labels=labels,
+        label_column=label_column,
         batches=batches,
         batch_names=batch_names,
-        labels=labels,
-        split=split,
-        source_name=source_name,
-        fingerprint=_fingerprint(adata, values, second_values),
+        batch_column=batch_column,
+        genes=[str(g) for g in adata.var_names],
+        values=values,
+        counts=raw_counts(adata, values, counts_layer),
         second=second_values,
         second_names=second_names,
-        label_column=label_column,
-        batch_column=batch_column,
         second_transform=transform,
+        fingerprint=_fingerprint(adata, values, second_values),
+        source_name=source_name,
+        split=split,
         notes=tuple(notes),
     )
 
@@ -284,13 +286,7 @@ def default_train_config(model_name: str, **overrides: Any) -> TrainConfig:
 
 
 def train_expression_model(
-    prepared: PreparedMatrix,
-    model_name: str,
-    *,
-    model_config: dict[str, Any] | None = None,
-    train_config: TrainConfig | None = None,
-    device: str = "cpu",
-    callbacks: Callbacks | None = None,
+    prepared: PreparedMatrix, model_name: str, **options: Unpack[TrainOptions]
 ) -> Run:
     """Train ``model_name`` on ``prepared``'s training cells; embed every cell afterwards.
 
@@ -303,14 +299,9 @@ def train_expression_model(
         Cells and their split, from :func:`prepare_matrix`.
     model_name
         A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
-    model_config
-        The model's settings over its defaults; ``None`` for all defaults.
-    train_config
-        Training settings; ``None`` for :func:`default_train_config` of the model.
-    device
-        ``"cpu"``, ``"cuda"`` or ``"mps"`` (already resolved, not ``"auto"``).
-    callbacks
-        Progress and stop hooks, or ``None``.
+    **options
+        ``model_config``, ``train_config`` (``None``: :func:`default_train_config` of the
+        model), ``device`` and ``callbacks``: see :class:`~genodash.train.loop.TrainOptions`.
 
     Returns
     -------
@@ -324,11 +315,12 @@ def train_expression_model(
         without batches, the two-modality model without a second modality, or a training
         step that needs more memory than one job may use.
     """
-    train_config = train_config or default_train_config(model_name)
-    check_training_memory(
-        training_memory(prepared, model_name, model_config, train_config.batch_size),
-        Limits.from_env().max_job_memory_bytes,
-        model=MODELS[model_name].short if model_name in MODELS else model_name,
+    options = checked_options(options)
+    model_config = options.get("model_config")
+    train_config = options.get("train_config") or default_train_config(model_name)
+    device = options.get("device", "cpu")
+    check_job_memory(
+        training_memory(prepared, model_name, model_config, train_config.batch_size), model_name
     )
     model = build_expression_model(prepared, model_name, model_config, seed=train_config.seed)
     inputs = model_inputs(prepared, model)
@@ -341,7 +333,7 @@ def train_expression_model(
         step,
         config=train_config,
         device=device,
-        callbacks=callbacks,
+        callbacks=options.get("callbacks"),
     )
     test = evaluate(model, _subset(inputs, prepared.split.test), step, device=device)
     latents = cell_latents(model, inputs, device=device)
@@ -363,16 +355,11 @@ def build_expression_model(
 
     Parameters
     ----------
-    prepared
-        Cells and their split, from :func:`prepare_matrix`.
-    name
-        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
-    config
-        The model's settings over its defaults; ``None`` for all defaults.
-    seed
-        Seed of the initial weights (ignored with ``meta``).
-    meta
-        Whether to build on the meta device (shapes only, no weights).
+    prepared, name, config
+        The cells, the model and its settings over its defaults (``None``: all defaults),
+        as for :func:`train_expression_model`.
+    seed, meta
+        As for :func:`genodash.train.sequence.build_sequence_model`.
 
     Raises
     ------
@@ -382,8 +369,8 @@ def build_expression_model(
     """
     config = _complete_config(prepared, name, dict(config or {}))
     if meta:
-        return meta_model(name, n_outputs=prepared.n_genes, **config)
-    return build_model(name, n_outputs=prepared.n_genes, seed=seed, **config)
+        return meta_model(name, n_outputs=prepared.n_vars, **config)
+    return build_model(name, n_outputs=prepared.n_vars, seed=seed, **config)
 
 
 def training_memory(
@@ -393,12 +380,8 @@ def training_memory(
 
     Parameters
     ----------
-    prepared
-        Cells and their split, from :func:`prepare_matrix`.
-    name
-        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
-    config
-        The model's settings over its defaults; ``None`` for all defaults.
+    prepared, name, config
+        As for :func:`build_expression_model`.
     batch_size
         Cells per training step.
 
@@ -411,7 +394,7 @@ def training_memory(
     return estimate_training_memory(
         name,
         example_batch(prepared, name),
-        n_outputs=prepared.n_genes,
+        n_outputs=prepared.n_vars,
         batch_size=batch_size,
         config=config,
     )
@@ -423,10 +406,8 @@ def example_batch(prepared: PreparedMatrix, name: str) -> tuple[torch.Tensor]:
 
     Parameters
     ----------
-    prepared
-        Cells and their split, from :func:`prepare_matrix`.
-    name
-        A registered expression model: ``"autoencoder"``, ``"vae"`` or ``"integration"``.
+    prepared, name
+        As for :func:`build_expression_model`.
 
     Returns
     -------
@@ -475,9 +456,7 @@ def model_inputs(prepared: PreparedMatrix, model: nn.Module) -> tuple[np.ndarray
         "counts": prepared.counts,
         "second": prepared.second,
         "batches": (
-            prepared.batches
-            if prepared.batches is not None
-            else np.zeros(prepared.n_cells, np.int64)
+            prepared.batches if prepared.batches is not None else np.zeros(prepared.n_obs, np.int64)
         ),
     }
     return tuple(arrays[name] for name in model.inputs)
@@ -584,8 +563,8 @@ def _make_run(
     metrics = {
         "test_loss": test["loss"],
         "latent_dim": int(latents["latent"].shape[1]),
-        "n_cells": prepared.n_cells,
-        "n_genes": prepared.n_genes,
+        "n_cells": prepared.n_obs,
+        "n_genes": prepared.n_vars,
         **result.metrics(model),
         "test": test,
     }
@@ -595,7 +574,7 @@ def _make_run(
             "kind": "expression",
             **result.run_config(model_name, train_config, prepared.split),
             "model_config": full_config,
-            "n_outputs": prepared.n_genes,
+            "n_outputs": prepared.n_vars,
             "genes": prepared.genes,
             "input": "counts" if "counts" in model.inputs else "values",
             "batch_names": prepared.batch_names,
@@ -609,8 +588,8 @@ def _make_run(
         data={
             "name": prepared.source_name,
             "fingerprint": prepared.fingerprint,
-            "n": prepared.n_cells,
-            "n_genes": prepared.n_genes,
+            "n": prepared.n_obs,
+            "n_genes": prepared.n_vars,
             "n_train": sizes["train"],
             "n_val": sizes["val"],
             "n_test": sizes["test"],

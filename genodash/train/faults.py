@@ -1,4 +1,5 @@
-"""Recovering from running out of GPU memory: smaller batches first, then the CPU."""
+"""Memory faults: refusing a model too large for a job, and recovering from running out of
+GPU memory (smaller batches first, then the CPU)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from genodash.device import DEVICE_TITLES
+from genodash.limits import Limits
+from genodash.models import MODELS
+from genodash.models.memory import MemoryEstimate, check_training_memory
 from genodash.train.loop import TrainConfig
 
 T = TypeVar("T")
@@ -25,6 +29,30 @@ def is_out_of_memory(error: BaseException) -> bool:
 
     return isinstance(error, torch.OutOfMemoryError) or (
         isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
+    )
+
+
+def check_job_memory(estimate: MemoryEstimate, model_name: str) -> None:
+    """Refuse to train ``model_name`` when one step needs more memory than one job may use.
+
+    Parameters
+    ----------
+    estimate
+        The memory of one training step, e.g. from
+        :func:`genodash.train.sequence.training_memory`.
+    model_name
+        The model, named in the message by its short name when it is registered.
+
+    Raises
+    ------
+    ConfigError
+        The step needs more than the job's memory limit (see
+        :func:`genodash.models.memory.check_training_memory`).
+    """
+    check_training_memory(
+        estimate,
+        Limits.from_env().max_job_memory_bytes,
+        model=MODELS[model_name].short if model_name in MODELS else model_name,
     )
 
 

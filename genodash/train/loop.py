@@ -15,9 +15,9 @@ import numbers
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypedDict, cast
 
 import torch
 from torch import nn
@@ -25,6 +25,7 @@ from torch import nn
 from genodash.errors import ConfigError
 from genodash.models.layers import SeededDropout
 from genodash.models.summary import count_parameters
+from genodash.settings import param
 from genodash.splits import Split
 from genodash.train.callbacks import Callbacks, Progress
 
@@ -55,14 +56,14 @@ class TrainConfig:
     stops and the best epoch's weights are kept.
     """
 
-    epochs: int = 30
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.0
-    patience: int = 5
-    min_delta: float = 1e-3
-    seed: int = 0
-    mixed_precision: bool = True
+    epochs: int = param(30, "Epochs (at most)")
+    batch_size: int = param(64, "Batch size")
+    learning_rate: float = param(1e-3, "Learning rate")
+    weight_decay: float = param(0.0, "Weight decay")
+    patience: int = param(5, "Early-stopping patience (epochs)")
+    min_delta: float = param(1e-3, "Smallest improvement of validation loss")
+    seed: int = param(0, "Training seed")
+    mixed_precision: bool = param(True, "Mixed precision (CUDA only)")
 
     # setting: (whole number?, lowest allowed, lowest excluded?, highest allowed); the
     # highest seed is the largest numpy and scikit-learn accept (the split uses it too)
@@ -115,16 +116,50 @@ class TrainConfig:
         return asdict(self)
 
 
-TRAIN_SETTING_TITLES = {
-    "epochs": "Epochs (at most)",
-    "batch_size": "Batch size",
-    "learning_rate": "Learning rate",
-    "weight_decay": "Weight decay",
-    "patience": "Early-stopping patience (epochs)",
-    "min_delta": "Smallest improvement of validation loss",
-    "seed": "Training seed",
-    "mixed_precision": "Mixed precision (CUDA only)",
-}
+# how each training setting reads on screen
+TRAIN_SETTING_TITLES = {setting.name: setting.metadata["label"] for setting in fields(TrainConfig)}
+
+
+class TrainOptions(TypedDict, total=False):
+    """The keyword arguments every ``train_*_model`` function takes, all optional.
+
+    Attributes
+    ----------
+    model_config
+        The model's settings over its defaults; ``None`` for all defaults.
+    train_config
+        Epochs, batch size, learning rate, early stopping and seed; ``None`` for the
+        defaults of the task.
+    device
+        ``"cpu"`` (the default), ``"cuda"`` or ``"mps"`` (already resolved, not ``"auto"``).
+    callbacks
+        Progress and stop hooks (e.g. from the app or the command line), or ``None``.
+    """
+
+    model_config: dict[str, Any] | None
+    train_config: TrainConfig | None
+    device: str
+    callbacks: Callbacks | None
+
+
+def checked_options(options: dict[str, Any]) -> TrainOptions:
+    """``options`` as :class:`TrainOptions`, refusing a keyword it does not have.
+
+    Parameters
+    ----------
+    options
+        The keyword arguments a ``train_*_model`` function was given.
+
+    Raises
+    ------
+    TypeError
+        A keyword that is not a training option (a misspelt one would otherwise be
+        ignored without a word).
+    """
+    unknown = sorted(set(options) - TrainOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"unexpected training option {', '.join(unknown)}")
+    return cast(TrainOptions, options)
 
 
 @dataclass(frozen=True)

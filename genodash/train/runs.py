@@ -22,7 +22,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pandas as pd
 from torch import nn
@@ -44,6 +44,23 @@ class Encoding:
     length: int
     align: str
     augment_rc: bool = False
+
+
+class _ConfigList:
+    """A list attribute of :class:`Run`: the list stored in its ``config`` under the
+    attribute's own name, a fresh copy on each read, empty when the run has none."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, run: None, owner: type) -> _ConfigList: ...
+
+    @overload
+    def __get__(self, run: Run, owner: type) -> list[str]: ...
+
+    def __get__(self, run: Run | None, owner: type) -> _ConfigList | list[str]:
+        return self if run is None else list(run.config.get(self.name) or [])
 
 
 @dataclass
@@ -70,10 +87,8 @@ class Run:
     def kind(self) -> str:
         return self.config["kind"]
 
-    @property
-    def classes(self) -> list[str]:
-        """The classes of a sequence classifier, in output order (empty for other runs)."""
-        return list(self.config.get("classes") or [])
+    #: The classes of a sequence classifier, in output order (empty for other runs).
+    classes = _ConfigList()
 
     @property
     def positive_class(self) -> str | None:
@@ -107,24 +122,17 @@ class Run:
         """Every setting of the model, defaults included."""
         return dict(self.config.get("model_config", {}))
 
-    @property
-    def genes(self) -> list[str]:
-        """The genes an expression model reads, in its input order."""
-        return list(self.config.get("genes") or [])
-
-    @property
-    def batch_names(self) -> list[str]:
-        """The batches an expression model was trained on (its batch covariate's values)."""
-        return list(self.config.get("batch_names") or [])
+    #: The genes an expression model reads, in its input order.
+    genes = _ConfigList()
+    #: The batches an expression model was trained on (its batch covariate's values).
+    batch_names = _ConfigList()
 
     @property
     def batch_column(self) -> str | None:
         return self.config.get("batch_column")
 
-    @property
-    def second_names(self) -> list[str]:
-        """The features of a two-modality model's second modality."""
-        return list(self.config.get("second_names") or [])
+    #: The features of a two-modality model's second modality.
+    second_names = _ConfigList()
 
 
 def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
@@ -555,10 +563,9 @@ def new_run_dir(root: str | os.PathLike[str], model_name: str) -> Path:
 
     Parameters
     ----------
-    root
-        The runs folder.
-    model_name
-        The registered model, the first part of the name; the time is in UTC.
+    root, model_name
+        The runs folder, and the registered model that starts the name (the time in UTC
+        follows it).
 
     Returns
     -------
@@ -780,17 +787,13 @@ def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
 
 
 def per_class_table(run: Run) -> pd.DataFrame:
-    """A classifier's test scores per class: ``precision``, ``recall``, ``f1``, ``support``.
+    """A classifier's test scores, one row per class (the index, named ``class``):
+    ``precision``, ``recall``, ``f1`` and ``support``.
 
     Parameters
     ----------
     run
         A sequence run.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per class, indexed by ``class``.
     """
     table = pd.DataFrame(run.test["per_class"]).T
     table.index.name = "class"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -21,17 +21,19 @@ from torch import nn
 from genodash.data import SequenceSet
 from genodash.encoding import Align, encode_codes, one_hot, one_hot_tensor, reverse_complement
 from genodash.errors import ConfigError
-from genodash.limits import Limits
 from genodash.models import MODELS, build_model, model_spec
-from genodash.models.memory import (
-    MemoryEstimate,
-    check_training_memory,
-    estimate_training_memory,
-    meta_model,
-)
+from genodash.models.memory import MemoryEstimate, estimate_training_memory, meta_model
 from genodash.predict import predict_probabilities
 from genodash.splits import Split, stratified_split
-from genodash.train.loop import Callbacks, FitResult, StepOutput, TrainConfig, fit
+from genodash.train.faults import check_job_memory
+from genodash.train.loop import (
+    FitResult,
+    StepOutput,
+    TrainConfig,
+    TrainOptions,
+    checked_options,
+    fit,
+)
 from genodash.train.metrics import classification_metrics
 from genodash.train.runs import Run
 
@@ -59,7 +61,11 @@ class PreparedSequences:
     encoding: EncodingConfig
     length: int
     source: SequenceSet
-    fingerprint: str
+
+    @property
+    def fingerprint(self) -> str:
+        """The :func:`fingerprint` of the source data."""
+        return fingerprint(self.source)
 
     @property
     def positive_class(self) -> str | None:
@@ -124,7 +130,7 @@ def prepare_sequences(
     index = {label: i for i, label in enumerate(classes)}
     split = stratified_split(
         sequences.labels,
-        sequences.n,
+        sequences.n_obs,
         val_fraction=val_fraction,
         test_fraction=test_fraction,
         seed=seed,
@@ -138,7 +144,6 @@ def prepare_sequences(
         encoding=encoding,
         length=length,
         source=sequences,
-        fingerprint=fingerprint(sequences),
     )
 
 
@@ -155,7 +160,7 @@ def fingerprint(sequences: SequenceSet) -> str:
     64 hexadecimal characters.
     """
     digest = hashlib.sha256()
-    labels = sequences.labels or ("",) * sequences.n
+    labels = sequences.labels or ("",) * sequences.n_obs
     for sequence, label in zip(sequences.sequences, labels, strict=True):
         digest.update(f"{sequence}\t{label}\n".encode())
     return digest.hexdigest()
@@ -209,13 +214,7 @@ def _training_codes(prepared: PreparedSequences) -> tuple[np.ndarray, np.ndarray
 
 
 def train_sequence_model(
-    prepared: PreparedSequences,
-    model_name: str,
-    *,
-    model_config: dict[str, Any] | None = None,
-    train_config: TrainConfig | None = None,
-    device: str = "cpu",
-    callbacks: Callbacks | None = None,
+    prepared: PreparedSequences, model_name: str, **options: Unpack[TrainOptions]
 ) -> Run:
     """Train ``model_name`` on ``prepared``'s training set and evaluate it on its test set.
 
@@ -225,14 +224,9 @@ def train_sequence_model(
         Encoded sequences with their classes and split, from :func:`prepare_sequences`.
     model_name
         A registered sequence model: ``"cnn"``, ``"lstm"`` or ``"transformer"``.
-    model_config
-        The model's settings over its defaults; ``None`` for all defaults.
-    train_config
-        Epochs, batch size, learning rate, early stopping and seed; ``None`` for defaults.
-    device
-        ``"cpu"``, ``"cuda"`` or ``"mps"`` (already resolved, not ``"auto"``).
-    callbacks
-        Progress and stop hooks (e.g. from the app or the command line), or ``None``.
+    **options
+        ``model_config``, ``train_config`` (``None``: the defaults of :class:`TrainConfig`),
+        ``device`` and ``callbacks``: see :class:`~genodash.train.loop.TrainOptions`.
 
     Returns
     -------
@@ -244,12 +238,12 @@ def train_sequence_model(
         Unknown model or settings, or a training step that needs more memory than one job
         may use.
     """
-    model_config = dict(model_config or {})
-    train_config = train_config or TrainConfig()
-    check_training_memory(
-        training_memory(prepared, model_name, model_config, train_config.batch_size),
-        Limits.from_env().max_job_memory_bytes,
-        model=MODELS[model_name].short if model_name in MODELS else model_name,
+    options = checked_options(options)
+    model_config = dict(options.get("model_config") or {})
+    train_config = options.get("train_config") or TrainConfig()
+    device = options.get("device", "cpu")
+    check_job_memory(
+        training_memory(prepared, model_name, model_config, train_config.batch_size), model_name
     )
     model = build_sequence_model(
         model_name, len(prepared.classes), model_config, seed=train_config.seed
@@ -263,7 +257,7 @@ def train_sequence_model(
         classification_step,
         config=train_config,
         device=device,
-        callbacks=callbacks,
+        callbacks=options.get("callbacks"),
     )
     test = prepared.split.test
     probabilities = predict_probabilities(model, prepared.codes[test], device=device)
@@ -286,12 +280,9 @@ def build_sequence_model(
 
     Parameters
     ----------
-    name
-        A registered sequence model: ``"cnn"``, ``"lstm"`` or ``"transformer"``.
-    n_classes
-        Number of classes the model predicts.
-    config
-        The model's settings over its defaults.
+    name, n_classes, config
+        A registered sequence model (see :func:`train_sequence_model`), the number of
+        classes it predicts, and its settings over its defaults.
     seed
         Seed of the initial weights (ignored with ``meta``).
     meta
@@ -315,12 +306,8 @@ def training_memory(
 
     Parameters
     ----------
-    prepared
-        Encoded sequences with their classes and split, from :func:`prepare_sequences`.
-    name
-        A registered sequence model.
-    config
-        The model's settings over its defaults.
+    prepared, name, config
+        The data, the model and its settings, as for :func:`train_sequence_model`.
     batch_size
         Sequences per training step.
 
@@ -359,7 +346,7 @@ def _make_run(
     split_table = pd.DataFrame(
         {
             "seq_id": prepared.source.ids,
-            "subset": prepared.split.subset_of(prepared.source.n),
+            "subset": prepared.split.subset_of(prepared.source.n_obs),
             "label": prepared.source.labels,
         }
     )
@@ -378,7 +365,7 @@ def _make_run(
         data={
             "name": prepared.source.name,
             "fingerprint": prepared.fingerprint,
-            "n": prepared.source.n,
+            "n": prepared.source.n_obs,
             "n_train": sizes["train"],
             "n_val": sizes["val"],
             "n_test": sizes["test"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,17 @@ class SavedRun:
     path: Path
 
 
-def sequence_training(
-    prepared: PreparedSequences,
+def model_training(
+    prepared: PreparedSequences | PreparedMatrix,
     models: Sequence[tuple[str, dict[str, Any]]],
     *,
     train_config: TrainConfig,
     device: str,
     runs_root: Path,
 ) -> Callable[[Reporter], list[SavedRun]]:
-    """Work for :class:`genodash.jobs.Job`: train each (name, settings) on the same split.
+    """Work for :class:`genodash.jobs.Job`: train each (name, settings) on the same data and
+    split, one after another, each in a worker process of its own (see
+    :mod:`genodash.train.worker`) that saves the run.
 
     Each finished model is saved under ``runs_root`` at once; a stop request ends the
     current model (its best weights are saved, marked stopped) and skips the rest.
@@ -46,7 +49,9 @@ def sequence_training(
     ----------
     prepared
         Encoded sequences and their split, from
-        :func:`genodash.train.sequence.prepare_sequences`.
+        :func:`genodash.train.sequence.prepare_sequences`, to train sequence classifiers;
+        or cells and their split, from :func:`genodash.train.expression.prepare_matrix`, to
+        train expression models.
     models
         ``(model name, settings)`` pairs, trained in this order.
     train_config
@@ -60,71 +65,27 @@ def sequence_training(
     -------
     The work: given a reporter, it trains the models and returns the saved runs.
     """
-    return _training_work(train_sequence_model, prepared, models, train_config, device, runs_root)
-
-
-def expression_training(
-    prepared: PreparedMatrix,
-    models: Sequence[tuple[str, dict[str, Any]]],
-    *,
-    train_config: TrainConfig,
-    device: str,
-    runs_root: Path,
-) -> Callable[[Reporter], list[SavedRun]]:
-    """Work for :class:`genodash.jobs.Job`: train each expression model (name, settings) on
-    the same cells and split, saving each run as it finishes (as :func:`sequence_training`).
-
-    Parameters
-    ----------
-    prepared
-        Cells and their split, from :func:`genodash.train.expression.prepare_matrix`.
-    models
-        ``(model name, settings)`` pairs, trained in this order.
-    train_config
-        Training settings shared by every model.
-    device
-        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"``; resolved when the work starts.
-    runs_root
-        Folder each run is saved in (a new subfolder per run).
-
-    Returns
-    -------
-    The work: given a reporter, it trains the models and returns the saved runs.
-    """
-    return _training_work(train_expression_model, prepared, models, train_config, device, runs_root)
-
-
-def _training_work(
-    train: Callable[..., Run],
-    prepared: Any,
-    models: Sequence[tuple[str, dict[str, Any]]],
-    train_config: TrainConfig,
-    device: str,
-    runs_root: Path,
-) -> Callable[[Reporter], list[SavedRun]]:
-    """Train the models one after another, each in a worker process of its own (see
-    :mod:`genodash.train.worker`) that saves the run; load each run as it finishes."""
+    if isinstance(prepared, PreparedSequences):
+        train: Callable[..., Run] = train_sequence_model
+    else:
+        train = train_expression_model
 
     def work(context: Reporter) -> list[SavedRun]:
         resolved = resolve_device(device)
         limits = Limits.from_env()
         memory = memory_cap(resolved, limits.max_job_memory_bytes, _data_bytes(prepared))
+        threads = default_threads(default_max_jobs())
+        task_for = partial(
+            TrainingTask, train, prepared, train_config=train_config, device=resolved
+        )
         saved = []
         for name, settings in models:
             if context.should_stop():
                 break
             label = MODELS[name].short
             context.message(f"Training {label} on {DEVICE_TITLES.get(resolved, resolved)}")
-            task = TrainingTask(
-                train=train,
-                prepared=prepared,
-                model_name=name,
-                model_config=dict(settings),
-                train_config=train_config,
-                device=resolved,
-                run_dir=new_run_dir(runs_root, name),
-                threads=default_threads(default_max_jobs()),
-            )
+            run_dir = new_run_dir(runs_root, name)
+            task = task_for(name, dict(settings), run_dir=run_dir, threads=threads)
             relay = Relay(context.callbacks(label), context.message, context.should_stop)
             path = POOL.run(task, relay, memory=memory)
             run = load_run(path)

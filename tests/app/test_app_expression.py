@@ -201,7 +201,7 @@ def test_sequence_embedding_speaks_of_sequences_not_cells():
     at.session_state["seqemb-method"] = "pca"
     at.switch_page("pages/9_Embeddings.py").run()
     assert not at.exception
-    n = at.session_state["dataset"].n
+    n = at.session_state["dataset"].n_obs
     captions = [c.value for c in at.caption]
     assert any(f"Scores on all {n:,} sequences" in c for c in captions)
     assert any(c.startswith("Computed in") for c in captions)

@@ -236,5 +236,5 @@ def test_sequence_features_are_embedded_and_scored(trained_cnn, small_motif_data
         run, small_motif_data, EmbeddingConfig(method="pca")
     )
     assert embedding.input_name == "features:cnn"
-    assert embedding.coords.shape == (small_motif_data.n, 2)
-    assert "knn_accuracy" in scores and scores["n_total"] == small_motif_data.n
+    assert embedding.coords.shape == (small_motif_data.n_obs, 2)
+    assert "knn_accuracy" in scores and scores["n_total"] == small_motif_data.n_obs

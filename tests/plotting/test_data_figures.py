@@ -12,16 +12,7 @@ import pytest
 
 from genodash.expression.qc import MatrixQC
 from genodash.plotting import BASE_COLORS, CLASS_COLORS
-from genodash.plotting.data import (
-    base_composition_figure,
-    category_counts_figure,
-    class_balance_figure,
-    distribution_figure,
-    gc_content_figure,
-    length_histogram_figure,
-    motif_position_figure,
-    top_genes_figure,
-)
+from genodash.plotting import data as figures
 from genodash.summaries import SequenceProfile
 from support import annotation_texts, as_list, axis_titles, title, traces
 
@@ -41,7 +32,7 @@ def _profile(classes: tuple[str, ...] = ("pos", "neg"), positions: int = 5) -> S
 
 
 def test_class_balance_draws_one_bar_per_class_with_counts_and_shares():
-    fig = class_balance_figure({"pos": 3, "neg": 1})
+    fig = figures.class_balance_figure({"pos": 3, "neg": 1})
     assert traces(fig) == [("bar", None)]
     bar = fig.data[0]
     assert as_list(bar.x) == ["pos", "neg"] and as_list(bar.y) == [3, 1]
@@ -53,22 +44,22 @@ def test_class_balance_draws_one_bar_per_class_with_counts_and_shares():
 
 
 def test_class_balance_of_no_sequences_does_not_divide_by_zero():
-    fig = class_balance_figure({"a": 0})
+    fig = figures.class_balance_figure({"a": 0})
     assert as_list(fig.data[0].text) == ["0 (0%)"]
 
 
 def test_category_counts_names_its_axes_cells_and_the_column():
-    fig = category_counts_figure({"T": 5, "B": 2}, title="Cells per type", x="cell type")
+    fig = figures.category_counts_figure({"T": 5, "B": 2}, title="Cells per type", x="cell type")
     assert traces(fig) == [("bar", None)]
     assert as_list(fig.data[0].y) == [5, 2]
     assert title(fig) == "Cells per type"
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("cell type", "cells")
-    default = category_counts_figure({"T": 5}, title="t")
+    default = figures.category_counts_figure({"T": 5}, title="t")
     assert default.layout.xaxis.title.text == "value"
 
 
 def test_length_histogram_has_one_named_histogram_per_class():
-    fig = length_histogram_figure(_profile())
+    fig = figures.length_histogram_figure(_profile())
     assert traces(fig) == [("histogram", "pos"), ("histogram", "neg")]
     assert as_list(fig.data[0].x) == [10, 11] and as_list(fig.data[1].x) == [12, 13]
     assert [t.marker.color for t in fig.data] == list(CLASS_COLORS[:2])
@@ -77,7 +68,7 @@ def test_length_histogram_has_one_named_histogram_per_class():
 
 
 def test_gc_content_has_one_box_per_class():
-    fig = gc_content_figure(_profile())
+    fig = figures.gc_content_figure(_profile())
     assert traces(fig) == [("box", "pos"), ("box", "neg")]
     np.testing.assert_allclose(fig.data[1].y, [0.3, 0.4])
     assert all(t.boxmean is True for t in fig.data)
@@ -87,7 +78,7 @@ def test_gc_content_has_one_box_per_class():
 
 
 def test_base_composition_has_a_panel_per_class_and_four_base_lines_each():
-    fig = base_composition_figure(_profile(("pos", "neg"), positions=5))
+    fig = figures.base_composition_figure(_profile(("pos", "neg"), positions=5))
     assert traces(fig) == [("scatter", base) for base in "ACGT"] * 2
     assert [t.line.color for t in fig.data[:4]] == list(BASE_COLORS.values())
     assert [t.showlegend for t in fig.data] == [True] * 4 + [False] * 4  # one legend entry
@@ -102,14 +93,14 @@ def test_base_composition_has_a_panel_per_class_and_four_base_lines_each():
 
 def test_base_composition_shows_at_most_six_classes():
     classes = tuple(f"c{i}" for i in range(8))
-    fig = base_composition_figure(_profile(classes))
+    fig = figures.base_composition_figure(_profile(classes))
     assert len(fig.data) == 6 * 4
     assert annotation_texts(fig) == list(classes[:6])
     assert fig.layout.height == 6 * 220
 
 
 def test_motif_position_figure_is_labelled_and_spans_the_possible_starts():
-    fig = motif_position_figure([0, 4, -1], motif_length=4, sequence_length=12)
+    fig = figures.motif_position_figure([0, 4, -1], motif_length=4, sequence_length=12)
     assert traces(fig) == [("histogram", None)]
     assert as_list(fig.data[0].x) == [1, 5]  # 1-based
     assert title(fig) == "Where the 4-bp motif was planted"
@@ -121,7 +112,7 @@ def test_motif_position_figure_is_labelled_and_spans_the_possible_starts():
 @pytest.mark.parametrize("log_x", [False, True])
 def test_distribution_figure_is_a_histogram_with_its_median_marked(log_x):
     values = np.array([10.0, 100.0, 1000.0])
-    fig = distribution_figure(values, title="Total counts", x="counts", log_x=log_x)
+    fig = figures.distribution_figure(values, title="Total counts", x="counts", log_x=log_x)
     assert traces(fig) == [("histogram", None)]
     assert title(fig) == "Total counts"
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("counts", "cells")
@@ -134,7 +125,7 @@ def test_distribution_figure_is_a_histogram_with_its_median_marked(log_x):
 
 
 def test_distribution_of_fractions_gets_even_bins_not_whole_numbers():
-    fig = distribution_figure(np.array([0.5, 1.25, 2.0]), title="t", x="share")
+    fig = figures.distribution_figure(np.array([0.5, 1.25, 2.0]), title="t", x="share")
     assert fig.data[0].nbinsx == 60 and fig.data[0].xbins.size is None
 
 
@@ -146,7 +137,7 @@ def test_top_genes_are_horizontal_bars_largest_on_top():
         top_shares=np.array([0.30, 0.10, 0.02]),
         value_type="counts",
     )
-    fig = top_genes_figure(qc)
+    fig = figures.top_genes_figure(qc)
     assert traces(fig) == [("bar", None)]
     bar = fig.data[0]
     assert bar.orientation == "h"
@@ -156,4 +147,4 @@ def test_top_genes_are_horizontal_bars_largest_on_top():
     assert fig.layout.xaxis.title.text == "share"
     assert fig.layout.xaxis.tickformat == ".1%"
     small = MatrixQC(qc.totals, qc.detected, ["a"], np.array([0.001]), "counts")
-    assert top_genes_figure(small).layout.xaxis.tickformat == ".3%"
+    assert figures.top_genes_figure(small).layout.xaxis.tickformat == ".3%"

@@ -20,7 +20,7 @@ from genodash.train.expression import (
 )
 from genodash.train.loop import TrainConfig
 from genodash.train.runs import load_run, save_run
-from genodash.train.workflows import expression_training
+from genodash.train.workflows import model_training
 
 QUICK = TrainConfig(epochs=6, batch_size=64, patience=0, seed=0)
 
@@ -296,7 +296,7 @@ def test_pair_modalities_keeps_shared_cells_and_says_what_it_dropped(cite_seq):
 
 
 def test_background_job_trains_and_saves_each_expression_model(prepared, tmp_path):
-    work = expression_training(
+    work = model_training(
         prepared,
         [("autoencoder", {"latent_dim": 2}), ("vae", {"latent_dim": 2})],
         train_config=TrainConfig(epochs=2, patience=0),
@@ -322,7 +322,7 @@ def test_sequence_features_are_the_models_penultimate_layer(small_prepared, smal
         small_prepared, "cnn", model_config={"filters": 8}, train_config=TrainConfig(epochs=1)
     )
     features = sequence_features(run, small_motif_data)
-    assert features.shape == (small_motif_data.n, 8)
+    assert features.shape == (small_motif_data.n_obs, 8)
     with torch.no_grad():
         direct = run.model.features(one_hot_tensor(torch.from_numpy(small_prepared.codes[:5])))
     assert np.allclose(features[:5], direct.numpy(), atol=1e-6)

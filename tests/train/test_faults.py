@@ -10,7 +10,7 @@ import torch
 from genodash.jobs import Job, JobQueue
 from genodash.train.faults import train_with_memory_fallback
 from genodash.train.loop import TrainConfig
-from genodash.train.workflows import sequence_training
+from genodash.train.workflows import model_training
 
 
 def fake_training(fails_above: int, *, devices: tuple[str, ...] = ("cuda",)):
@@ -74,7 +74,7 @@ def test_runtime_out_of_memory_messages_count_too():
 
 def test_a_closed_tab_stops_its_training(small_prepared, tmp_path):
     connected = {"yes": True}
-    work = sequence_training(
+    work = model_training(
         small_prepared,
         [("cnn", {})],
         train_config=TrainConfig(epochs=500, patience=0, batch_size=8),

@@ -150,12 +150,12 @@ def test_prepare_rejects_unusable_data(small_motif_data):
 
     with pytest.raises(ConfigError, match="has no labels"):
         prepare_sequences(replace(small_motif_data, labels=None))
-    one_class = replace(small_motif_data, labels=("x",) * small_motif_data.n)
+    one_class = replace(small_motif_data, labels=("x",) * small_motif_data.n_obs)
     with pytest.raises(ConfigError) as error:
         prepare_sequences(one_class)
-    assert str(error.value).startswith(f"{small_motif_data.name}: all {small_motif_data.n} ")
+    assert str(error.value).startswith(f"{small_motif_data.name}: all {small_motif_data.n_obs} ")
     assert "have the same label 'x'" in str(error.value)
-    few = replace(small_motif_data, labels=("a",) * (small_motif_data.n - 3) + ("b",) * 3)
+    few = replace(small_motif_data, labels=("a",) * (small_motif_data.n_obs - 3) + ("b",) * 3)
     with pytest.raises(
         ConfigError, match=rf"^{re.escape(small_motif_data.name)}: .*fewer than 5 .*'b' \(3\)"
     ):
@@ -172,7 +172,7 @@ def test_split_is_stratified_and_seeded(small_prepared, small_motif_data):
     everything = np.concatenate(
         [small_prepared.split.train, small_prepared.split.val, small_prepared.split.test]
     )
-    assert sorted(everything) == list(range(small_motif_data.n))
+    assert sorted(everything) == list(range(small_motif_data.n_obs))
 
 
 def test_reverse_complement_augmentation_doubles_training(small_motif_data):
@@ -258,3 +258,8 @@ def test_train_config_accepts_its_limits():
     )
     assert (config.epochs, config.patience, config.seed) == (1, 0, 0)
     assert TrainConfig(seed=2**32 - 1, epochs=np.int64(3)).epochs == 3
+
+
+def test_a_misspelt_training_option_is_refused_not_ignored(small_prepared):
+    with pytest.raises(TypeError, match="train_conifg"):
+        train_sequence_model(small_prepared, "cnn", train_conifg=TrainConfig(epochs=1))
