@@ -370,9 +370,27 @@ def _check_sparse_structure(matrix: object, name: str) -> None:
     if not is_sparse(matrix):
         return
     try:
+        _check_compressed_pointers(matrix)
         matrix.check_format(full_check=True)
     except (ValueError, TypeError, IndexError) as err:
         raise FormatError(f"sparse matrix X is inconsistent ({err})", file=name) from err
+
+
+def _check_compressed_pointers(matrix: object) -> None:
+    """The pointer array of a CSR/CSC matrix must start at 0, never fall and end at the
+    number of stored values. scipy's own check skips a matrix whose count comes out
+    negative, and its C++ routines then crash or ask for terabytes."""
+    indptr = getattr(matrix, "indptr", None)
+    if indptr is None:
+        return
+    stored = len(matrix.indices)
+    if len(indptr) == 0 or indptr[0] != 0 or indptr[-1] != stored or len(matrix.data) != stored:
+        ends = f"{indptr[0]:,} to {indptr[-1]:,}" if len(indptr) else "nowhere"
+        raise ValueError(
+            f"its pointers must run from 0 up to the number of stored values; they run from {ends}"
+        )
+    if (np.diff(indptr) < 0).any():
+        raise ValueError("its pointers decrease")
 
 
 def _read_h5ad(handle: object, name: str) -> object:

@@ -312,6 +312,10 @@ def write_corpus_10x() -> None:
         write_member(archive, "matrix.mtx", mtx.getvalue())
         write_member(archive, "features.tsv", features + b"ENSG3\tg3\tGene Expression\n")
     (HERE / "tx_zip_not_zip.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    # a last pointer below zero: scipy skips its own check and its C++ code then crashes
+    shutil.copy(HERE / "tenx_v3.h5", HERE / "tx_negative_pointer.h5")
+    with h5py.File(HERE / "tx_negative_pointer.h5", "r+") as handle:
+        handle["matrix"]["indptr"][-1] = -16_777_193
 
 
 def write_corpus() -> None:

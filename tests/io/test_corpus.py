@@ -251,6 +251,10 @@ EXPECTED = {
         "ok",
         ["read as RNA: 6 U bases converted to T", "variable lengths: 4–8 bases (2 distinct)"],
     ),
+    "tx_negative_pointer.h5": (
+        "FormatError",
+        "tx_negative_pointer.h5: sparse matrix X is inconsistent (its pointers must run from 0 up to the number of stored values; they run from 0 to -16,777,193)",
+    ),
     "tenx_mismatch": (
         "FormatError",
         "tenx_mismatch: features file lists 4 entries but the matrix has 5 genes (rows). The three files must come from the same 10x sample",
