@@ -43,10 +43,32 @@ def _targets(model: nn.Module, x: torch.Tensor, target: int | None) -> torch.Ten
         return model(x).argmax(dim=1)
 
 
+def target_log_odds(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Log-odds log p/(1 − p) of each row's target class, from the logits before the softmax:
+    the target's logit minus the log-sum-exp of the others.
+
+    What every attribution here explains. Unlike the log-probability, which flattens at 0
+    as p nears 1, it keeps its slope for a confident model, so the bases of a clear-cut
+    sequence are not scored as if they did not matter.
+
+    Parameters
+    ----------
+    logits
+        Model outputs ``(N, classes)``.
+    targets
+        The class index of each row ``(N,)``.
+    """
+    logits = logits.float()
+    target_logit = logits.gather(1, targets[:, None])[:, 0]
+    others = logits.scatter(1, targets[:, None], float("-inf"))
+    return target_logit - torch.logsumexp(others, dim=1)
+
+
 def saliency(
     model: nn.Module, x: np.ndarray | torch.Tensor, target: int | None = None
 ) -> np.ndarray:
-    """Gradient × input of the target class's log-probability (Simonyan et al. 2014).
+    """Gradient × input (Shrikumar et al. 2016, after the plain gradient of Simonyan et al.
+    2014) of the target class's log-odds (see :func:`target_log_odds`).
 
     Non-zero only at the bases present; positive where a base raises the target class.
     Computed on the device that holds the model.
@@ -68,8 +90,7 @@ def saliency(
     model.eval()
     inputs = _as_tensor(x, _device(model)).requires_grad_(True)
     targets = _targets(model, inputs.detach(), target)
-    log_probs = torch.log_softmax(model(inputs).float(), dim=1)
-    log_probs.gather(1, targets[:, None]).sum().backward()
+    target_log_odds(model(inputs), targets).sum().backward()
     return (inputs.grad * inputs).detach().cpu().numpy()
 
 
@@ -81,7 +102,8 @@ def ism(
     *,
     batch_size: int = 1024,
 ) -> np.ndarray:
-    """In-silico mutagenesis: the target class's log-odds with each base at each position.
+    """In-silico mutagenesis: the target class's log-odds (see :func:`target_log_odds`) with
+    each base at each position.
 
     Centred per position (minus the mean over the four bases), so the value at the base
     present is how much better it does than an average base there. Positions without a
@@ -119,8 +141,8 @@ def _ism_one(model: nn.Module, one_hot: torch.Tensor, target: int, batch_size: i
     variants[rows, base_of_row, position_of_row] = 1.0
     scores = torch.cat(
         [
-            torch.log_softmax(model(variants[s : s + batch_size]).float(), dim=1)[:, target]
-            for s in range(0, len(variants), batch_size)
+            target_log_odds(model(batch), torch.full((len(batch),), target, device=batch.device))
+            for batch in variants.split(batch_size)
         ]
     )
     table = np.zeros((4, one_hot.shape[1]), dtype=np.float32)

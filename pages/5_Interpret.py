@@ -20,7 +20,8 @@ ABOUT = """
 A model that scores well may still be right for the wrong reasons. Here you look inside.
 
 - **Saliency** (gradient × input): how much each base pushes the model towards a class.
-  Tall bars are the bases the decision rests on.
+  Tall bars are the bases the decision rests on. Both maps explain the class's *log-odds*,
+  taken before the softmax, so a model that is already sure still shows its reasons.
 - **In-silico mutagenesis (ISM)**: every base at every position is changed in turn and the
   model asked again; red cells raise the class, blue cells lower it. Slower, but it measures
   the effect directly.

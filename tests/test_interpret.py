@@ -54,6 +54,38 @@ def test_attribution_peaks_on_the_motif(method):
     assert interpret.motif_recovery(scores, np.array(starts), 4) == 1.0
 
 
+class ConfidentLinear(nn.Module):
+    """Logits (0, 50 + w·x): class 1 is all but certain, its log-odds exactly 50 + w·x."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.linspace(-1.0, 1.0, 4 * length).reshape(4, length))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        score = 50.0 + (x * self.weight).sum(dim=(1, 2))
+        return torch.stack([torch.zeros_like(score), score], dim=1)
+
+
+def test_log_odds_are_log_p_over_one_minus_p():
+    logits = torch.tensor([[0.3, -1.2, 2.0], [4.0, 0.0, -3.0]])
+    targets = torch.tensor([2, 0])
+    p = torch.softmax(logits, dim=1)[torch.arange(2), targets]
+    expected = torch.log(p / (1 - p))
+    torch.testing.assert_close(interpret.target_log_odds(logits, targets), expected)
+
+
+def test_a_confident_model_keeps_its_attributions():
+    """The log-probability of a class at p ≈ 1 is flat (its gradient vanishes); the
+    log-odds keep the model's own slope, so saliency shows w at the bases present and ISM
+    the change of w between bases."""
+    model = ConfidentLinear(10)
+    x = one_hot(sequences_with_motif_at([2], length=10))
+    weight = model.weight.detach().numpy()
+    np.testing.assert_allclose(interpret.saliency(model, x, target=1)[0], weight * x[0], atol=1e-5)
+    centred = weight - weight.mean(axis=0, keepdims=True)
+    np.testing.assert_allclose(interpret.ism(model, x, target=1)[0], centred, atol=1e-4)
+
+
 def test_saliency_is_zero_off_the_bases_present():
     x = one_hot(sequences_with_motif_at([5]))
     attribution = interpret.saliency(MotifDetector(), x, target=1)

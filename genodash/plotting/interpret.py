@@ -24,14 +24,13 @@ def _shade_motif(
         else {"fillcolor": "#F0E442", "opacity": 0.35, "line_width": 0, "layer": "below"}
     )
     # an outline (over a heatmap) is named in the title: a label there would cover cells
-    label = {} if outline else {"annotation_text": "planted motif"}
-    fig.add_vrect(
-        x0=start + 0.5,
-        x1=start + width + 0.5,
-        annotation_position="outside top left",
-        **label,
-        **look,
+    # (plotly draws an annotation with no text as the placeholder "new text")
+    label = (
+        {}
+        if outline
+        else {"annotation_text": "planted motif", "annotation_position": "outside top left"}
     )
+    fig.add_vrect(x0=start + 0.5, x1=start + width + 0.5, **label, **look)
 
 
 def importance_figure(
