@@ -25,6 +25,9 @@ OPTION_TITLES = {
     "left": "keep the 5′ start",
     "right": "keep the 3′ end",
     "center": "keep the middle",
+    "max": "max (does the motif occur?)",
+    "average": "average (how often? composition)",
+    "max+average": "max and average",
 }
 
 

@@ -20,6 +20,9 @@ Read the **leaderboard** (test scores, size, speed) together with the **learning
 a model that reaches the same accuracy with fewer parameters or in fewer seconds is the
 better tool; a model whose validation loss climbs while its training loss falls is
 overfitting. Each model uses its default settings (change them on *Train a model*).
+
+The **k-mer baseline** (how often each short word occurs, then a logistic regression) is the
+line to beat: where a deep model does no better, it has learned no more than composition.
 """
 
 SEQUENCE_MODELS = models_of("sequence")

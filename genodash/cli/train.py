@@ -67,8 +67,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         required=True,
         choices=TRAINABLE_MODELS,
         metavar="MODEL",  # argparse would list the choices, importing torch for every command
-        help="architecture to train: cnn, lstm, transformer (sequences) or autoencoder, vae "
-        "(expression matrices)",
+        help="architecture to train: cnn, lstm, transformer, kmer (sequences) or autoencoder, "
+        "vae (expression matrices)",
     )
     parser.add_argument(
         "--epochs", type=int, help="at most this many (default 30; matrices: per model)"

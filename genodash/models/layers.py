@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -76,11 +77,46 @@ def masked_max(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.where(mask.any(dim=1, keepdim=True), pooled, torch.zeros_like(pooled))
 
 
-class GlobalMaxPool(nn.Module):
-    """:func:`masked_max` as a layer, so that layer tables list it: ``(N, C, L)`` → ``(N, C)``."""
+def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over the last axis of ``(N, C, L)`` at the positions where ``mask`` is True:
+    ``(N, C)``, zeros for a row with no True position.
+
+    Parameters
+    ----------
+    values, mask
+        As for :func:`masked_max`.
+    """
+    keep = mask[:, None, :].to(values.dtype)
+    return (values * keep).sum(dim=-1) / keep.sum(dim=-1).clamp(min=1.0)
+
+
+GLOBAL_POOLS = ("max", "average", "max+average")
+_POOL_TITLES = dict(
+    zip(
+        GLOBAL_POOLS,
+        ("Global max-pooling", "Global average pooling", "Global max- and average pooling"),
+        strict=True,
+    )
+)
+
+
+class GlobalPool(nn.Module):
+    """Pooling over the valid positions as a layer, so that layer tables list it: ``max``
+    (:func:`masked_max`), ``average`` (:func:`masked_mean`) or ``max+average`` (both,
+    side by side): ``(N, C, L)`` → ``(N, C)`` or ``(N, 2C)``; ``title`` names it in layer
+    tables."""
+
+    def __init__(self, kind: str = "max") -> None:
+        super().__init__()
+        self.kind, self.title = kind, _POOL_TITLES[kind]
 
     def forward(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return masked_max(values, mask)
+        pooled = []
+        if self.kind in ("max", "max+average"):
+            pooled.append(masked_max(values, mask))
+        if self.kind in ("average", "max+average"):
+            pooled.append(masked_mean(values, mask))
+        return torch.cat(pooled, dim=1)
 
 
 def pool_mask(mask: torch.Tensor, pool: nn.Module) -> torch.Tensor:
@@ -127,3 +163,75 @@ def sinusoidal_positions(length: int, width: int, device: torch.device) -> torch
     encoding[:, 0::2] = torch.sin(position * frequency)
     encoding[:, 1::2] = torch.cos(position * frequency[: width // 2])
     return encoding
+
+
+def kmer_width(max_k: int) -> int:
+    """How many k-mers there are of every length from 1 to ``max_k``: 4 + 16 + … + 4^max_k.
+
+    Parameters
+    ----------
+    max_k
+        The longest k-mer counted.
+    """
+    return sum(4**k for k in range(1, max_k + 1))
+
+
+class _KmerFrequencies(torch.autograd.Function):
+    """Frequencies of the k-mers of one-hot DNA, ×4^k so that a uniform sequence gives 1.
+
+    A window counts only where all its k bases are A, C, G or T (not padding, not ``N``).
+    The gradient is that of the multilinear form Σ_windows Π_j x[base_j, i + j], which the
+    counts equal on one-hot input: moving position p towards base c moves the count of
+    each window over p to the k-mer with c at p. So saliency of a k-mer model reads like
+    that of any other model.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, k: int) -> torch.Tensor:
+        length = x.shape[-1]
+        x = nn.functional.pad(x, (0, max(0, k - length)))  # one uncounted window if too short
+        codes = x.argmax(dim=1).unfold(1, k, 1)  # (N, W, k)
+        place = 4 ** torch.arange(k - 1, -1, -1, device=x.device)
+        index = (codes * place).sum(-1)  # (N, W)
+        counted = (x.sum(dim=1) > 0).unfold(1, k, 1).all(-1)  # (N, W)
+        scale = 4**k / counted.sum(dim=1).clamp(min=1).to(x.dtype)
+        out = x.new_zeros(x.shape[0], 4**k).scatter_add_(1, index, counted.to(x.dtype))
+        ctx.save_for_backward(index, codes, counted, scale)
+        ctx.k, ctx.length = k, length
+        return out * scale[:, None]
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        index, codes, counted, scale = ctx.saved_tensors
+        k, length = ctx.k, ctx.length
+        windows = index.shape[1]
+        grad_x = grad.new_zeros(grad.shape[0], 4, windows + k - 1)
+        per_count = grad * scale[:, None]
+        weight = counted.to(grad.dtype)
+        for offset in range(k):
+            place = 4 ** (k - 1 - offset)
+            without = index - codes[:, :, offset] * place
+            for base in range(4):
+                change = per_count.gather(1, without + base * place) * weight
+                grad_x[:, base, offset : offset + windows] += change
+        return grad_x[:, :, :length], None
+
+
+class KmerSpectrum(nn.Module):
+    """Frequencies of every k-mer from 1 to ``max_k`` (see :class:`_KmerFrequencies`):
+    ``(N, 4, L)`` → ``(N, 4 + 16 + … + 4^max_k)``; with ``both_strands`` each read is
+    counted together with its reverse complement (the mean of the two spectra)."""
+
+    def __init__(self, max_k: int, both_strands: bool) -> None:
+        super().__init__()
+        self.max_k, self.both_strands = max_k, both_strands
+
+    def _spectrum(self, x: torch.Tensor) -> torch.Tensor:
+        parts = [_KmerFrequencies.apply(x, k) for k in range(1, self.max_k + 1)]
+        return torch.cat(parts, dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spectrum = self._spectrum(x)
+        if self.both_strands:  # channels A, C, G, T reversed are the complements T, G, C, A
+            spectrum = (spectrum + self._spectrum(x.flip(dims=(1, 2)))) / 2
+        return spectrum

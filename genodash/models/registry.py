@@ -154,6 +154,19 @@ MODELS: dict[str, ModelSpec] = {
             shows=frozenset({"features", "attention"}),
         ),
         ModelSpec(
+            "kmer",
+            "k-mer logistic regression (baseline)",
+            "k-mer baseline",
+            "sequence",
+            "The classic baseline: count every k-mer of each read (1 bp up to 4 bp by default; "
+            "both strands together) and fit a logistic regression on their frequencies. No "
+            "positions and no motifs, only composition — which is all it takes to tell genomes "
+            "apart by GC content or dinucleotide use. A deep model is worth its cost only where "
+            "it beats this line.",
+            sequence.KmerConfig,
+            sequence.KmerLogistic,
+        ),
+        ModelSpec(
             "autoencoder",
             "Autoencoder (dense)",
             "Autoencoder",

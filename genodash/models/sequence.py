@@ -1,4 +1,4 @@
-"""Sequence classifiers: CNN, (conv-)LSTM and Transformer encoder.
+"""Sequence classifiers: CNN, (conv-)LSTM, Transformer encoder and the k-mer baseline.
 
 Every model takes one-hot DNA, ``float32 (N, 4, L)`` with channels A, C, G, T and padding
 as trailing all-zero columns, and returns class logits ``(N, n_classes)``. ``features(x)``
@@ -14,9 +14,12 @@ from torch import nn
 
 from genodash.errors import ConfigError
 from genodash.models.layers import (
-    GlobalMaxPool,
+    GLOBAL_POOLS,
+    GlobalPool,
+    KmerSpectrum,
     SameConv1d,
     SeededDropout,
+    kmer_width,
     pool_mask,
     sinusoidal_positions,
     valid_mask,
@@ -69,15 +72,25 @@ class CNNConfig:
         2, "Convolution blocks", 1, 4, "conv → ReLU → max-pool; deeper blocks combine motifs"
     )
     pool: int = param(4, "Max-pool size", 1, 8, "How much each block shortens the sequence")
+    global_pool: str = param(
+        "max",
+        "Global pooling over the read",
+        help="max: whether each filter's motif occurs anywhere (motif tasks); average: how "
+        "often it occurs, i.e. the read's composition (reads that differ by GC or k-mer use); "
+        "max+average: both",
+        options=GLOBAL_POOLS,
+    )
     dense: int = param(32, "Dense layer units", 0, 512, "0 for none")
     dropout: float = param(0.2, "Dropout", 0.0, 0.8)
 
 
 class CNN(SequenceClassifier):
-    """Convolution → ReLU → max-pool blocks, global max-pool over valid positions, dense."""
+    """Convolution → ReLU → max-pool blocks, global max- and/or average-pool over valid
+    positions, dense."""
 
     def __init__(self, config: CNNConfig, n_classes: int) -> None:
-        super().__init__(config.filters, n_classes, config.dropout, config.dense)
+        width = config.filters * (2 if config.global_pool == "max+average" else 1)
+        super().__init__(width, n_classes, config.dropout, config.dense)
         blocks = []
         for i in range(config.blocks):
             blocks.append(
@@ -97,7 +110,7 @@ class CNN(SequenceClassifier):
                 )
             )
         self.blocks = nn.ModuleList(blocks)
-        self.global_pool = GlobalMaxPool()
+        self.global_pool = GlobalPool(config.global_pool)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         mask = valid_mask(x)
@@ -306,3 +319,34 @@ class Transformer(SequenceClassifier):
         """Attention weights of the last forward pass with recording on: per layer,
         ``(N, heads, T, T)``."""
         return [layer.last_attention for layer in self.encoder if layer.last_attention is not None]
+
+
+# --- k-mer baseline -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KmerConfig:
+    max_k: int = param(
+        4, "Longest k-mer (bp)", 1, 6, "Counts every k-mer from 1 bp up to this length (4^k each)"
+    )
+    both_strands: bool = param(
+        True,
+        "Count both strands",
+        help="Count each read together with its reverse complement, as reads come from either",
+    )
+    dropout: float = param(0.0, "Dropout on the counts", 0.0, 0.8)
+
+
+class KmerLogistic(SequenceClassifier):
+    """Multinomial logistic regression on k-mer frequencies: the classic baseline a deep
+    model should beat. ``features`` are the frequencies (see
+    :class:`~genodash.models.layers.KmerSpectrum`), the head one linear layer."""
+
+    def __init__(self, config: KmerConfig, n_classes: int) -> None:
+        super().__init__(kmer_width(config.max_k), n_classes, config.dropout)
+        self.spectrum = nn.Sequential(
+            KmerSpectrum(config.max_k, config.both_strands), SeededDropout(config.dropout)
+        )
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.spectrum(x)

@@ -13,7 +13,7 @@ _KIND_TITLES = {
     "SameConv1d": "Convolution",
     "Conv1d": "Convolution",
     "MaxPool1d": "Max-pooling",
-    "GlobalMaxPool": "Global max-pooling",
+    "KmerSpectrum": "k-mer frequencies",
     "SeededDropout": "Dropout",
     "Dropout": "Dropout",
     "Linear": "Dense",
@@ -44,6 +44,7 @@ _PARTS = {
     "to_log_variance": "latent spread",
     "to_genes": "output",
     "global_pool": "whole sequence",
+    "spectrum": "k-mer counts",
 }
 _INDEXED_PARTS = {
     "encoder": "encoder layer",
@@ -103,9 +104,8 @@ def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
                 return
             own = sum(p.numel() for p in module.parameters(recurse=False))
             kind = type(module).__name__
-            rows[name] = LayerRow(
-                name, _KIND_TITLES.get(kind, kind), _part(name), _output_shape(output), own
-            )
+            title = getattr(module, "title", None) or _KIND_TITLES.get(kind, kind)
+            rows[name] = LayerRow(name, title, _part(name), _output_shape(output), own)
 
         return hook
 

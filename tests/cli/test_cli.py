@@ -14,6 +14,16 @@ def test_help_lists_the_commands():
         assert command in result.stdout
 
 
+def test_train_help_names_every_model_the_command_trains():
+    from genodash.cli.train import TRAINABLE_MODELS
+
+    result = run_cli("train", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    missing = [name for name in TRAINABLE_MODELS if name not in text]
+    assert missing == []
+
+
 def test_validate_prints_one_json_line_per_file(data_dir):
     result = run_cli("validate", str(data_dir / "labelled.fa.gz"), str(data_dir / "matrix.csv"))
     assert result.returncode == 0, result.stderr
