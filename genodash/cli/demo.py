@@ -88,12 +88,15 @@ def _show(default: Any) -> str:
 
 
 def _summary(function: Callable[..., Any]) -> str:
-    return inspect.getdoc(function).splitlines()[0]
+    return (inspect.getdoc(function) or function.__name__).splitlines()[0]
 
 
 def _parameter_help(function: Callable[..., Any]) -> dict[str, str]:
-    """The description of each entry of the numpydoc "Parameters" section, on one line."""
-    lines = inspect.getdoc(function).splitlines()
+    """The description of each entry of the numpydoc "Parameters" section, on one line
+    (none when docstrings were stripped, as by ``python -OO``)."""
+    lines = (inspect.getdoc(function) or "").splitlines()
+    if "Parameters" not in lines:
+        return {}
     start = lines.index("Parameters") + 2
     helps: dict[str, list[str]] = {}
     name = ""

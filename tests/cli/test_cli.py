@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
+from conftest import ROOT
 from support import run_cli
 
 
@@ -22,6 +25,19 @@ def test_train_help_names_every_model_the_command_trains():
     text = " ".join(result.stdout.split())
     missing = [name for name in TRAINABLE_MODELS if name not in text]
     assert missing == []
+
+
+def test_commands_run_with_docstrings_stripped():
+    """``python -OO`` strips the docstrings the help texts come from; commands still run."""
+    for args in (["--help"], ["demo", "variance", "--n", "20", "--p", "5", "--reps", "50"]):
+        result = subprocess.run(
+            [sys.executable, "-OO", "-m", "genodash", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-1000:]
 
 
 def test_validate_prints_one_json_line_per_file(data_dir):

@@ -1,0 +1,148 @@
+"""Helpers shared by the command modules: JSON output, reading options, KEY=VALUE parsing."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from genodash.errors import ConfigError
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes read like every other error of the command line:
+    one ``error:`` line on stderr and exit status 2, without the usage block (``--help``
+    still shows it). Sub-command parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        for kind, words in (("int", "a whole number"), ("float", "a number")):
+            text = re.sub(
+                rf"^argument (\S+): invalid {kind} value: ", rf"\1 expects {words}, got ", text
+            )
+        self.exit(2, f"error: {text} (see `{self.prog} --help`)\n")
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_command(
+    commands: argparse._SubParsersAction, name: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """Add the command ``name``, run by ``handler``: the first line of the handler's docstring
+    is the command's help, the rest (if any) its description."""
+    summary, _, details = (inspect.getdoc(handler) or "").partition("\n\n")
+    parser = commands.add_parser(name, help=summary, description=" ".join(details.split()) or None)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def print_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, default=_json_default, ensure_ascii=False), flush=True)
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()  # a numpy scalar becomes the matching Python one
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def add_read_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that reads a data file."""
+    group = parser.add_argument_group("reading options")
+    group.add_argument(
+        "--kind",
+        choices=("auto", "sequences", "matrix"),
+        default="auto",
+        help="what the file holds (default: decided from the content)",
+    )
+    group.add_argument(
+        "--sequence-column",
+        default="SEQ",
+        metavar="COL",
+        help="sequence column of a CSV/TSV (default: SEQ)",
+    )
+    group.add_argument(
+        "--label-column",
+        metavar="COL",
+        help="label column (sequences: default LAB; matrices: a metadata column)",
+    )
+    group.add_argument("--batch-column", metavar="COL", help="batch column of a matrix")
+    group.add_argument(
+        "--metadata-column",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="matrix column to keep as metadata even if numeric (repeatable)",
+    )
+    group.add_argument(
+        "--labels",
+        metavar="FILE",
+        help="labels file (one per line) for a plain one-sequence-per-line file",
+    )
+    orientation = group.add_mutually_exclusive_group()
+    orientation.add_argument(
+        "--transpose",
+        dest="transpose",
+        action="store_true",
+        default=None,
+        help="the matrix has genes as rows: transpose it",
+    )
+    orientation.add_argument(
+        "--no-transpose",
+        dest="transpose",
+        action="store_false",
+        help="keep the matrix as it is even if it looks transposed",
+    )
+
+
+def read_options(args: argparse.Namespace) -> Any:
+    from genodash.io import ReadOptions
+
+    return ReadOptions(
+        kind=args.kind,
+        sequence_column=args.sequence_column,
+        label_column=args.label_column,
+        batch_column=args.batch_column,
+        metadata_columns=tuple(args.metadata_column),
+        transpose=args.transpose,
+        labels_file=args.labels,
+    )
+
+
+def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``--set KEY=VALUE`` option, read by :func:`parse_assignments`."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def parse_assignments(assignments: Sequence[str], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``["n=500", "motif=TGASTCA"]`` into typed values, using each default's type."""
+    params: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or key not in defaults:
+            raise ConfigError(
+                f"bad --set {item!r}: expected KEY=VALUE with KEY one of {', '.join(defaults)}"
+            )
+        params[key] = _coerce(value, defaults[key], key)
+    return params
+
+
+def _coerce(value: str, default: Any, key: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1", "yes")
+        return type(default)(value)
+    except ValueError as err:
+        expected = _KINDS.get(type(default), type(default).__name__)
+        raise ConfigError(f"--set {key}={value}: expected {expected}") from err
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}

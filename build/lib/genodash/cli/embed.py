@@ -1,0 +1,242 @@
+"""``embed``: 2-D/3-D coordinates of the cells of a matrix, written as CSV, with scores."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from genodash.cli._common import add_command, add_read_options, print_json, read_options
+from genodash.errors import ConfigError, InputError, RunError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from genodash.data import MatrixSet
+    from genodash.expression.preprocess import ProcessedMatrix
+
+
+def _add_embed(commands: argparse._SubParsersAction) -> None:
+    from genodash.expression.embed import METHODS, UMAP_LAYOUTS
+
+    parser = add_command(commands, "embed", _embed)
+    parser.add_argument("path", metavar="PATH", help="matrix file (as for `validate`)")
+    parser.add_argument("--method", required=True, choices=METHODS)
+    parser.add_argument(
+        "--input",
+        default="pca",
+        metavar="raw|pca|RUN_DIR",
+        help="what to embed: pca = t-SNE/UMAP on the first --n-pcs principal components "
+        "(default); raw = on the genes themselves; or a saved expression run's folder, to "
+        "embed its latent space",
+    )
+    parser.add_argument("--n-components", type=int, default=2, choices=(2, 3))
+    parser.add_argument("--n-pcs", type=int, default=50, help="principal components (default 50)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--perplexity", type=float, default=30.0, help="t-SNE (default 30)")
+    parser.add_argument("--n-neighbors", type=int, default=15, help="UMAP (default 15)")
+    parser.add_argument("--min-dist", type=float, default=0.5, help="UMAP (default 0.5)")
+    parser.add_argument(
+        "--umap-layout",
+        choices=UMAP_LAYOUTS,
+        default="auto",
+        help="UMAP: reproducible (one core), parallel (every core, varies per run) or auto: "
+        "reproducible up to 50,000 cells (default)",
+    )
+    parser.add_argument(
+        "--preprocess",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="preprocess raw counts with the default settings first (default: on)",
+    )
+    parser.add_argument(
+        "--max-scored",
+        type=int,
+        default=3000,
+        metavar="N",
+        help="cells in the random subsample used for the scores (default 3000)",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV file")
+    add_read_options(parser)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _embed(args: argparse.Namespace) -> int:
+    """compute a PCA, t-SNE or UMAP embedding of a matrix
+
+    Embed the cells of an expression matrix and write a CSV with columns cell, x, y (z in 3-D),
+    then label and batch when known (from --label-column and --batch-column, or columns guessed
+    from their names). The last line of stdout is one JSON object: method, input, n, seconds
+    (the embedding itself), trustworthiness (are picture neighbours also neighbours in the
+    preprocessed data?), knn_accuracy (with labels), batch_mixing (with batches), n_scored
+    (cells in the scoring subsample) and out. Raw counts are preprocessed with the default
+    settings first (normalize, log1p, 2,000 variable genes).
+    """
+    from genodash.expression.embed import EmbeddingConfig
+    from genodash.expression.export import embedding_table
+    from genodash.expression.scores import embed_and_score
+
+    _check_options(args)
+    matrix = _read_matrix(args)
+    processed = _processed(matrix, enabled=args.preprocess)
+    data, input_name = _input(args.input, matrix, processed)
+    config = EmbeddingConfig(
+        method=args.method,
+        n_components=args.n_components,
+        n_pcs=args.n_pcs,
+        perplexity=args.perplexity,
+        n_neighbors=args.n_neighbors,
+        min_dist=args.min_dist,
+        seed=args.seed,
+        pca_first=args.input != "raw",
+        umap_layout=args.umap_layout,
+    )
+    _log(f"{args.method}: embedding {data.shape[0]:,} cells × {data.shape[1]:,} features")
+    obs = processed.adata.obs
+    extra = {
+        role: obs[column].astype(str).to_numpy()
+        for role, column in (("label", matrix.label_column), ("batch", matrix.batch_column))
+        if column is not None
+    }
+    result, scores = embed_and_score(
+        data,
+        config,
+        input_name=input_name,
+        reference=processed.adata.X,
+        labels=extra.get("label"),
+        batches=extra.get("batch"),
+        max_cells=args.max_scored,
+        seed=args.seed,
+    )
+    table = embedding_table(
+        processed.adata.obs_names, result.coords, method=args.method, extra=extra
+    )
+    _write_csv_atomically(table, Path(args.out))
+    summary: dict[str, Any] = {
+        "method": args.method,
+        "input": input_name,
+        "n": int(result.coords.shape[0]),
+        "n_components": args.n_components,
+        "seconds": round(result.seconds, 3),
+        **{key: _rounded(value) for key, value in scores.items()},
+        "out": args.out,
+    }
+    for key in ("reduced_to_pcs", "deterministic"):
+        if key in result.params:
+            summary[key] = result.params[key]
+    print_json(summary)
+    return 0
+
+
+MAX_SEED = 2**32 - 1  # numpy's limit
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse the options that are wrong whatever the data, before reading it (the rest,
+    such as --n-neighbors against the number of cells, are checked with the data)."""
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
+    if args.max_scored < 4:
+        raise ConfigError(
+            f"--max-scored must be a whole number of at least 4 (cells scored), "
+            f"got {args.max_scored}"
+        )
+
+
+def _rounded(value: Any) -> Any:
+    return round(float(value), 4) if isinstance(value, float | np.floating) else value
+
+
+def _read_matrix(args: argparse.Namespace) -> MatrixSet:
+    import dataclasses
+
+    from genodash.data import MatrixSet
+    from genodash.io import read_dataset
+
+    options = read_options(args)
+    if options.kind == "auto":
+        options = dataclasses.replace(options, kind="matrix")
+    dataset = read_dataset(args.path, options)
+    if not isinstance(dataset, MatrixSet):
+        raise InputError("holds sequences; embed needs an expression matrix", file=dataset.name)
+    for note in dataset.notes:
+        _log(f"note: {note}")
+    return dataset
+
+
+def _processed(matrix: MatrixSet, *, enabled: bool) -> ProcessedMatrix:
+    from genodash.expression.preprocess import PreprocessConfig, preprocess
+
+    if enabled and matrix.value_type == "counts":
+        _log("raw counts: preprocessing with the default settings")
+        processed = preprocess(matrix, PreprocessConfig())
+        for step in processed.steps:
+            if step["ran"]:
+                _log(f"  {step['step']}: {step['note']}")
+        return processed
+    why = "--no-preprocess" if not enabled else f"values are {matrix.value_type}, not counts"
+    _log(f"using the values as given ({why})")
+    return preprocess(matrix, _nothing())
+
+
+def _nothing() -> Any:
+    from genodash.expression.preprocess import PreprocessConfig
+
+    return PreprocessConfig(normalize=False, log1p=False, hvg=False, scale=False)
+
+
+def _input(choice: str, matrix: MatrixSet, processed: ProcessedMatrix) -> tuple[Any, str]:
+    if choice in ("raw", "pca"):
+        return processed.adata.X, "data" if choice == "raw" else "pca"
+    return _latent(Path(choice), matrix, processed)
+
+
+def _latent(folder: Path, matrix: MatrixSet, processed: ProcessedMatrix) -> tuple[np.ndarray, str]:
+    """The latent coordinates of the matrix's cells under a saved expression run."""
+    from genodash.train.runs import load_run
+
+    if not folder.is_dir():
+        raise InputError(
+            "is neither raw, pca nor a run folder",
+            file=folder.name,
+            where="--input",
+            hint="give raw, pca or the folder of a saved expression run",
+        )
+    run = load_run(folder)
+    if run.kind != "expression":
+        raise RunError(
+            f"is a {run.kind} run; --input needs an expression model's run", file=folder.name
+        )
+    from genodash.expression.embedding_inputs import run_latent
+
+    latent, saved = run_latent(
+        run,
+        processed.adata,
+        on_encode=lambda: _log(f"encoding the cells with run {folder.name}"),
+    )
+    if saved:
+        _log(f"using the latent coordinates saved with run {folder.name}")
+    return latent, f"latent:{folder.name}"
+
+
+def _write_csv_atomically(table: pd.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            table.to_csv(stream, index=False)
+        os.replace(temp, target)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+COMMANDS = (_add_embed,)

@@ -1,0 +1,134 @@
+"""Every ``GENODASH_*`` environment variable is read here: resource limits, the job cap,
+the runs folder, and the variables the reader worker is started with.
+
+Each limit has a documented default and can be changed through an environment
+variable (``GENODASH_<NAME>``, e.g. ``GENODASH_MAX_RECORDS=10000000``) or by passing
+a :class:`Limits` to the readers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+GIB = 1024**3
+MIB = 1024**2
+RUNS_DIR = "GENODASH_RUNS_DIR"
+READER_MEMORY = "GENODASH_READER_MEMORY_BYTES"  # set for the reader worker by its parent
+IN_READER_WORKER = "GENODASH_IN_READER_WORKER"  # set in the reader worker itself
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds checked before memory is spent.
+
+    Attributes
+    ----------
+    max_file_bytes
+        Largest file accepted, as stored (compressed) — matches the app's upload limit.
+    max_decompressed_bytes
+        Largest content after gzip or zip decompression (stops decompression bombs).
+    max_records
+        Most sequences (records) in one sequence file.
+    max_sequence_length
+        Longest single sequence, in bases.
+    max_array_bytes
+        Largest total size that an HDF5 or Matrix Market file may declare for its arrays.
+    max_matrix_cells
+        Most values (cells × genes) in a dense text matrix.
+    max_parse_seconds
+        Longest time an upload may take to read, in the reader's own process.
+    max_parse_memory_bytes
+        Most memory the reader's process may use for one upload; a file that needs more is
+        refused, and the app's own memory is untouched.
+    max_example_values
+        Largest built-in example a user may ask for: cells × genes, or sequences × length.
+    max_example_cache_bytes
+        Memory the app's shared cache of built-in examples may hold; the least recently
+        used examples are dropped beyond it.
+    max_job_memory_bytes
+        Memory one training job may use: settings whose estimate exceeds it are refused
+        before anything is built, and the job's process is capped at it (on the CPU).
+    max_job_seconds
+        Longest a training job may run; it then stops, keeps its best model so far and
+        says why.
+    max_jobs_per_workspace
+        Training jobs one workspace may have at once, running or waiting; one of them runs
+        at a time, so one user cannot fill every slot.
+    max_jobs
+        Training jobs that run at once on the server; 0 chooses one per GPU, else half the
+        CPU cores.
+    closed_tab_grace_seconds
+        How long a job whose browser tab has closed keeps running (a reload reconnects).
+    """
+
+    max_file_bytes: int = 512 * MIB
+    max_decompressed_bytes: int = 512 * MIB
+    max_records: int = 1_000_000
+    max_sequence_length: int = 100_000
+    max_array_bytes: int = 1 * GIB
+    max_matrix_cells: int = 50_000_000
+    max_parse_seconds: int = 180
+    max_parse_memory_bytes: int = 4 * GIB
+    max_example_values: int = 20_000_000
+    max_example_cache_bytes: int = 1 * GIB
+    max_job_memory_bytes: int = 2 * GIB
+    max_job_seconds: int = 900
+    max_jobs_per_workspace: int = 2
+    max_jobs: int = 0
+    closed_tab_grace_seconds: int = 20
+
+    @property
+    def max_lines(self) -> int:
+        """Most lines a text file may have: four per record (FASTQ), and room for comments
+        and wrapped sequence lines."""
+        return 4 * self.max_records + 100_000
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults, overridden by any ``GENODASH_<NAME>`` environment variables."""
+        overrides = {}
+        for field in fields(cls):
+            value = os.environ.get(f"GENODASH_{field.name.upper()}")
+            if value is not None:
+                overrides[field.name] = int(value)
+        return replace(cls(), **overrides)
+
+
+def runs_dir(default: Path) -> Path:
+    """Where runs are saved: ``GENODASH_RUNS_DIR``, else ``default``.
+
+    Parameters
+    ----------
+    default
+        The folder used when the variable is not set.
+    """
+    return Path(os.environ.get(RUNS_DIR) or default)
+
+
+def reader_memory_bytes() -> int | None:
+    """The memory cap the reader worker was started with (``None``: no cap)."""
+    value = os.environ.get(READER_MEMORY, "")
+    return int(value) if value else None
+
+
+def in_reader_worker() -> bool:
+    """Whether this process is the reader worker."""
+    return bool(os.environ.get(IN_READER_WORKER))
+
+
+def human_bytes(n: int) -> str:
+    """Format a byte count as ``"1.5 GiB"``.
+
+    Parameters
+    ----------
+    n
+        A number of bytes (powers of 1024: KiB, MiB, GiB, TiB).
+    """
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

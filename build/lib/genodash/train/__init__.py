@@ -1,0 +1,1 @@
+"""Training: the one loop, tasks (sequence classification, expression models), metrics, runs."""
