@@ -104,9 +104,9 @@ def train_one_model(
     off where ``settings`` is None (no valid model) or too large; a click starts the job
     "Training <model> on <dataset>" (see :func:`start_training`) and reruns the page."""
     from genodash.models import MODELS
+    from genodash.train.workflows import training_memory
 
     kind = "sequence" if isinstance(dataset, SequenceSet) else "expression"
-    training_memory = _training_memory_of(kind)
     fits = settings is not None and fits_in_memory(
         lambda: training_memory(prepared, name, settings, config.batch_size),
         model=MODELS[name].short,
@@ -115,15 +115,6 @@ def train_one_model(
         title = f"Training {MODELS[name].title} on {dataset.name}"
         start_training(title, prepared, [(name, settings)], config, device, kind=kind)
         st.rerun()
-
-
-def _training_memory_of(kind: str) -> Callable[..., Any]:
-    """The library's training-step memory estimate for ``kind`` data."""
-    if kind == "sequence":
-        from genodash.train.sequence import training_memory
-    else:
-        from genodash.train.expression import training_memory
-    return training_memory
 
 
 def job_refusal() -> None:

@@ -110,6 +110,10 @@ class GlobalPool(nn.Module):
         super().__init__()
         self.kind, self.title = kind, _POOL_TITLES[kind]
 
+    def width(self, channels: int) -> int:
+        """How many values it gives per sequence from ``channels`` channels."""
+        return channels * (2 if self.kind == "max+average" else 1)
+
     def forward(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         pooled = []
         if self.kind in ("max", "max+average"):

@@ -89,8 +89,8 @@ class CNN(SequenceClassifier):
     positions, dense."""
 
     def __init__(self, config: CNNConfig, n_classes: int) -> None:
-        width = config.filters * (2 if config.global_pool == "max+average" else 1)
-        super().__init__(width, n_classes, config.dropout, config.dense)
+        global_pool = GlobalPool(config.global_pool)
+        super().__init__(global_pool.width(config.filters), n_classes, config.dropout, config.dense)
         blocks = []
         for i in range(config.blocks):
             blocks.append(
@@ -110,7 +110,7 @@ class CNN(SequenceClassifier):
                 )
             )
         self.blocks = nn.ModuleList(blocks)
-        self.global_pool = GlobalPool(config.global_pool)
+        self.global_pool = global_pool
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         mask = valid_mask(x)

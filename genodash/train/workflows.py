@@ -14,6 +14,8 @@ from genodash.data import dataset_nbytes
 from genodash.device import DEVICE_TITLES, default_max_jobs, resolve_device
 from genodash.limits import Limits
 from genodash.models import MODELS
+from genodash.models.memory import MemoryEstimate
+from genodash.train import expression, sequence
 from genodash.train.callbacks import Reporter
 from genodash.train.expression import PreparedMatrix, train_expression_model
 from genodash.train.loop import TrainConfig
@@ -28,6 +30,31 @@ class SavedRun:
 
     run: Run
     path: Path
+
+
+def training_memory(
+    prepared: PreparedSequences | PreparedMatrix,
+    name: str,
+    settings: dict[str, Any] | None,
+    batch_size: int,
+) -> MemoryEstimate:
+    """The memory one training step of model ``name`` needs on ``prepared``: the estimate of
+    the task the data belongs to (:func:`genodash.train.sequence.training_memory` or
+    :func:`genodash.train.expression.training_memory`).
+
+    Parameters
+    ----------
+    prepared
+        Encoded sequences or prepared cells, as for :func:`model_training`.
+    name
+        A registered model of the data's kind.
+    settings
+        The model's settings over its defaults (``None``: the defaults).
+    batch_size
+        Examples per training step.
+    """
+    task = sequence if isinstance(prepared, PreparedSequences) else expression
+    return task.training_memory(prepared, name, settings, batch_size)
 
 
 def model_training(
