@@ -65,6 +65,7 @@ def test_compare_then_interpret_then_runs(server, page):
     wait_for_text(page, "Same split for every model")
     wait_idle(page)
     page.get_by_role("button", name="remove LSTM (recurrent network)").click()
+    page.get_by_role("button", name="remove k-mer logistic regression (baseline)").click()
     set_number(page, "Epochs (at most)", 3)
     page.get_by_role("button", name="Train and compare").click()
     page.get_by_role("heading", name="Leaderboard", exact=True).wait_for(timeout=180_000)
