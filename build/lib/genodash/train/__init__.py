@@ -1,1 +1,0 @@
-"""Training: the one loop, tasks (sequence classification, expression models), metrics, runs."""
