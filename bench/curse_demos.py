@@ -37,6 +37,8 @@ def cases(largest: bool) -> list[Case]:
     dims = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) + ((2000, 5000) if largest else ())
     fp = {"n": (100, 250, 500, 1000), "k": (5, 10, 20, 50), "reps": 200} if largest else {}
     cells = 300 if largest else 60
+    rhos = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99) if largest else (0.0, 0.5, 0.9, 0.95, 0.99)
+    k, reps = (10, 5000) if largest else (2, 2000)
     return [
         ("1 sparsity", sparsity),
         (
@@ -56,18 +58,29 @@ def cases(largest: bool) -> list[Case]:
             lambda: plotting.ols_figure(curse.ols_collapse(n=100 if largest else 50, reps=100)),
         ),
         (
-            "5 variance",
+            "5 collinearity",
+            lambda: (
+                plotting.curse.collinearity_figure(
+                    curse.collinearity(rhos, n=500 if largest else 50, predictors=k, reps=reps)
+                ),
+                plotting.curse.collinearity_sample_figure(
+                    curse.collinearity_sample(rhos, n=500 if largest else 50, predictors=k)
+                ),
+            ),
+        ),
+        (
+            "6 variance",
             lambda: plotting.variance_figure(
                 curse.ml_variance_bias(n=50 if largest else 20, reps=5000 if largest else 2000)
             ),
         ),
         (
-            "6 multiple testing",
+            "7 multiple testing",
             lambda: plotting.false_positive_figure(curse.extraneous_predictors(**fp)),
         ),
         *[
             (
-                f"7 overfitting, {model}",
+                f"8 overfitting, {model}",
                 lambda model=model: plotting.overfitting_figure(
                     curse.overfitting(n=200 if largest else 50, model=model)
                 ),
@@ -76,14 +89,14 @@ def cases(largest: bool) -> list[Case]:
         ],
         *[
             (
-                f"7 overfitting, pbmc68k {model}",
+                f"8 overfitting, pbmc68k {model}",
                 lambda model=model: plotting.overfitting_figure(
                     curse.expression_overfitting(pbmc, n_train=cells, model=model)
                 ),
             )
             for model in ("logistic", "mlp")
         ],
-        ("8 big data", lambda: plotting.regimes_figure(curse.data_regimes((700,), (765,)))),
+        ("9 big data", lambda: plotting.regimes_figure(curse.data_regimes((700,), (765,)))),
     ]
 
 

@@ -131,7 +131,7 @@ def genodash_model(prepared: PreparedSequences, name: str) -> dict:
 
 
 def primer_task() -> None:
-    data = planted_motif(n=2000, length=50, motif="CGACCGAACTCC", seed=0)
+    data = planted_motif(n=2000, length=50, motif="CGACCGAACTCC", mutation_rate=0.0, seed=0)
     prepared = prepare_sequences(data, test_fraction=0.25, val_fraction=0.15, seed=0)
     sizes = prepared.split.sizes()
     print(

@@ -245,7 +245,7 @@ def planted_motif(
     n: int = 2000,
     length: int = 50,
     motif: str = ZOU_MOTIF,
-    mutation_rate: float = 0.0,
+    mutation_rate: float = 0.15,
     positive_fraction: float = 0.5,
     gc: float = 0.5,
     seed: int = 0,
@@ -255,6 +255,12 @@ def planted_motif(
     The design of Zou et al., "A primer on deep learning in genomics" (Nat Genet 2018).
     Labels are ``"motif"`` (motif planted) and ``"background"``; ``meta["motif_starts"]``
     gives the 0-based start of each planted motif (−1 where none was planted).
+
+    The defaults (2,000 sequences of 50 bp, half of them with the motif, each planted base
+    changed with chance 0.15) make a task that shows learning: the default CNN's validation
+    accuracy climbs over several epochs and ends near 94 %, the LSTM's near it, the k-mer
+    baseline's and the Transformer's clearly lower (``bench/default_task.py``). Without
+    mutation noise the CNN is at about 100 % after three epochs: nothing to watch.
 
     Parameters
     ----------
@@ -414,50 +420,98 @@ def _markov_genome(gc: float, length: int, rng: np.random.Generator) -> str:
     return codes_to_strings(codes[None, :])[0]
 
 
-def ancient_dna(
-    *, n: int = 2000, damage: float = 0.35, same_length: bool = False, seed: int = 0
-) -> SequenceSet:
-    """Modern vs ancient reads; ancient ones shorter, with deamination damage at the ends.
+DAMAGE_SPAN = 10
+"""Bases from each end of an ancient read that deamination damage reaches."""
+DAMAGE_DECAY = 0.7
+"""Share of the damage rate kept from one base to the next, inwards from each end."""
 
-    Damage turns C into T near the 5′ end and G into A near the 3′ end, with probability
-    ``damage`` at the terminal base halving with each base inwards (plus 1 % throughout).
-    With ``same_length`` both classes share one length distribution, so only the damage
-    tells them apart.
+
+def damage_rates(damage: float) -> np.ndarray:
+    """Chance that a C reads as T at each of the first :data:`DAMAGE_SPAN` bases from the
+    5′ end of an ancient read (and a G as A, counted from the 3′ end).
+
+    ``damage`` at the terminal base, falling geometrically by :data:`DAMAGE_DECAY` per
+    base inwards (35 % → 25 % → 17 % … → 1.4 % at the tenth base); none beyond.
+
+    Parameters
+    ----------
+    damage
+        Chance, from 0 to 1, at the terminal base.
+
+    Returns
+    -------
+    ``float64 (DAMAGE_SPAN,)``, position 0 at the end.
+    """
+    return damage * DAMAGE_DECAY ** np.arange(DAMAGE_SPAN)
+
+
+def ancient_dna(
+    *,
+    n: int = 20000,
+    length: int = 50,
+    damage: float = 0.35,
+    same_length: bool = True,
+    seed: int = 0,
+) -> SequenceSet:
+    """Modern vs ancient reads, told apart by deamination damage at the read ends.
+
+    Damage turns C into T near the 5′ end and G into A near the 3′ end (the pattern of a
+    double-stranded library, the same on both strands), with chance ``damage`` at the
+    terminal base falling over the first :data:`DAMAGE_SPAN` bases (see
+    :func:`damage_rates`); modern reads are undamaged. Bases are otherwise drawn
+    independently (GC 41 %), so a logistic regression on the damaged end positions is the
+    best possible classifier of one read.
 
     Parameters
     ----------
     n
         Number of reads; each is ancient or modern with equal chance.
+    length
+        Read length in bases, at least ``2 × DAMAGE_SPAN`` (20). With ``same_length``
+        every read has it; otherwise it is the typical ancient read length.
     damage
         Chance, from 0 to 1, that a C at the 5′ terminal base reads as T (and a G at the
         3′ terminal base as A).
     same_length
-        ``False``: ancient reads are shorter (about 52 bp against 110 bp for modern ones);
-        ``True``: both follow the modern length distribution.
+        ``True``: every read is ``length`` bp, so only the damage tells the classes apart.
+        ``False``: ancient reads are short (around ``length``) and modern ones about
+        twice as long, an easy clue a model learns instead of the damage.
     seed
         Random seed; the same seed gives the same reads.
 
     Returns
     -------
-    The reads (GC about 41 %), labelled ``ancient`` or ``modern``.
+    The reads, labelled ``ancient`` or ``modern``; ``meta`` records the damage rates per
+    position from each end.
 
     Raises
     ------
     ConfigError
-        ``damage`` outside 0 to 1.
+        ``damage`` outside 0 to 1, or ``length`` below 20.
     """
     if not 0 <= damage <= 1:
         raise ConfigError(f"damage must lie between 0 and 1, got {damage}")
+    if length < 2 * DAMAGE_SPAN:
+        raise ConfigError(
+            f"length must be at least {2 * DAMAGE_SPAN} bp (damage reaches {DAMAGE_SPAN} "
+            f"bases from each end), got {length}"
+        )
     rng = np.random.default_rng(seed)
     is_ancient = rng.random(n) < 0.5
-    modern_lengths = np.clip(rng.normal(110, 20, size=n), 60, 160).astype(int)
-    ancient_lengths = np.clip(rng.lognormal(np.log(52), 0.25, size=n), 30, 120).astype(int)
-    lengths = np.where(is_ancient & (not same_length), ancient_lengths, modern_lengths)
+    lengths = _read_lengths(is_ancient, length, same_length, rng)
+    rates = damage_rates(damage)
     reads = []
     for ancient, read_length in zip(is_ancient, lengths, strict=True):
-        read = codes_to_strings(random_sequences(1, int(read_length), gc=0.41, seed=rng))[0]
-        reads.append(_deaminate(read, damage, rng) if ancient else read)
+        codes = random_sequences(1, int(read_length), gc=0.41, seed=rng)[0]
+        if ancient:
+            codes = _deaminate(codes, rates, rng)
+        reads.append(codes_to_strings(codes[None])[0])
     labels = ["ancient" if a else "modern" for a in is_ancient]
+    lengths_note = (
+        f"all {length} bp"
+        if same_length
+        else f"ancient about {length} bp, modern about {2 * length} bp"
+    )
     return SequenceSet(
         ids=tuple(f"read{i + 1}" for i in range(n)),
         sequences=tuple(reads),
@@ -466,25 +520,41 @@ def ancient_dna(
         format="example",
         notes=(
             f"generated: {int(is_ancient.sum()):,} ancient reads with terminal damage "
-            f"{damage:.0%} (C→T at 5′, G→A at 3′), {int((~is_ancient).sum()):,} modern reads"
-            + ("; both classes share one length distribution" if same_length else ""),
+            f"{damage:.0%} (C→T at 5′, G→A at 3′, fading over {DAMAGE_SPAN} bases), "
+            f"{int((~is_ancient).sum()):,} undamaged modern reads; {lengths_note}",
         ),
-        meta={"params": {"n": n, "damage": damage, "same_length": same_length, "seed": seed}},
+        meta={
+            "positive_class": "ancient",
+            "damage_rates": tuple(float(r) for r in rates),
+            "params": {
+                "n": n,
+                "length": length,
+                "damage": damage,
+                "same_length": same_length,
+                "seed": seed,
+            },
+        },
     )
 
 
-def _deaminate(read: str, damage: float, rng: np.random.Generator) -> str:
-    bases = list(read)
-    distance_5 = np.arange(len(bases))
-    p_5 = damage * 0.5**distance_5 + 0.01
-    p_3 = damage * 0.5 ** distance_5[::-1] + 0.01
-    draws_5, draws_3 = rng.random(len(bases)), rng.random(len(bases))
-    for i, base in enumerate(bases):
-        if base == "C" and draws_5[i] < p_5[i]:
-            bases[i] = "T"
-        elif base == "G" and draws_3[i] < p_3[i]:
-            bases[i] = "A"
-    return "".join(bases)
+def _read_lengths(
+    is_ancient: np.ndarray, length: int, same_length: bool, rng: np.random.Generator
+) -> np.ndarray:
+    if same_length:
+        return np.full(len(is_ancient), length)
+    ancient = np.clip(rng.lognormal(np.log(length), 0.25, size=len(is_ancient)), 20, 3 * length)
+    modern = np.clip(rng.normal(2.2 * length, 0.4 * length, size=len(is_ancient)), 20, 4 * length)
+    return np.where(is_ancient, ancient, modern).astype(int)
+
+
+def _deaminate(codes: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """C→T near the 5′ end, G→A near the 3′ end of one read of base codes (A0 C1 G2 T3)."""
+    damaged = codes.copy()
+    span = min(len(rates), len(codes))
+    five, three = damaged[:span], damaged[::-1][:span]  # views: 5′ end, 3′ end inwards
+    five[(five == 1) & (rng.random(span) < rates[:span])] = 3
+    three[(three == 2) & (rng.random(span) < rates[:span])] = 0
+    return damaged
 
 
 # --- real sequences shipped in logomaker ------------------------------------------------------
@@ -611,7 +681,8 @@ def _two_class_set(
 
 
 def pbmc68k() -> MatrixSet:
-    """scanpy's ``pbmc68k_reduced``: 700 real PBMCs × 765 genes, 10 FACS-sorted cell types."""
+    """scanpy's ``pbmc68k_reduced``: 700 real PBMCs × 765 genes; its 10 cell types were
+    assigned by correlation with FACS-sorted reference profiles (Zheng et al. 2017)."""
     import scanpy as sc
 
     adata = sc.datasets.pbmc68k_reduced()

@@ -1,4 +1,5 @@
-"""What a sequence model learned: attributions, filter motifs, attention.
+"""What a sequence model learned: attributions, filter motifs, attention, and what sits at
+read ends (the end baseline, end saliency, end composition, calls on samples of reads).
 
 Every attribution method has the same signature, ``f(model, x, target=None) -> array``
 with ``x`` one-hot ``float32 (N, 4, L)`` and a result of the same shape, so saliency and
@@ -861,3 +862,443 @@ def run_filter_motifs(
     """
     chosen = np.asarray(rows, dtype=np.int64)[:max_sequences]
     return filter_motifs(run.model, one_hot_for_run(run, sequences.subset(chosen)))
+
+
+# --- read ends: damage in ancient DNA, and what one read can tell -------------------------
+
+END_SPAN = 10
+"""Bases from each end of a read that the end baseline reads (as far as damage reaches)."""
+END_WINDOW = 5
+"""Bases from each end counted as "the ends" when weighing where saliency sits."""
+
+
+@dataclass(frozen=True)
+class EndSaliency:
+    """Where attribution sits along reads, counted from each end.
+
+    Attributes
+    ----------
+    from_5prime, from_3prime
+        Mean ``|importance|`` at the 1st, 2nd, … base from the 5′ (3′) end, over the reads
+        that reach it.
+    ratio
+        Mean ``|importance|`` per base in the first and last ``ends`` bases of each read,
+        divided by the mean per base in the rest (the middle); above 1 when the model looks
+        at the ends, infinite when only the ends score. NaN when no read is longer than
+        ``2 × ends`` (or nothing scores).
+    ends
+        Bases counted as an end on each side.
+    n_reads
+        How many reads were scored.
+    """
+
+    from_5prime: np.ndarray
+    from_3prime: np.ndarray
+    ratio: float
+    ends: int
+    n_reads: int
+
+
+def _read_extents(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last column holding a base, per row of one-hot ``(N, 4, L)``."""
+    present = np.asarray(x).sum(axis=1) > 0  # (N, L)
+    columns = np.arange(present.shape[1])
+    first = np.where(present, columns, present.shape[1]).min(axis=1)
+    last = np.where(present, columns, -1).max(axis=1)
+    return first, last
+
+
+def end_profile(scores: np.ndarray, x: np.ndarray, *, ends: int = END_WINDOW) -> EndSaliency:
+    """Mean ``|scores|`` by distance from each read end, and the share that sits at the ends.
+
+    A read spans from the first to the last column of ``x`` with a base, wherever the
+    encoding placed it (left, right or centred), so reads of different lengths line up
+    at their own ends.
+
+    Parameters
+    ----------
+    scores
+        One score per position ``(N, L)``, e.g. from :func:`importance`.
+    x
+        The one-hot reads ``(N, 4, L)`` the scores belong to.
+    ends
+        How many bases at each end count as the end, at least 1.
+
+    Returns
+    -------
+    The two profiles and the end-to-middle ratio (see :class:`EndSaliency`).
+
+    Raises
+    ------
+    ConfigError
+        ``ends`` below 1.
+    """
+    if ends < 1:
+        raise ConfigError(f"ends must be at least 1 base, got {ends}")
+    magnitude = np.abs(np.asarray(scores, dtype=np.float64))
+    first, last = _read_extents(x)
+    steps = np.arange(magnitude.shape[1])
+    within = steps[None, :] <= (last - first)[:, None]  # (N, L): the read reaches this step
+    columns = np.clip(first[:, None] + steps, 0, magnitude.shape[1] - 1)
+    from_5 = np.where(within, np.take_along_axis(magnitude, columns, axis=1), np.nan)
+    columns = np.clip(last[:, None] - steps, 0, magnitude.shape[1] - 1)
+    from_3 = np.where(within, np.take_along_axis(magnitude, columns, axis=1), np.nan)
+    at_end = within & ((steps < ends) | (steps[None, :] > (last - first)[:, None] - ends))
+    middle = within & ~at_end
+    ratio = _ratio(from_5[at_end], from_5[middle]) if middle.any() else float("nan")
+    reached = within.any(axis=0)
+    return EndSaliency(
+        from_5prime=np.nanmean(from_5[:, reached], axis=0),
+        from_3prime=np.nanmean(from_3[:, reached], axis=0),
+        ratio=float(ratio),
+        ends=ends,
+        n_reads=len(magnitude),
+    )
+
+
+def _ratio(ends: np.ndarray, middle: np.ndarray) -> float:
+    """Mean of ``ends`` over mean of ``middle``; infinite when only the ends score."""
+    top, bottom = float(ends.mean()), float(middle.mean())
+    if bottom == 0:
+        return float("inf") if top > 0 else float("nan")
+    return top / bottom
+
+
+def end_saliency(
+    model: nn.Module,
+    x: np.ndarray,
+    *,
+    ends: int = END_WINDOW,
+    target: int | None = None,
+    batch_size: int = 1024,
+) -> EndSaliency:
+    """:func:`end_profile` of the :func:`saliency` of ``model`` on reads ``x``.
+
+    Parameters
+    ----------
+    model
+        A trained sequence classifier taking one-hot input.
+    x
+        One-hot reads ``float32 (N, 4, L)``.
+    ends
+        How many bases at each end count as the end.
+    target
+        Class index to explain; ``None`` explains each read's predicted class (with two
+        classes the magnitudes are the same either way).
+    batch_size
+        Reads attributed at once; does not change the result.
+    """
+    batches = [x[start : start + batch_size] for start in range(0, len(x), batch_size)]
+    scores = np.concatenate([importance(saliency(model, b, target), b) for b in batches])
+    return end_profile(scores, x, ends=ends)
+
+
+def end_features(sequences: Sequence[str], *, span: int = END_SPAN) -> np.ndarray:
+    """One-hot of the first and last ``span`` bases of each read, flattened.
+
+    Parameters
+    ----------
+    sequences
+        DNA reads; a read shorter than ``span`` leaves empty (all-zero) positions.
+    span
+        Bases read from each end.
+
+    Returns
+    -------
+    ``float32 (N, 2 × 4 × span)``: the 5′ end's one-hot, then the 3′ end's.
+    """
+    five = one_hot(sequences, span, align="left")
+    three = one_hot(sequences, span, align="right")
+    return np.concatenate([five, three], axis=2).reshape(len(five), -1)
+
+
+@dataclass(frozen=True)
+class EndBaseline:
+    """A logistic regression that reads only the bases at the read ends.
+
+    Attributes
+    ----------
+    accuracy
+        Its accuracy on the test reads.
+    span
+        Bases it read at each end.
+    n_train, n_test
+        Reads it was fitted on and scored on.
+    """
+
+    accuracy: float
+    span: int
+    n_train: int
+    n_test: int
+
+
+def end_baseline(
+    sequences: SequenceSet,
+    *,
+    test_rows: Sequence[int] | None = None,
+    span: int = END_SPAN,
+    seed: int = 0,
+) -> EndBaseline:
+    """Fit a logistic regression on :func:`end_features` and score it on held-out reads.
+
+    When reads differ only by independent changes at their ends (as damage does in the
+    ancient-DNA example), this is the best any classifier of one read can do: the ceiling
+    a deep model can reach, not beat.
+
+    Parameters
+    ----------
+    sequences
+        Labelled reads.
+    test_rows
+        Rows to score on (e.g. a run's test set); it is fitted on all the others. ``None``
+        holds out a stratified 25 % drawn with ``seed``.
+    span
+        Bases read from each end, at least 1.
+    seed
+        Seed of the held-out draw when ``test_rows`` is ``None``.
+
+    Raises
+    ------
+    ConfigError
+        Unlabelled reads, ``span`` below 1, or training reads of a single class.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from genodash.splits import stratified_split
+
+    if sequences.labels is None:
+        raise ConfigError(f"{sequences.name} has no labels; the end baseline needs classes")
+    if span < 1:
+        raise ConfigError(f"span must be at least 1 base, got {span}")
+    labels = np.asarray(sequences.labels)
+    if test_rows is None:
+        test = stratified_split(labels, len(labels), seed=seed).test
+    else:
+        test = np.asarray(test_rows, dtype=np.int64)
+    train = np.setdiff1d(np.arange(len(labels)), test)
+    if len(np.unique(labels[train])) < 2:
+        raise ConfigError(
+            "the end baseline needs reads of at least two classes outside the test rows; "
+            "score it on part of the reads"
+        )
+    features = end_features(sequences.sequences, span=span)
+    model = LogisticRegression(max_iter=1000).fit(features[train], labels[train])
+    return EndBaseline(
+        accuracy=float(model.score(features[test], labels[test])),
+        span=span,
+        n_train=len(train),
+        n_test=len(test),
+    )
+
+
+@dataclass(frozen=True)
+class EndComposition:
+    """Base composition at the read ends, per class: what damage changes.
+
+    Attributes
+    ----------
+    t_from_5prime
+        Class → share of T at the 1st … ``span``-th base from the 5′ end.
+    a_from_3prime
+        Class → share of A at the 1st … ``span``-th base from the 3′ end.
+    span
+        Bases from each end.
+    """
+
+    t_from_5prime: dict[str, np.ndarray]
+    a_from_3prime: dict[str, np.ndarray]
+    span: int
+
+
+def end_composition(sequences: SequenceSet, *, span: int = 2 * END_SPAN) -> EndComposition:
+    """Share of T from the 5′ end and of A from the 3′ end, per class, at each position.
+
+    Base composition along reads comes from :func:`genodash.summaries.sequence_profile`
+    (on a random subsample of large sets); the 3′ end is profiled on the reversed reads.
+
+    Parameters
+    ----------
+    sequences
+        Reads; unlabelled ones form a single class, ``"all"``.
+    span
+        Positions from each end, at least 1.
+
+    Raises
+    ------
+    ConfigError
+        ``span`` below 1.
+    """
+    import dataclasses
+
+    from genodash.summaries import sequence_profile
+
+    if span < 1:
+        raise ConfigError(f"span must be at least 1 base, got {span}")
+    reversed_reads = dataclasses.replace(
+        sequences, sequences=tuple(read[::-1] for read in sequences.sequences)
+    )
+    five = sequence_profile(sequences, max_positions=span).composition
+    three = sequence_profile(reversed_reads, max_positions=span).composition
+    return EndComposition(
+        t_from_5prime={str(c): share[:, ALPHABET.index("T")] for c, share in five.items()},
+        a_from_3prime={str(c): share[:, ALPHABET.index("A")] for c, share in three.items()},
+        span=span,
+    )
+
+
+@dataclass(frozen=True)
+class SampleCalls:
+    """What many reads tell together: samples of reads, each from one class, and the share
+    of each sample's reads that a classifier calls ``called``.
+
+    Attributes
+    ----------
+    called
+        The class whose calls are counted (e.g. ``"ancient"``).
+    shares
+        True class of the sample's reads → share called ``called`` in each sample.
+    sample_size
+        Reads per sample.
+    """
+
+    called: str
+    shares: dict[str, np.ndarray]
+    sample_size: int
+
+    def misassigned(self) -> float:
+        """Share of samples on the wrong side of the midpoint between the classes' mean
+        shares (two classes; NaN otherwise): 0 when the samples separate cleanly."""
+        if len(self.shares) != 2 or self.called not in self.shares:
+            return float("nan")
+        inside = self.shares[self.called]
+        outside = next(v for c, v in self.shares.items() if c != self.called)
+        cut = (inside.mean() + outside.mean()) / 2
+        wrong = (inside <= cut).sum() + (outside >= cut).sum()
+        return float(wrong / (len(inside) + len(outside)))
+
+
+def sample_calls(
+    calls: Sequence[str],
+    labels: Sequence[str],
+    *,
+    called: str,
+    sample_size: int = 1000,
+    n_samples: int = 500,
+    seed: int = 0,
+) -> SampleCalls:
+    """Draw samples of ``sample_size`` reads from each class (with replacement) and count
+    the share of each sample's reads called ``called``.
+
+    One read says little when a classifier is barely better than chance; a sample of many
+    reads says a lot, because the share called ``called`` differs between classes by far
+    more than its sampling noise (about ``0.5 / √sample_size``).
+
+    Parameters
+    ----------
+    calls
+        The class a classifier gave each read.
+    labels
+        The true class of each read.
+    called
+        The class whose calls are counted.
+    sample_size
+        Reads per sample, at least 1.
+    n_samples
+        Samples drawn per class, at least 1.
+    seed
+        Seed of the draws.
+
+    Raises
+    ------
+    ConfigError
+        ``calls`` and ``labels`` of different lengths, or sizes below 1.
+    """
+    calls, labels = np.asarray(calls), np.asarray(labels)
+    if len(calls) != len(labels):
+        raise ConfigError(f"{len(calls):,} calls for {len(labels):,} labelled reads")
+    if sample_size < 1 or n_samples < 1:
+        raise ConfigError(
+            f"sample_size and n_samples must be at least 1, got {sample_size} and {n_samples}"
+        )
+    rng = np.random.default_rng(seed)
+    shares = {}
+    for label in np.unique(labels):
+        hits = calls[labels == label] == called
+        drawn = rng.integers(0, len(hits), size=(n_samples, sample_size))
+        shares[str(label)] = hits[drawn].mean(axis=1)
+    return SampleCalls(called=called, shares=shares, sample_size=sample_size)
+
+
+@dataclass(frozen=True)
+class ReadEndsView:
+    """What the Interpret page shows of a two-class read set: the model against the end
+    baseline, where its saliency sits, the end composition behind it, and sample calls.
+
+    Attributes
+    ----------
+    model_accuracy
+        The run's accuracy on the explained reads.
+    baseline
+        The end baseline, scored on the same reads.
+    saliency
+        :func:`end_saliency` of the run's model on (the first ``max_reads`` of) the reads.
+    composition
+        :func:`end_composition` of the whole data set.
+    samples
+        :func:`sample_calls` of the model's calls on the explained reads.
+    """
+
+    model_accuracy: float
+    baseline: EndBaseline
+    saliency: EndSaliency
+    composition: EndComposition
+    samples: SampleCalls
+
+
+def read_ends_view(
+    run: object,
+    sequences: SequenceSet,
+    rows: Sequence[int],
+    *,
+    target: int,
+    max_reads: int = 5000,
+    seed: int = 0,
+) -> ReadEndsView:
+    """Everything :class:`ReadEndsView` holds for ``run`` on the reads at ``rows``.
+
+    Parameters
+    ----------
+    run
+        A sequence run with two classes.
+    sequences
+        The loaded, labelled reads.
+    rows
+        The reads to explain (the run's test set when it was trained on them); the
+        baseline is fitted on the others, or on its own split when ``rows`` are all.
+    target
+        Index of the class whose calls are counted in samples (e.g. ``ancient``).
+    max_reads
+        At most this many of ``rows`` are attributed (saliency), for speed.
+    seed
+        Seed of the baseline's own split and of the sample draws.
+
+    Raises
+    ------
+    ConfigError
+        A run without exactly two classes, or unlabelled reads.
+    """
+    if len(run.classes) != 2 or sequences.labels is None:
+        raise ConfigError("the read-ends view compares two labelled classes")
+    rows = np.asarray(rows, dtype=np.int64)
+    chosen = sequences.subset(rows)
+    codes = encode_for_run(run, chosen)
+    calls = np.asarray(run.classes)[predict_probabilities(run.model, codes).argmax(axis=1)]
+    labels = np.asarray(chosen.labels)
+    own_split = len(rows) == sequences.n_obs
+    return ReadEndsView(
+        model_accuracy=float((calls == labels).mean()),
+        baseline=end_baseline(sequences, test_rows=None if own_split else rows, seed=seed),
+        saliency=end_saliency(run.model, one_hot(codes[:max_reads])),
+        composition=end_composition(sequences),
+        samples=sample_calls(calls, labels, called=run.classes[target], seed=seed),
+    )

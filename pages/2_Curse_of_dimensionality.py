@@ -1,10 +1,6 @@
-"""Curse of dimensionality: eight simulations of why P ≫ N breaks statistics, with theory."""
+"""Curse of dimensionality: nine simulations of why P ≫ N breaks statistics, with theory."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import streamlit as st
 
@@ -12,6 +8,20 @@ import ui
 from genodash import curse, plotting
 from genodash.data import MatrixSet
 from genodash.errors import GenodashError
+from genodash.plotting.curse import collinearity_figure, collinearity_sample_figure
+from ui.curse import (
+    chart,
+    choose,
+    controls,
+    download,
+    explain,
+    run,
+    seed_input,
+    several,
+    show,
+    slider,
+    steps,
+)
 
 ABOUT = """
 Genomics measures far more variables (genes, SNPs, variants) than it has samples — P ≫ N.
@@ -28,77 +38,6 @@ The demos follow Altman & Krzywinski, *The curse(s) of dimensionality*, Nature M
 - To open the page on one demo, add its command-line name to the link, e.g.
   `/Curse_of_dimensionality?demo=ols`.
 """
-
-KEEP = {"persist_state": "page"}  # a demo's settings survive switching to another demo
-
-
-@st.cache_data(show_spinner="Simulating…", max_entries=256)
-def run(function: str, **params: Any) -> Any:
-    """A library simulation by name; results are small, immutable and keyed by parameters."""
-    return getattr(curse, function)(**params)
-
-
-@contextmanager
-def controls() -> Iterator[Any]:
-    """Controls on the left, made inside the block, which gets the column for the plot."""
-    left, right = st.columns([1, 3], gap="large")
-    with left.container(border=True):
-        yield right
-
-
-def slider(label: str, key: str, *bounds_default_step: Any) -> Any:
-    """A slider that keeps its value while another demo is shown."""
-    return st.slider(label, *bounds_default_step, key=key, **KEEP)
-
-
-def steps(label: str, key: str, options: list[Any], default: Any, **kwargs: Any) -> Any:
-    """A slider over given values that keeps its value while another demo is shown."""
-    return st.select_slider(label, options, default, key=key, **KEEP, **kwargs)
-
-
-def several(label: str, key: str, options: list[int], default: list[int]) -> tuple[int, ...]:
-    """A multiselect that keeps its choice while another demo is shown."""
-    return tuple(st.multiselect(label, options, default, key=key, **KEEP))
-
-
-def choose(label: str, key: str, options: dict[str, str]) -> str:
-    """Radio buttons showing each option's label, keeping the choice while another demo is shown."""
-    return st.radio(label, list(options), format_func=options.get, key=key, **KEEP)
-
-
-def seed_input(demo: str) -> int:
-    hint = "Change it to draw another sample"
-    seed = st.number_input("Random seed", 0, 1_000_000, 0, key=f"{demo}-seed", help=hint, **KEEP)
-    return int(seed)
-
-
-def chart(figure: Any, key: str) -> None:
-    st.plotly_chart(figure, key=f"chart-{key}", config={"displaylogo": False})
-
-
-def show(plot: Any, figure: Any, key: str, headlines: list[curse.Headline]) -> None:
-    """The figure in the plot column, with its headline numbers under it."""
-    with plot:
-        chart(figure, key)
-        ui.headline_metrics(headlines)
-
-
-def explain(demo: str, result: curse.Result) -> None:
-    """The formula with its conditions, then what it means, under the plot."""
-    theory = curse.explanation(demo, result)
-    with st.container(border=True):
-        st.markdown("**The theory**")
-        st.latex(theory.formula)
-        st.caption(theory.note)
-        st.markdown("**What it means**")
-        st.markdown(theory.meaning)
-
-
-def download(result: curse.Result, name: str) -> None:
-    """The numbers behind the plot, as a JSON file."""
-    label, file_name = "Download the numbers (JSON)", f"curse-{name}.json"
-    ui.download(st, label, result.as_json(), file_name, f"download-{name}", mime="application/json")
-
 
 # --- the demos -----------------------------------------------------------------------------
 
@@ -151,6 +90,13 @@ def genotypes_demo() -> curse.Result:
         seed = seed_input("genotypes")
     result = run("genotype_cells", snps=tuple(range(1, top + 1)), n=n, maf=maf, seed=seed)
     show(plot, plotting.genotype_figure(result), "genotypes", curse.genotype_headline(result))
+    with st.expander("The paper's example: carriers", icon=":material/menu_book:", expanded=True):
+        st.dataframe(curse.carrier_table(1000), hide_index=True, width="content")
+        st.caption(
+            "Each variant carried by 10% of the subjects, independently: every variant you "
+            "add keeps a tenth of the group, so an effect of the combination abc rests on "
+            "one person."
+        )
     return result
 
 
@@ -164,6 +110,31 @@ def ols_demo() -> curse.Result:
         seed = seed_input("ols")
     result = run("ols_collapse", n=n, noise=noise, reps=reps, ridge=ridge, lasso=lasso, seed=seed)
     show(plot, plotting.ols_figure(result), "ols", curse.ols_headline(result))
+    return result
+
+
+def collinearity_demo() -> curse.Result:
+    rhos = [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99]
+    with controls() as plot:
+        rho = several("Correlations ρ", "collinearity-rho", rhos, [0.0, 0.5, 0.9, 0.95, 0.99])
+        n = slider("Samples n", "collinearity-n", 20, 500, 50, 10)
+        k = slider("Predictors", "collinearity-k", 2, 10, 2)
+        effect = round(
+            slider("True coefficient (noise SDs)", "colin-effect", 0.1, 2.0, 0.5, 0.1), 2
+        )
+        reps = steps("Fits per ρ", "collinearity-reps", [500, 2000, 5000], 2000)
+        seed = seed_input("collinearity")
+    params = {"rho": rho, "n": n, "predictors": k, "effect": effect, "seed": seed}
+    result = run("collinearity", reps=reps, **params)
+    headlines = curse.collinearity_headline(result)
+    show(plot, collinearity_figure(result), "collinearity", headlines)
+    with plot:
+        chart(collinearity_sample_figure(run("collinearity_sample", **params)), "estimates")
+        st.caption(
+            "Each point is one fit. The stronger the correlation, the longer the cloud along "
+            "the line β̂₁ + β̂₂ = constant: the data pin down the sum of the two effects, not "
+            "how it splits between them."
+        )
     return result
 
 
@@ -264,6 +235,7 @@ SHOW = {
     "distances": distances_demo,
     "genotypes": genotypes_demo,
     "ols": ols_demo,
+    "collinearity": collinearity_demo,
     "variance": variance_demo,
     "multiple-testing": multiple_testing_demo,
     "overfitting": overfitting_demo,

@@ -8,7 +8,13 @@ import ui
 from genodash.models import MODELS, models_of
 from genodash.plotting import training as plots
 from genodash.train.loop import TrainConfig
-from genodash.train.runs import leaderboard_table, model_curves, model_histories
+from genodash.train.runs import (
+    MIN_RANKED_EPOCHS,
+    leaderboard_table,
+    model_curves,
+    model_histories,
+    ranking_warning,
+)
 from genodash.train.sequence import EncodingConfig, prepare_sequences
 
 ABOUT = """
@@ -20,6 +26,12 @@ Read the **leaderboard** (test scores, size, speed) together with the **learning
 a model that reaches the same accuracy with fewer parameters or in fewer seconds is the
 better tool; a model whose validation loss climbs while its training loss falls is
 overfitting. Each model uses its default settings (change them on *Train a model*).
+
+A ranking is only as good as the training behind it: the leaderboard says how many
+**epochs** each model had, which one it kept (**best epoch**, lowest validation loss) and
+how its training **ended** — early stopping (it had stopped improving) or the epoch limit.
+A model cut off by the limit while still improving, or trained for only a few epochs, has
+not shown what it can do yet; the page warns when that is the case.
 
 The **k-mer baseline** (how often each short word occurs, then a logistic regression) is the
 line to beat: where a deep model does no better, it has learned no more than composition.
@@ -54,7 +66,17 @@ def settings() -> tuple[list[str], TrainConfig, str, int]:
 def show_comparison(saved: list) -> None:
     runs = [item.run for item in saved]
     table = leaderboard_table(runs)
+    warning = ranking_warning(runs)
+    if warning:
+        st.warning(warning, icon=":material/hourglass_bottom:")
     ui.runs_dataframe(table)
+    st.caption(
+        "**Epochs**: how many times each model went through the training set; **Best epoch**: "
+        "the one whose weights were kept (lowest validation loss); **Training ended**: early "
+        "stopping means the model had stopped improving, the epoch limit means it ran out of "
+        f"time. Fewer than {MIN_RANKED_EPOCHS} epochs, or a model still improving at the "
+        "limit, and the ranking may change with more training."
+    )
     ui.download(
         st, "Download leaderboard (CSV)", table.to_csv(index=False), "leaderboard.csv", "cmp-csv"
     )

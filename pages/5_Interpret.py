@@ -10,24 +10,30 @@ import ui
 from genodash import interpret
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
-from genodash.motifs import jaspar_available, jaspar_bank
 from genodash.plotting import interpret as plots
 from genodash.plotting.files import figure_bytes
 from genodash.plotting.logos import logo_figure
 from genodash.train.runs import list_runs, listing_description, load_run
+from ui.ancient import read_ends
+from ui.motifs import filter_gallery
 
 ABOUT = """
 A model that scores well may still be right for the wrong reasons. Here you look inside.
 
-- **Saliency** (gradient × input): how much each base pushes the model towards a class.
+- **Saliency** (gradient × input, Shrikumar et al. 2016; Simonyan et al. 2014 used the plain
+  gradient): how much each base pushes the model towards a class.
   Tall bars are the bases the decision rests on. Both maps explain the class's *log-odds*,
   taken before the softmax, so a model that is already sure still shows its reasons.
 - **In-silico mutagenesis (ISM)**: every base at every position is changed in turn and the
   model asked again; red cells raise the class, blue cells lower it. Slower, but it measures
   the effect directly.
 - **Filters** (CNN): each first-layer filter is drawn as a motif logo from the stretches of
-  DNA that activate it most, with the most similar known motif from JASPAR.
+  DNA that activate it most, with the most similar known motif from JASPAR and a p-value
+  that says whether the likeness is more than chance.
 - **Attention** (Transformer): which parts of the sequence each token looked at.
+- **Read ends** (two classes): the model against the best rule on the bases at the read
+  ends, where its saliency sits, and the base composition there — made for the ancient-DNA
+  example, whose damage sits at the ends.
 
 On generated planted-motif data the true motif position is known: the page shades it and
 reports how often the model's top-scoring window falls on it.
@@ -159,69 +165,6 @@ def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) ->
         )
 
 
-def filters(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
-    try:
-        motifs = ui.session_cached(
-            "interpret-filters",
-            run,
-            lambda: interpret.run_filter_motifs(run, dataset, index),
-            key=(len(index), id(dataset)),
-        )
-    except GenodashError as error:
-        st.info(str(error), icon=":material/info:")
-        return
-    shown = st.slider(
-        "Filters to show (most informative first)",
-        4,
-        min(48, len(motifs)),
-        min(12, len(motifs)),
-        4,
-        key="interpret-nfilters",
-    )
-    bank = _bank()
-    logos = ui.session_cached(
-        "interpret-logos", motifs, lambda: [_filter_logo(m) for m in motifs[:48]]
-    )
-    columns = st.columns(3)
-    for k, motif in enumerate(motifs[:shown]):
-        with columns[k % 3].container(border=True):
-            st.image(logos[k], width="stretch")
-            kmers = ", ".join(f"{kmer} ({count})" for kmer, count in motif.top_kmers[:3])
-            st.caption(f"Top k-mers: {kmers or '—'}")
-            if bank is not None and motif.n_sites:
-                match = bank.best_matches(motif.frequencies, top=1)[0]
-                st.caption(
-                    f"Closest JASPAR motif: **{ui.escape_markdown(match.name)}** "
-                    f"({match.matrix_id}, r = {match.score:.2f}, strand {match.strand})"
-                )
-    if bank is None:
-        st.caption("Install pyjaspar to name filters after known motifs.")
-    else:
-        st.caption(
-            f"Each filter's closest motif among the {len(bank.motifs):,} JASPAR CORE motifs of "
-            "every taxon, by the mean correlation of aligned columns (r, 1 = identical): a "
-            "lead to follow, not a test of significance. Filters are numbered from 1."
-        )
-
-
-def _filter_logo(motif: interpret.FilterMotif) -> bytes:
-    return figure_bytes(
-        logo_figure(
-            motif.frequencies,
-            title=f"filter {motif.index + 1} · {motif.information:.1f} bits · "
-            f"{motif.n_sites:,} sites",
-        ),
-        "png",
-    )
-
-
-def _bank() -> object | None:
-    if not jaspar_available():
-        return None
-    with st.spinner("Loading JASPAR motifs (once per server)…"):
-        return jaspar_bank()
-
-
 def attention(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
     if not run.model.records_attention:
         st.info("Attention maps exist for the Transformer only.", icon=":material/info:")
@@ -247,6 +190,10 @@ def attention(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
     )
 
 
+def ends(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
+    read_ends(run, dataset, index, target=target_choice(run))
+
+
 with ui.page("Interpret a model", ":material/insights:", ABOUT):
     dataset = ui.current_dataset()
     if not isinstance(dataset, SequenceSet):
@@ -262,15 +209,18 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
             views = {
                 "One sequence": one_sequence,
                 "Across sequences": across_sequences,
-                "Filters as motifs": filters,
+                "Filters as motifs": filter_gallery,
                 "Attention": attention,
             }
+            if len(run.classes) == 2 and dataset.labels:
+                views["Read ends"] = ends
+            first = "Read ends" if "damage_rates" in dataset.meta else "One sequence"
             view = (
                 st.segmented_control(
                     "View",
                     list(views),
-                    key=ui.setting("interpret-view", "One sequence", list(views)),
+                    key=ui.setting("interpret-view", first, list(views)),
                 )
-                or "One sequence"
+                or first
             )
             views[view](run, dataset, index)

@@ -18,6 +18,7 @@ from genodash.train.expression import (
     pair_modalities,
     prepare_matrix,
 )
+from ui.gene_transformer import gene_attention_view, scgpt_note
 
 ABOUT = """
 An **autoencoder** squeezes each cell's thousands of gene values through a narrow
@@ -31,6 +32,9 @@ noise, so the latent space is a learned, non-linear alternative to PCA.
   cells of one type from different batches land together in the latent space.
 - **Two-modality integration**: RNA and protein measured in the same cells (CITE-seq); one
   encoder per modality and a shared latent that uses both.
+- **Gene-token Transformer** (the idea of scGPT): each cell is a sentence of gene tokens with
+  binned values; it learns by guessing hidden values, and its attention between genes can be
+  drawn per cell type. A tiny model trained on your cells, not the pretrained scGPT.
 
 The test loss measures how well held-out cells are rebuilt. Whether the latent space is
 *useful* is measured on *Embeddings*: do cell types stay apart, do batches mix?
@@ -105,6 +109,8 @@ def model_choice(prepared: object, has_second: bool) -> tuple[str, dict | None]:
     )
     spec = MODELS[name]
     st.markdown(spec.description)
+    if "attention" in spec.shows:
+        scgpt_note()
     with st.expander("Model settings", expanded=True):
         settings = ui.config_widgets(spec, key=f"ae-{name}", exclude=DATA_SETTINGS)
     if spec.needs_second_modality and not has_second:
@@ -133,6 +139,10 @@ def results(processed: object, label_column: str | None) -> None:
     for saved in saved_runs:
         st.markdown(f"#### {MODELS[saved.run.model_name].title}")
         ui.show_expression_run(saved.run, saved.path, key=f"ae-{saved.path.name}", labels=labels)
+        if "attention" in MODELS[saved.run.model_name].shows:
+            gene_attention_view(
+                saved.run, processed.adata, label_column, key=f"ae-{saved.path.name}"
+            )
 
 
 def split_settings() -> dict:

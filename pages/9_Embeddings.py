@@ -10,13 +10,13 @@ from genodash.data import VALUE_DESCRIPTIONS, MatrixSet, SequenceSet
 from genodash.errors import GenodashError
 from genodash.expression import embedding_inputs as inputs
 from genodash.expression.cluster import cluster_summary, top_genes, top_genes_display
-from genodash.expression.embed import METHOD_TITLES, Embedding, EmbeddingConfig, embedding_caption
+from genodash.expression.embed import Embedding, embedding_caption
 from genodash.expression.preprocess import ProcessedMatrix
-from genodash.expression.scores import scores_display, scores_table
 from genodash.expression.workbench import EmbeddingWorkbench
 from genodash.io.writers import h5ad_bytes
-from genodash.plotting.expression import embedding_figure, embedding_grid, selection_indices
+from genodash.plotting.expression import embedding_figure, selection_indices
 from genodash.train.runs import list_runs, load_run
+from ui.embeddings import compare_view, embedding_of, mapping_view, metadata_columns
 
 ABOUT = """
 An **embedding** draws every cell (or, for a trained sequence model, every sequence) as a
@@ -38,6 +38,9 @@ neighbours in the data (0 to 1). *Batch mixing*: whether cells from different ba
 
 Lasso or box-select cells in the picture to see which genes set them apart.
 
+**Map new cells (scvis)**: a model with a 2-D latent trained with a t-SNE-like term places
+cells it never saw by its encoder; see them beside t-SNE and UMAP of the same cells.
+
 With sequences loaded, the page embeds what a trained sequence model computes for each
 sequence (the input of its last layer), and the scores are computed on sequences.
 """
@@ -45,7 +48,7 @@ sequence (the input of its last layer), and the scores are computed on sequences
 
 LEIDEN = "Leiden cluster"
 GENE = "Gene expression"
-VIEWS = ("Explore", "Compare side by side")
+VIEWS = ("Explore", "Compare side by side", "Map new cells (scvis)")
 
 
 def workbench_of(processed: ProcessedMatrix) -> EmbeddingWorkbench:
@@ -53,23 +56,6 @@ def workbench_of(processed: ProcessedMatrix) -> EmbeddingWorkbench:
     runs_dir = ui.workspace_dir()
     make = lambda: EmbeddingWorkbench(processed, runs_dir)  # noqa: E731
     return ui.session_cached("embedding-workbench", processed, make, key=runs_dir)
-
-
-def embedding_of(
-    bench: EmbeddingWorkbench, key: str, config: EmbeddingConfig, batch: str | None
-) -> Embedding:
-    bench.matrix(key, batch)  # the input first: the spinner names the embedding only
-    with st.spinner(f"Computing {METHOD_TITLES[config.method]}…"):
-        return bench.embedding(key, config, batch)
-
-
-def metadata_columns(bench: EmbeddingWorkbench) -> tuple[str | None, str | None]:
-    obs, processed = bench.obs_columns(), bench.processed
-    left, right = st.columns(2)
-    label_text = "Label column (for kNN accuracy and silhouette)"
-    label = ui.optional_column(left, label_text, obs, "emb-label", processed.label_column)
-    batch_text = "Batch column (for batch mixing)"
-    return label, ui.optional_column(right, batch_text, obs, "emb-batch", processed.batch_column)
 
 
 def color_values(bench: EmbeddingWorkbench, input_key: str, label: str | None) -> tuple[list, str]:
@@ -182,61 +168,6 @@ def downloads(
     )
 
 
-def compare_view(bench: EmbeddingWorkbench) -> None:
-    label, batch = metadata_columns(bench)
-    options = bench.inputs()
-    st.markdown(
-        "Up to four embeddings of the same cells, same colours, scores under each panel. "
-        "The **course figure**: PCA | autoencoder latent | t-SNE on PCA | t-SNE on the latent."
-    )
-    if st.button("Course figure", icon=":material/school:", key="cmp-course"):
-        set_course_panels(inputs.course_panels(options))
-    cells = [*st.columns(2, gap="large"), *st.columns(2, gap="large")]  # two rows of two
-    chosen = [panel for i, cell in enumerate(cells) if (panel := panel_choice(cell, i, options))]
-    if not chosen:
-        st.info("Choose at least one panel.", icon=":material/info:")
-        return
-    if not any(inputs.is_latent(key) for key in options):
-        st.caption("No autoencoder yet: train one on *Autoencoders* to compare its latent space.")
-    for key, method in chosen:
-        embedding_of(bench, key, EmbeddingConfig(method=method), batch)
-    panels = bench.panels(chosen, label=label, batch=batch)
-    colors = None if label is None else bench.obs_text(label).tolist()
-    figure = embedding_grid(panels, color=colors, color_name=label or "", cell_ids=bench.cell_ids())
-    st.plotly_chart(figure, key="cmp-grid")
-    rows = [(title, scores) for title, _, scores in panels]
-    ui.show_table(scores_display(rows))
-    csv = scores_table(rows).to_csv(index=False)
-    ui.download(st, "Scores (CSV)", csv, "embedding_scores.csv", "cmp-dl-scores")
-
-
-def set_course_panels(panels: list[tuple[str, str]]) -> None:
-    if not panels:
-        text = "The course figure needs an autoencoder: train one on *Autoencoders* first."
-        st.warning(text, icon=":material/warning:")
-    for i, (input_key, method) in enumerate(panels):
-        st.session_state[f"cmp-input-{i}"] = input_key
-        st.session_state[f"cmp-method-{i}"] = method
-
-
-def panel_choice(
-    where: object, index: int, options: dict[str, inputs.EmbeddingInput]
-) -> tuple[str, str] | None:
-    keys = ["(empty)", *options]
-    default = "pca" if index < 2 else "(empty)"
-    left, right = where.columns([3, 1])
-    input_key = left.selectbox(
-        f"Panel {index + 1}: computed on",
-        keys,
-        format_func=lambda k: options[k].label if k in options else k,
-        key=ui.setting(f"cmp-input-{index}", default, keys),
-    )
-    first_method = "tsne" if index else "pca"
-    with right:
-        method = ui.method_choice("Method", f"cmp-method-{index}", first_method, menu=True)
-    return None if input_key == "(empty)" else (input_key, method)
-
-
 def sequence_view(dataset: SequenceSet) -> None:
     st.markdown(
         "A trained sequence model turns each sequence into a vector: the input of its last "
@@ -284,7 +215,8 @@ def matrix_view(dataset: MatrixSet) -> None:
     ui.processed_caption(dataset)
     ui.scanpy_defaults_expander()
     view = st.segmented_control("View", VIEWS, key=ui.setting("emb-view", VIEWS[0], VIEWS))
-    show = explore_view if (view or VIEWS[0]) == VIEWS[0] else compare_view
+    show = dict(zip(VIEWS, (explore_view, compare_view, mapping_view), strict=True))
+    show = show[view or VIEWS[0]]
     try:
         show(workbench_of(processed))
     except GenodashError as error:

@@ -64,7 +64,7 @@ def small_motif_data():
     """300 planted-motif sequences of 30 bp (motif ACGTACGT): quick to train on."""
     from genodash.examples import planted_motif
 
-    return planted_motif(n=300, length=30, motif="ACGTACGT", seed=1)
+    return planted_motif(n=300, length=30, motif="ACGTACGT", mutation_rate=0.0, seed=1)
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ def test_generated_examples_are_reproducible(key):
 
 
 def test_planted_motif_records_where_it_planted():
-    data = planted_motif(n=300, length=60, seed=3)
+    data = planted_motif(n=300, length=60, mutation_rate=0.0, seed=3)
     starts = data.meta["motif_starts"]
     for sequence, label, start in zip(data.sequences, data.labels, starts, strict=True):
         if label == "motif":
@@ -62,7 +62,9 @@ def test_planted_motif_records_where_it_planted():
 
 
 def test_planted_motif_controls():
-    data = planted_motif(n=400, length=30, motif="TGASTCA", positive_fraction=0.25, seed=0)
+    data = planted_motif(
+        n=400, length=30, motif="TGASTCA", positive_fraction=0.25, mutation_rate=0.0, seed=0
+    )
     assert data.class_counts() == {"background": 300, "motif": 100}
     planted = {
         s[p : p + 7]
@@ -110,7 +112,7 @@ def test_dinucleotide_shuffle_keeps_dinucleotides():
 
 
 def test_ancient_reads_are_shorter_and_damaged_at_the_ends():
-    data = load_example("ancient-dna", n=2000, damage=0.5)
+    data = load_example("ancient-dna", n=2000, damage=0.5, same_length=False)
     labels = np.array(data.labels)
     lengths = data.lengths
     assert lengths[labels == "ancient"].mean() < lengths[labels == "modern"].mean() - 30

@@ -91,6 +91,13 @@ PAGES = (
         "measured quality scores; Leiden clusters and the genes behind a selection.",
     ),
     PageInfo(
+        "pages/10_Gene_selection.py",
+        "Gene selection",
+        ":material/filter_alt:",
+        "Which genes tell cell types apart? Rank them by a classifier's gradient and "
+        "perturbation importance beside highly variable genes, and see how few it takes.",
+    ),
+    PageInfo(
         "pages/6_Runs.py",
         "Runs",
         ":material/inventory_2:",

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "genodash.cli.demo",
     "genodash.cli.device",
     "genodash.cli.embed",
+    "genodash.cli.genes",
 )
 
 

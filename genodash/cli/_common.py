@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from genodash.errors import ConfigError
+from genodash.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from genodash.data import MatrixSet
+    from genodash.expression.preprocess import ProcessedMatrix
 
 
 class Parser(argparse.ArgumentParser):
@@ -146,3 +152,73 @@ def _coerce(value: str, default: Any, key: str) -> Any:
 
 
 _KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def log(message: str) -> None:
+    """One line of progress or notes on stderr (stdout is kept for the JSON result).
+
+    Parameters
+    ----------
+    message
+        The line to print.
+    """
+    print(message, file=sys.stderr, flush=True)
+
+
+def read_matrix(args: argparse.Namespace, command: str) -> MatrixSet:
+    """The expression matrix at ``args.path``, read with the command's reading options; its
+    reading notes go to stderr.
+
+    Parameters
+    ----------
+    args
+        Parsed arguments with ``path`` and the options of :func:`add_read_options`.
+    command
+        The command's name, for the message when the file holds sequences.
+
+    Raises
+    ------
+    InputError
+        The file holds sequences, not a matrix (and every reading error of
+        :func:`genodash.io.read_dataset`).
+    """
+    from genodash.data import MatrixSet
+    from genodash.io import read_dataset
+
+    options = read_options(args)
+    if options.kind == "auto":
+        options = dataclasses.replace(options, kind="matrix")
+    dataset = read_dataset(args.path, options)
+    if not isinstance(dataset, MatrixSet):
+        raise InputError(
+            f"holds sequences; {command} needs an expression matrix", file=dataset.name
+        )
+    for note in dataset.notes:
+        log(f"note: {note}")
+    return dataset
+
+
+def processed_matrix(matrix: MatrixSet, *, enabled: bool = True) -> ProcessedMatrix:
+    """``matrix`` as the models see it: raw counts get the default preprocessing (each step
+    logged), other values are used as given.
+
+    Parameters
+    ----------
+    matrix
+        The matrix as read.
+    enabled
+        ``False`` uses even raw counts as given (``--no-preprocess``).
+    """
+    from genodash.expression.preprocess import PreprocessConfig, preprocess
+
+    if enabled and matrix.value_type == "counts":
+        log("raw counts: preprocessing with the default settings")
+        processed = preprocess(matrix, PreprocessConfig())
+        for step in processed.steps:
+            if step["ran"]:
+                log(f"  {step['step']}: {step['note']}")
+        return processed
+    why = "--no-preprocess" if not enabled else f"values are {matrix.value_type}, not counts"
+    log(f"using the values as given ({why})")
+    nothing = PreprocessConfig(normalize=False, log1p=False, hvg=False, scale=False)
+    return preprocess(matrix, nothing)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from genodash.cli._common import add_command, add_read_options, print_json, read_options
+from genodash.cli._common import (
+    add_command,
+    add_read_options,
+    log,
+    print_json,
+    processed_matrix,
+    read_matrix,
+)
 from genodash.errors import ConfigError, InputError, RunError
 
 if TYPE_CHECKING:
@@ -65,10 +71,6 @@ def _add_embed(commands: argparse._SubParsersAction) -> None:
     add_read_options(parser)
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def _embed(args: argparse.Namespace) -> int:
     """compute a PCA, t-SNE or UMAP embedding of a matrix
 
@@ -85,8 +87,8 @@ def _embed(args: argparse.Namespace) -> int:
     from genodash.expression.scores import embed_and_score
 
     _check_options(args)
-    matrix = _read_matrix(args)
-    processed = _processed(matrix, enabled=args.preprocess)
+    matrix = read_matrix(args, "embed")
+    processed = processed_matrix(matrix, enabled=args.preprocess)
     data, input_name = _input(args.input, matrix, processed)
     config = EmbeddingConfig(
         method=args.method,
@@ -99,7 +101,7 @@ def _embed(args: argparse.Namespace) -> int:
         pca_first=args.input != "raw",
         umap_layout=args.umap_layout,
     )
-    _log(f"{args.method}: embedding {data.shape[0]:,} cells × {data.shape[1]:,} features")
+    log(f"{args.method}: embedding {data.shape[0]:,} cells × {data.shape[1]:,} features")
     obs = processed.adata.obs
     extra = {
         role: obs[column].astype(str).to_numpy()
@@ -155,44 +157,6 @@ def _rounded(value: Any) -> Any:
     return round(float(value), 4) if isinstance(value, float | np.floating) else value
 
 
-def _read_matrix(args: argparse.Namespace) -> MatrixSet:
-    import dataclasses
-
-    from genodash.data import MatrixSet
-    from genodash.io import read_dataset
-
-    options = read_options(args)
-    if options.kind == "auto":
-        options = dataclasses.replace(options, kind="matrix")
-    dataset = read_dataset(args.path, options)
-    if not isinstance(dataset, MatrixSet):
-        raise InputError("holds sequences; embed needs an expression matrix", file=dataset.name)
-    for note in dataset.notes:
-        _log(f"note: {note}")
-    return dataset
-
-
-def _processed(matrix: MatrixSet, *, enabled: bool) -> ProcessedMatrix:
-    from genodash.expression.preprocess import PreprocessConfig, preprocess
-
-    if enabled and matrix.value_type == "counts":
-        _log("raw counts: preprocessing with the default settings")
-        processed = preprocess(matrix, PreprocessConfig())
-        for step in processed.steps:
-            if step["ran"]:
-                _log(f"  {step['step']}: {step['note']}")
-        return processed
-    why = "--no-preprocess" if not enabled else f"values are {matrix.value_type}, not counts"
-    _log(f"using the values as given ({why})")
-    return preprocess(matrix, _nothing())
-
-
-def _nothing() -> Any:
-    from genodash.expression.preprocess import PreprocessConfig
-
-    return PreprocessConfig(normalize=False, log1p=False, hvg=False, scale=False)
-
-
 def _input(choice: str, matrix: MatrixSet, processed: ProcessedMatrix) -> tuple[Any, str]:
     if choice in ("raw", "pca"):
         return processed.adata.X, "data" if choice == "raw" else "pca"
@@ -220,10 +184,10 @@ def _latent(folder: Path, matrix: MatrixSet, processed: ProcessedMatrix) -> tupl
     latent, saved = run_latent(
         run,
         processed.adata,
-        on_encode=lambda: _log(f"encoding the cells with run {folder.name}"),
+        on_encode=lambda: log(f"encoding the cells with run {folder.name}"),
     )
     if saved:
-        _log(f"using the latent coordinates saved with run {folder.name}")
+        log(f"using the latent coordinates saved with run {folder.name}")
     return latent, f"latent:{folder.name}"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from genodash.cli._common import (
     add_command,
     add_read_options,
     add_set_option,
+    log,
     print_json,
     read_options,
 )
@@ -68,12 +68,14 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         choices=TRAINABLE_MODELS,
         metavar="MODEL",  # argparse would list the choices, importing torch for every command
         help="architecture to train: cnn, lstm, transformer, kmer (sequences) or autoencoder, "
-        "vae (expression matrices)",
+        "vae, scvis, gene-transformer (expression matrices)",
     )
     parser.add_argument(
         "--epochs", type=int, help="at most this many (default 30; matrices: per model)"
     )
-    parser.add_argument("--batch-size", type=int, help="default 64 (matrices: 128)")
+    parser.add_argument(
+        "--batch-size", type=int, help="default 64 (matrices: per model, 128 for most, scvis 512)"
+    )
     parser.add_argument(
         "--lr", type=float, help="learning rate (default 0.001; matrices: per model)"
     )
@@ -153,7 +155,8 @@ def _check_train_options(args: argparse.Namespace) -> None:
         raise ConfigError(f"--length must be a whole number of at least 1, got {args.length}")
     if args.latent_dim is not None and args.model not in MATRIX_MODELS:
         raise ConfigError(
-            f"--latent-dim applies to {' and '.join(MATRIX_MODELS)}; for {args.model} leave it out"
+            f"--latent-dim applies to the expression models ({', '.join(MATRIX_MODELS)}); "
+            f"for {args.model} leave it out"
         )
     _model_settings(args)
 
@@ -237,9 +240,9 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     if "likelihood" in fields and "likelihood" not in settings:
         settings["likelihood"] = default_likelihood(prepared)
         reason = "raw counts" if prepared.counts is not None else "no raw counts"
-        _log(f"VAE likelihood: {settings['likelihood']} ({reason}; change with --set likelihood=)")
+        log(f"VAE likelihood: {settings['likelihood']} ({reason}; change with --set likelihood=)")
     if "n_batches" in fields and prepared.batches is not None and settings.get("n_batches") != 0:
-        _log(
+        log(
             f"batch covariate: column {prepared.batch_column!r} ({len(prepared.batch_names)} "
             "batches; turn it off with --set n_batches=0)"
         )
@@ -269,7 +272,7 @@ def _train_and_save(
 
     device = resolve_device(args.device)
     sizes = prepared.split.sizes()
-    _log(
+    log(
         f"{described}; split "
         f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
         f"{device}"
@@ -283,7 +286,7 @@ def _train_and_save(
         callbacks=_progress_callbacks(),
     )
     path = save_run(run, out)
-    _log(f"{run.message}; saved to {path}")
+    log(f"{run.message}; saved to {path}")
     return run, path
 
 
@@ -321,12 +324,8 @@ def _model_ready(matrix: Any) -> Any:
         return matrix.adata
     from genodash.expression.preprocess import PreprocessConfig, preprocess
 
-    _log("raw counts: preprocessing with the default settings")
+    log("raw counts: preprocessing with the default settings")
     return preprocess(matrix, PreprocessConfig()).adata
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _progress_callbacks() -> Any:
@@ -337,7 +336,7 @@ def _progress_callbacks() -> Any:
     def on_epoch(record: dict[str, float]) -> None:
         accuracy = record.get("val_accuracy")
         extra = f" val_accuracy {accuracy:.4f}" if accuracy is not None else ""
-        _log(
+        log(
             f"epoch {int(record['epoch'])}: train_loss {record['train_loss']:.4f} val_loss "
             f"{record['val_loss']:.4f}{extra} ({time.perf_counter() - started:.1f} s)"
         )

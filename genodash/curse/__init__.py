@@ -3,8 +3,9 @@
 The demos follow Altman & Krzywinski, "The curse(s) of dimensionality" (Nat Methods 2018):
 sparsity, distance concentration and genotype combinations (:mod:`.space`); OLS when
 n ≤ p, the biased variance estimator and false positives from extraneous predictors
-(:mod:`.regression`); overfitting (:mod:`.learning`); and where biological data sets sit on
-the N–P plane (:mod:`.regimes`). :mod:`.tables` turns results into the tables and headline
+(:mod:`.regression`); correlated predictors (:mod:`.multicollinearity`); overfitting
+(:mod:`.learning`); and where biological data sets sit on the N–P plane
+(:mod:`.regimes`). :mod:`.tables` turns results into the tables and headline
 numbers shown beside the plots, with the paper's own numbers.
 
 Each function validates its parameters (bad ones raise
@@ -27,6 +28,14 @@ from genodash.curse.learning import (
     expression_overfitting,
     linear_error_theory,
     overfitting,
+)
+from genodash.curse.multicollinearity import (
+    CollinearityResult,
+    CollinearitySample,
+    collinearity,
+    collinearity_sample,
+    estimate_correlation,
+    variance_inflation,
 )
 from genodash.curse.regimes import (
     REFERENCES,
@@ -68,6 +77,8 @@ from genodash.curse.space import (
 from genodash.curse.tables import (
     PAPER_SPARSITY,
     Headline,
+    carrier_table,
+    collinearity_headline,
     distance_headline,
     false_positive_counts,
     false_positive_shares,
@@ -86,6 +97,8 @@ __all__ = [
     "PAPER_SPARSITY",
     "PENALTIES",
     "REFERENCES",
+    "CollinearityResult",
+    "CollinearitySample",
     "DataPoint",
     "Demo",
     "DesignResult",
@@ -101,12 +114,17 @@ __all__ = [
     "SparsitySample",
     "Theory",
     "VarianceResult",
+    "carrier_table",
+    "collinearity",
+    "collinearity_headline",
+    "collinearity_sample",
     "condition_number_theory",
     "data_regimes",
     "dataset_shape",
     "distance_concentration",
     "distance_headline",
     "distance_spread",
+    "estimate_correlation",
     "example_overfitting",
     "explanation",
     "expression_overfitting",
@@ -134,5 +152,6 @@ __all__ = [
     "sparsity_table",
     "target_coordinate",
     "variance_headline",
+    "variance_inflation",
     "within_probability",
 ]

@@ -71,6 +71,13 @@ def wholes(values: Sequence[int], name: str, low: int, high: int) -> tuple[int, 
     return tuple(sorted({whole(v, name, low, high) for v in values}))
 
 
+def reals(values: Sequence[float], name: str, low: float, high: float) -> tuple[float, ...]:
+    """Distinct numbers in range, sorted."""
+    if isinstance(values, str) or not len(values):
+        raise ConfigError(f"{name} needs at least one number from {low:g} to {high:g}")
+    return tuple(sorted({real(v, name, low, high) for v in values}))
+
+
 def choice(value: str, name: str, options: Sequence[str]) -> str:
     if value not in options:
         raise ConfigError(f"{name} must be one of {', '.join(options)}, got {value!r}")

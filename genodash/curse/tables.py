@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from genodash.curse.learning import OverfittingResult
+from genodash.curse.multicollinearity import CollinearityResult
 from genodash.curse.regimes import RegimeResult
 from genodash.curse.regression import (
     DesignResult,
@@ -155,6 +156,45 @@ def genotype_headline(result: GenotypeResult) -> list[Headline]:
     ]
 
 
+def carrier_table(n: int = 1000, *, share: float = 0.1, variants: int = 3) -> list[dict[str, str]]:
+    """The paper's carrier example: each variant more leaves a tenth of the subjects.
+
+    If every variant is carried by ``share`` of the subjects, independently, the expected
+    carriers of all of the first j variants are n·shareʲ: of 1,000 subjects, 100 carry a,
+    10 carry a and b, 1 carries a, b and c.
+
+    Parameters
+    ----------
+    n
+        Subjects (1 or more).
+    share
+        Share of subjects carrying each variant, from 0 to 1.
+    variants
+        Variants combined, 1 to 26 (named a, b, c, …).
+
+    Returns
+    -------
+    list of dict
+        One row per number of variants: ``carriers of`` (``"a"``, ``"a and b"``, …) and
+        ``expected among n subjects``: whole from 10 up, else 2 significant digits.
+    """
+    names = "abcdefghijklmnopqrstuvwxyz"[:variants]
+    column = f"expected among {n:,} subjects"
+    return [
+        {"carriers of": _joined(names[:j]), column: _count(n * share**j)}
+        for j in range(1, variants + 1)
+    ]
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def _joined(names: str) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return names if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 # --- 4. OLS ------------------------------------------------------------------------------------
 
 
@@ -184,6 +224,48 @@ def ols_headline(result: OlsResult) -> list[Headline]:
         ),
         Headline(f"ridge, p = {p}", f"{result.variance['ridge'][i]:.3g}"),
         Headline(f"lasso, p = {p}", f"{result.variance['lasso'][i]:.3g}"),
+    ]
+
+
+# --- collinearity -------------------------------------------------------------------------------
+
+
+def collinearity_headline(result: CollinearityResult) -> list[Headline]:
+    """The variance of β̂₁ without and with the strongest correlation, its VIF, sign flips.
+
+    Parameters
+    ----------
+    result
+        A collinearity simulation; the numbers are those of its smallest and largest ρ.
+
+    Returns
+    -------
+    list of Headline
+        The simulated variance at both ends beside theory, the simulated inflation beside
+        the VIF, and the share of sign flips beside its probability, at the largest ρ.
+    """
+    low, high = result.rho[0], result.rho[-1]
+    return [
+        Headline(
+            f"variance of β̂₁, ρ = {low:g}",
+            f"{result.variance[0]:.3g}",
+            f"theory {result.variance_theory[0]:.3g}",
+        ),
+        Headline(
+            f"variance of β̂₁, ρ = {high:g}",
+            f"{result.variance[-1]:.3g}",
+            f"theory {result.variance_theory[-1]:.3g}",
+        ),
+        Headline(
+            f"variance inflation, ρ = {high:g}",
+            f"{result.inflation[-1]:.3g}×",
+            f"VIF {result.vif[-1]:.3g}",
+        ),
+        Headline(
+            f"sign of β̂₁ wrong, ρ = {high:g}",
+            f"{result.sign_flips[-1]:.1%}",
+            f"expected {result.sign_flips_theory[-1]:.1%}",
+        ),
     ]
 
 

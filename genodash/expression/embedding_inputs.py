@@ -52,11 +52,14 @@ class EmbeddingInput:
         What a menu shows, e.g. ``"PCA of the data (50 components)"``.
     model_short
         The run's model as legends name it (``"Autoencoder"``); empty for data and PCA.
+    latent_dim
+        Dimensions of a run's latent space (0 for data and PCA, or when not recorded).
     """
 
     key: str
     label: str
     model_short: str = ""
+    latent_dim: int = 0
 
     @property
     def run_name(self) -> str | None:
@@ -120,7 +123,8 @@ def embedding_inputs(runs_dir: Path, data_name: str) -> dict[str, EmbeddingInput
         for modality in modalities:
             key = f"run:{listing.name}{f':{modality}' if modality else ''}"
             label = f"Latent of {model} run “{listing.title}”{_MODALITY_NAMES[modality]}"
-            inputs.append(EmbeddingInput(key, label, model))
+            dims = int(listing.metrics.get("latent_dim") or 0)
+            inputs.append(EmbeddingInput(key, label, model, dims))
     return {source.key: source for source in inputs}
 
 
@@ -246,21 +250,27 @@ def download_stem(method: str, key: str) -> str:
 def course_panels(inputs: dict[str, EmbeddingInput]) -> list[tuple[str, str]]:
     """The course figure's panels: PCA | a run's latent | t-SNE on PCA | t-SNE on the latent.
 
+    As in the course, the second panel is a 2-D bottleneck drawn directly when a run has one
+    (PCA of two dimensions only turns it), and the fourth is t-SNE of the widest latent.
+
     Parameters
     ----------
     inputs
-        What :func:`embedding_inputs` offers; the first run latent (runs on this data
-        first) is the one shown.
+        What :func:`embedding_inputs` offers; among runs of equal standing the first (runs on
+        this data first) is the one shown.
 
     Returns
     -------
     list of tuple
         ``(input key, method)`` per panel; empty when there is no run latent to show.
     """
-    latents = [key for key in inputs if is_latent(key)]
+    latents = [source for key, source in inputs.items() if is_latent(key)]
     if not latents:
         return []
-    return [(latents[0] if what == "latent" else what, method) for what, method in COURSE_PANELS]
+    flat = next((s for s in latents if s.latent_dim == 2), latents[0])
+    widest = max(latents, key=lambda s: s.latent_dim)
+    chosen = {"pca": flat.key, "tsne": widest.key}
+    return [(chosen[how] if what == "latent" else what, how) for what, how in COURSE_PANELS]
 
 
 def sequence_features_embedding(

@@ -10,7 +10,8 @@ from typing import Any, Literal
 from torch import nn
 
 from genodash.errors import ConfigError
-from genodash.models import expression, sequence
+from genodash.models import expression, gene_transformer, sequence
+from genodash.models.scvis import Scvis, ScvisConfig
 from genodash.settings import checked_value
 
 ModelKind = Literal["sequence", "expression"]
@@ -198,6 +199,20 @@ MODELS: dict[str, ModelSpec] = {
             complete_config=expression.complete_vae_config,
         ),
         ModelSpec(
+            "scvis",
+            "scvis (VAE with a t-SNE term)",
+            "scvis",
+            "expression",
+            "A variational autoencoder whose latent space has two dimensions and is also "
+            "trained to keep each cell's nearest neighbours together, as t-SNE does (Ding, "
+            "Condon & Shah 2018). The latent space is the picture itself. Unlike t-SNE or "
+            "UMAP it learns a mapping: cells it never saw are placed in the same picture by "
+            "passing them through the encoder.",
+            ScvisConfig,
+            Scvis,
+            shows=frozenset({"latent"}),
+        ),
+        ModelSpec(
             "integration",
             "Two-modality autoencoder (RNA + protein)",
             "RNA + protein autoencoder",
@@ -213,6 +228,25 @@ MODELS: dict[str, ModelSpec] = {
             shows=frozenset({"latent", "modality latents"}),
             complete_config=expression.complete_integration_config,
             needs_second_modality=True,
+        ),
+        ModelSpec(
+            "gene-transformer",
+            "Gene-token Transformer (the idea of scGPT)",
+            "Gene Transformer",
+            "expression",
+            "Reads each cell as a sentence of genes: the same genes for every cell (those whose "
+            "level varies most between cells), each a token made of the gene's identity and a "
+            "bin of its value within the cell. It "
+            "learns like BERT or scGPT, by hiding 15–40 % of the values and guessing them from "
+            "the other genes, and attention lets every gene look at every other. The average "
+            "of the tokens (or a CLS token) is the cell's position in the latent space. Not "
+            "the real scGPT: this one has one or two hundred thousand parameters (most of "
+            "them vectors of genes) instead of tens of millions, learns only from the cells in "
+            "front of you instead of 33 million cells from many tissues, and is not fine-tuned "
+            "for tasks such as annotation or batch correction.",
+            gene_transformer.GeneTransformerConfig,
+            gene_transformer.GeneTransformer,
+            shows=frozenset({"latent", "attention"}),
         ),
     )
 }

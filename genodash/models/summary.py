@@ -102,7 +102,8 @@ def layer_table(model: nn.Module, *example: torch.Tensor) -> list[LayerRow]:
         def hook(module: nn.Module, _inputs: object, output: object) -> None:
             if name in rows:  # a layer reused on a mask, not a second layer
                 return
-            own = sum(p.numel() for p in module.parameters(recurse=False))
+            # all of it: self-attention's output projection is a child no hook sees
+            own = sum(p.numel() for p in module.parameters())
             kind = type(module).__name__
             title = getattr(module, "title", None) or _KIND_TITLES.get(kind, kind)
             rows[name] = LayerRow(name, title, _part(name), _output_shape(output), own)

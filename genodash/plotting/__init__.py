@@ -18,6 +18,8 @@ from genodash.plotting._style import (
     style,
 )
 from genodash.plotting.curse import (
+    collinearity_figure,
+    collinearity_sample_figure,
     distance_figure,
     false_positive_figure,
     genotype_figure,
@@ -47,6 +49,8 @@ __all__ = [
     "category_counts_figure",
     "class_balance_figure",
     "class_color",
+    "collinearity_figure",
+    "collinearity_sample_figure",
     "distance_figure",
     "distribution_figure",
     "escape",

@@ -18,6 +18,8 @@ from genodash.plotting._style import CLASS_COLORS, Html, style
 
 if TYPE_CHECKING:
     from genodash.curse import (
+        CollinearityResult,
+        CollinearitySample,
         DistanceResult,
         GenotypeResult,
         MultipleTestingResult,
@@ -447,8 +449,149 @@ def ols_figure(result: OlsResult) -> go.Figure:
         fig.update_yaxes(type="log", row=row, col=col)
     fig.update_xaxes(title_text="predictors p", row=2)
     _p_equals_n(fig, result.n, ((1, 1), (1, 2), (2, 1), (2, 2)))
+    if max(p) > result.n:
+        _minimum_norm_region(fig, result.n, max(p))
     title = f"n = {result.n} samples, {result.reps} simulated data sets per p"
     return _styled(fig, legend_y=-0.12, top=90, title=title, height=740)
+
+
+def _minimum_norm_region(fig: go.Figure, n: int, top: int) -> None:
+    """Shade p > n in the coefficient panels and say there which OLS fit is drawn.
+
+    Past p = n least squares has infinitely many exact fits: the markers are the
+    minimum-norm one, which is why OLS's variance falls again there.
+    """
+    for col in (1, 2):
+        fig.add_vrect(
+            x0=n,
+            x1=top,
+            fillcolor=OUTSIDE,
+            opacity=0.2,
+            line_width=0,
+            layer="below",
+            annotation_text=Html("p > n: no unique OLS fit;<br>shown: the minimum-norm one"),
+            # top right, below the "p = n" label: the curves run low past p = n
+            annotation_position="top right",
+            annotation={"xshift": -3, "yshift": -22, "bgcolor": "rgba(255, 255, 255, 0.85)"},
+            row=2,
+            col=col,
+        )
+
+
+# --- collinearity --------------------------------------------------------------------------------
+
+
+def collinearity_figure(result: CollinearityResult) -> go.Figure:
+    """Variance inflation and wrong signs of a coefficient against the correlation ρ.
+
+    Parameters
+    ----------
+    result
+        Simulated and exact variance of β̂₁ and sign flips per correlation, from
+        :func:`genodash.curse.collinearity`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels against ρ: the variance of β̂₁ over its value for uncorrelated
+        predictors (± 2 standard errors, log scale) beside the VIF, and the share of fits
+        whose β̂₁ has the wrong sign beside its exact probability.
+    """
+    rho = list(result.rho)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.12,
+        subplot_titles=[
+            Html("Variance of β̂<sub>1</sub> ÷ σ²/n<br>(the variance inflation)"),
+            Html("Fits where β̂<sub>1</sub> has<br>the wrong sign (below 0)"),
+        ],
+    )
+    vif = "VIF: 1/(1 − ρ²)" if result.predictors == 2 else f"VIF ({result.predictors} predictors)"
+    fig.add_trace(_theory(rho, result.vif, f"theory (exact): {vif}"), 1, 1)
+    fig.add_trace(
+        _points(
+            rho,
+            result.inflation,
+            f"simulated ({result.reps:,} fits, ± 2 SE)",
+            SIMULATED,
+            error_y={
+                "type": "data",
+                "array": [2 * se * result.n / result.noise**2 for se in result.variance_se],
+            },
+            customdata=np.column_stack([result.variance, result.variance_theory]),
+            hovertemplate="ρ = %{x}: variance %{customdata[0]:.3g} "
+            "(theory %{customdata[1]:.3g}), %{y:.3g}× σ²/n<extra></extra>",
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        _theory(rho, result.sign_flips_theory, "wrong sign, theory (exact)", showlegend=False),
+        1,
+        2,
+    )
+    fig.add_trace(_points(rho, result.sign_flips, "wrong sign (simulated)", SECOND), 1, 2)
+    fig.update_xaxes(title_text="correlation ρ between the predictors", range=[-0.03, 1.03])
+    fig.update_yaxes(type="log", dtick=1, title_text="variance ÷ σ²/n (log scale)", row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
+    title = (
+        f"{result.predictors} predictors, n = {result.n}, true coefficients "
+        f"{result.effect:g}, noise σ = {result.noise:g}"
+    )
+    return _styled(fig, legend_y=-0.22, top=95, title=title, height=470)
+
+
+def collinearity_sample_figure(sample: CollinearitySample) -> go.Figure:
+    """The estimates of two correlated coefficients, one cloud of fits per correlation ρ.
+
+    Parameters
+    ----------
+    sample
+        The first fits per correlation, from :func:`genodash.curse.collinearity_sample`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        β̂₂ against β̂₁ for each ρ, with the true pair as a cross and the axes at 0, so
+        the clouds that cross into the wrong sign show.
+    """
+    fig = go.Figure()
+    # the widest cloud (the largest ρ) first, so that the narrow ones are drawn on top of it
+    for i in reversed(range(len(sample.rho))):
+        rho, estimates = sample.rho[i], sample.estimates[i]
+        fig.add_trace(
+            go.Scattergl(
+                x=estimates[:, 0],
+                y=estimates[:, 1],
+                mode="markers",
+                marker={"color": CLASS_COLORS[i % len(CLASS_COLORS)], "size": 5, "opacity": 0.6},
+                name=f"ρ = {rho:g}",
+                legendrank=i,  # the legend still lists ρ from the smallest
+                hovertemplate="β̂₁ = %{x:.2f}, β̂₂ = %{y:.2f}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[sample.effect],
+            y=[sample.effect],
+            mode="markers",
+            marker={"symbol": "x-thin-open", "size": 16, "color": THEORY, "line": {"width": 3}},
+            name=f"true coefficients ({sample.effect:g}, {sample.effect:g})",
+        )
+    )
+    for axis in (fig.update_xaxes, fig.update_yaxes):
+        axis(zeroline=True, zerolinecolor=THEORY, zerolinewidth=1)
+    fig.update_yaxes(scaleanchor="x")
+    shown = sample.estimates.shape[1]
+    return _styled(
+        fig,
+        legend_y=-0.2,
+        title=f"Estimates of two correlated coefficients: {shown} fits per ρ",
+        x=Html("β̂<sub>1</sub>"),
+        y=Html("β̂<sub>2</sub>"),
+        height=520,
+    )
 
 
 # --- 5. variance -------------------------------------------------------------------------------

@@ -600,3 +600,38 @@ def hvg_figure(gene_stats: pd.DataFrame) -> go.Figure:
         )
     title = f"Highly variable genes: {int(chosen.sum()):,} of {len(chosen):,} kept"
     return style(fig, title=title, x="mean expression (log)", y="normalized dispersion")
+
+
+def gene_attention_figure(
+    weights: np.ndarray, genes: Sequence[str], *, label: str, n_cells: int
+) -> go.Figure:
+    """Heatmap of the mean attention between genes in the cells of one label.
+
+    Parameters
+    ----------
+    weights
+        ``(n, n)``: row gene's attention to column gene (e.g.
+        :class:`genodash.models.gene_transformer.GeneAttention`'s ``weights``).
+    genes
+        The ``n`` gene names, in the order of the rows and columns.
+    label
+        The cells' label (e.g. a cell type).
+    n_cells
+        How many cells the mean is over.
+    """
+    names = [str(g) for g in genes]
+    fig = go.Figure(
+        go.Heatmap(
+            z=weights,
+            x=names,
+            y=names,
+            colorscale=CONTINUOUS_SCALE,
+            zmin=0,
+            colorbar={"title": "share"},
+            hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", tickangle=-45)
+    title = f"Attention between genes in {label} ({n_cells:,} cells, last layer, mean of heads)"
+    return style(fig, title=title, x="attended gene", y="gene", height=520)

@@ -1,4 +1,5 @@
-"""Figures of interpretation: importance along a sequence, ISM heatmaps, attention, profiles."""
+"""Figures of interpretation: importance along a sequence, ISM heatmaps, attention, profiles,
+and what sits at read ends (composition, saliency, calls on samples of many reads)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from genodash.plotting._style import BASE_COLORS, class_color, style
 
@@ -207,3 +209,147 @@ def attention_figure(
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     return style(fig, title=title, x="attended token (bases)", y="token (bases)", height=460)
+
+
+def _two_ends(
+    left: Mapping[str, np.ndarray],
+    right: Mapping[str, np.ndarray],
+    *,
+    titles: tuple[str, str],
+    ends: int | None = None,
+) -> go.Figure:
+    """Two panels side by side, one line per group, positions counted from each end."""
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=titles)
+    for col, profiles in ((1, left), (2, right)):
+        for i, (label, values) in enumerate(profiles.items()):
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(1, len(values) + 1),
+                    y=np.asarray(values, dtype=float),
+                    mode="lines+markers",
+                    name=str(label),
+                    legendgroup=str(label),
+                    showlegend=col == 1,
+                    line={"color": class_color(i), "width": 2},
+                    marker={"size": 5},
+                ),
+                row=1,
+                col=col,
+            )
+        if ends:
+            fig.add_vrect(
+                x0=0.5,
+                x1=ends + 0.5,
+                fillcolor="#999999",
+                opacity=0.15,
+                line_width=0,
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(title_text="position from the 5′ end", row=1, col=1)
+    fig.update_xaxes(title_text="position from the 3′ end", row=1, col=2)
+    return fig
+
+
+# under the panels: the shared top-right legend would cover the second panel's title
+_LEGEND_BELOW = {
+    "legend": {"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "center", "x": 0.5},
+    "margin": {"b": 90},
+}
+
+
+def end_composition_figure(
+    t_from_5prime: Mapping[str, np.ndarray], a_from_3prime: Mapping[str, np.ndarray]
+) -> go.Figure:
+    """Share of T along reads from the 5′ end and of A from the 3′ end, one line per class:
+    deamination damage (C→T, G→A) shows as an excess of T and A at the ends.
+
+    Parameters
+    ----------
+    t_from_5prime
+        Class → share of T at the 1st, 2nd, … base from the 5′ end (e.g.
+        :attr:`genodash.interpret.EndComposition.t_from_5prime`).
+    a_from_3prime
+        Class → share of A at the 1st, 2nd, … base from the 3′ end.
+    """
+    fig = _two_ends(t_from_5prime, a_from_3prime, titles=("T from the 5′ end", "A from the 3′ end"))
+    fig.update_yaxes(tickformat=".0%")
+    return style(
+        fig,
+        title="Base composition at the read ends, by class",
+        y="share of reads",
+        height=400,
+        layout=_LEGEND_BELOW,
+    )
+
+
+def end_saliency_figure(
+    from_5prime: Mapping[str, np.ndarray],
+    from_3prime: Mapping[str, np.ndarray],
+    *,
+    ends: int,
+    ratio: float,
+) -> go.Figure:
+    """Mean ``|saliency|`` along reads, counted from each end, with the ends shaded.
+
+    Parameters
+    ----------
+    from_5prime, from_3prime
+        Group name (e.g. the model) → mean ``|saliency|`` at the 1st, 2nd, … base from the
+        5′ (3′) end, as :class:`genodash.interpret.EndSaliency` holds them.
+    ends
+        Bases shaded at each end (those counted as the end).
+    ratio
+        Mean ``|saliency|`` per base at the ends over the middle, shown in the title.
+    """
+    fig = _two_ends(
+        from_5prime,
+        from_3prime,
+        titles=("from the 5′ end", "from the 3′ end"),
+        ends=ends,
+    )
+    return style(
+        fig,
+        title=f"Where the model looks: the first and last {ends} bases (shaded) carry "
+        f"{ratio:.1f}× the saliency per base of the middle",
+        y="mean |saliency|",
+        height=400,
+        layout=_LEGEND_BELOW,
+    )
+
+
+def sample_calls_figure(
+    shares: Mapping[str, np.ndarray], *, called: str, sample_size: int
+) -> go.Figure:
+    """Histograms of the share of reads called ``called`` in samples of many reads, one per
+    true class of the sample.
+
+    Parameters
+    ----------
+    shares
+        True class of a sample's reads → the share called ``called`` in each sample (e.g.
+        :attr:`genodash.interpret.SampleCalls.shares`).
+    called
+        The class counted.
+    sample_size
+        Reads per sample, for the axis title.
+    """
+    fig = go.Figure()
+    for i, (label, values) in enumerate(shares.items()):
+        fig.add_trace(
+            go.Histogram(
+                x=np.asarray(values, dtype=float),
+                name=f"samples of {label} reads",
+                marker_color=class_color(i),
+                opacity=0.75,
+                xbins={"size": 0.005},
+            )
+        )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(tickformat=".0%")
+    return style(
+        fig,
+        title=f"Samples of {sample_size:,} reads: share called {called}",
+        x=f"share of the {sample_size:,} reads called {called}",
+        y="samples",
+    )

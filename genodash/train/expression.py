@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 DEFAULT_TRAIN_CONFIGS = {
     "autoencoder": TrainConfig(epochs=60, batch_size=128, weight_decay=1e-5, patience=10),
     "vae": TrainConfig(epochs=100, batch_size=128, learning_rate=3e-3, patience=15),
+    "scvis": TrainConfig(epochs=100, batch_size=512, learning_rate=3e-3, patience=0),
     "integration": TrainConfig(epochs=60, batch_size=128, weight_decay=1e-5, patience=10),
+    "gene-transformer": TrainConfig(epochs=30, batch_size=64, learning_rate=1e-3, patience=5),
 }
 
 
@@ -158,7 +160,7 @@ def prepare_matrix(
         raise InputError("the matrix holds NaN or infinite values", file=source_name)
     labels = adata.obs[label_column].astype(str).tolist() if label_column else None
     batches, batch_names = _category_codes(adata.obs[batch_column]) if batch_column else (None, [])
-    split, stratified = _split(labels, adata.n_obs, val_fraction, test_fraction, seed)
+    split, stratified = split_cells(labels, adata.n_obs, val_fraction, test_fraction, seed)
     notes = [] if stratified or labels is None else ["labels too small to stratify: random split"]
     second_values, second_names, transform = second_modality(second, adata, source_name, notes)
     return PreparedMatrix(
@@ -186,10 +188,27 @@ def _category_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return categories.codes.astype(np.int64), [str(c) for c in categories.categories]
 
 
-def _split(
+def split_cells(
     labels: list[str] | None, n: int, val_fraction: float, test_fraction: float, seed: int
 ) -> tuple[Split, bool]:
-    """A stratified split when the labels allow one, else a random one."""
+    """The cells' split: stratified by label when the labels allow one, else random; the
+    same arguments draw the same split (so a saved run's split can be drawn again).
+
+    Parameters
+    ----------
+    labels
+        Each cell's label, or None.
+    n
+        Number of cells.
+    val_fraction, test_fraction
+        Shares of the cells held out for validation and for the test.
+    seed
+        Seed of the draw.
+
+    Returns
+    -------
+    The split, and whether it is stratified.
+    """
     if labels is not None and len(set(labels)) > 1:
         try:
             split = stratified_split(
@@ -324,6 +343,7 @@ def train_expression_model(
     )
     model = build_expression_model(prepared, model_name, model_config, seed=train_config.seed)
     inputs = model_inputs(prepared, model)
+    model.adapt_to_cells(*_subset(inputs, prepared.split.train))
     model.seed_sampling(train_config.seed + 2, device)
     step = expression_step(model, train_config, len(prepared.split.train))
     result = fit(
@@ -495,7 +515,7 @@ def expression_step(model: nn.Module, config: TrainConfig, n_train: int) -> Step
         if terms.kl is not None and model.training:
             seen["steps"] += 1
             weight = min(1.0, seen["steps"] / warmup_steps) if warmup_steps else 1.0
-            total = terms.reconstruction + weight * terms.kl
+            total = terms.total - (1 - weight) * terms.kl  # other terms (scvis) stay
         sums = {"reconstruction": terms.reconstruction.sum()}
         if terms.kl is not None:
             sums["kl"] = terms.kl.sum()

@@ -757,9 +757,12 @@ LEADERBOARD_COLUMNS = {
     "Test AUPRC": "test_auprc",
     "Parameters": "parameters",
     "Seconds per epoch": "seconds_per_epoch",
-    "Epochs": "epochs_run",
     "Device": "device",
+    "Epochs": "epochs_run",
+    "Best epoch": "best_epoch",
 }
+#: Fewer epochs than this and a ranking says more about training time than about the models.
+MIN_RANKED_EPOCHS = 5
 
 
 def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
@@ -773,7 +776,8 @@ def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per run: the columns of :data:`LEADERBOARD_COLUMNS` and ``Run`` (its title).
+        One row per run: the columns of :data:`LEADERBOARD_COLUMNS`, ``Training ended``
+        (:func:`training_ending`) and ``Run`` (its title).
     """
     from genodash.models import MODELS
 
@@ -781,9 +785,97 @@ def leaderboard_table(runs: list[Run]) -> pd.DataFrame:
     for run in runs:
         row = {column: run.metrics.get(key) for column, key in LEADERBOARD_COLUMNS.items()}
         row["Model"] = MODELS[run.model_name].short
+        row["Training ended"] = training_ending(run)
         row["Run"] = run.title
         rows.append(row)
     return pd.DataFrame(rows).sort_values("Test accuracy", ascending=False)
+
+
+def still_improving(run: Run) -> bool:
+    """Whether the epoch limit ended a run's training before early stopping judged it done.
+
+    True when every allowed epoch ran and the lowest validation loss came within the last
+    ``patience`` epochs (the last epoch itself when early stopping was off): more epochs
+    would probably have lowered it further.
+
+    Parameters
+    ----------
+    run
+        A run trained by genodash's loop.
+    """
+    settings = run.config.get("train_config", {})
+    recent = max(int(settings.get("patience", 0)), 1)
+    epochs, best = run.metrics.get("epochs_run", 0), run.metrics.get("best_epoch", 0)
+    return run.metrics.get("stop_reason") == "completed" and epochs - best < recent
+
+
+def training_ending(run: Run) -> str:
+    """How a run's training ended, in a few plain words (the leaderboard's column).
+
+    Parameters
+    ----------
+    run
+        A run trained by genodash's loop.
+    """
+    from genodash.train.loop import STOP_REASON_TITLES
+
+    reason = run.metrics.get("stop_reason", "")
+    if reason == "early_stopping":
+        return "early stopping: no longer improving"
+    if reason == "completed":
+        return "epoch limit, still improving" if still_improving(run) else "epoch limit"
+    return STOP_REASON_TITLES.get(reason, reason or "—")
+
+
+def ranking_warning(runs: list[Run]) -> str | None:
+    """Why a leaderboard's ranking may not hold, in plain words; ``None`` when it rests on
+    enough training.
+
+    A run counts as too short when it trained fewer than :data:`MIN_RANKED_EPOCHS` epochs,
+    when the epoch limit ended it while it was still improving (:func:`still_improving`),
+    or when it was stopped by hand, by a time limit or by a failing loss.
+
+    Parameters
+    ----------
+    runs
+        The runs of one comparison.
+
+    Returns
+    -------
+    str or None
+        One sentence per model that was cut short, and what to do about it.
+    """
+    reasons = [_cut_short(run) for run in runs]
+    reasons = [reason for reason in reasons if reason]
+    if not reasons:
+        return None
+    return (
+        "This ranking rests on too little training. "
+        + " ".join(reasons)
+        + " A model that had more time might overtake another: raise *Epochs (at most)* "
+        "and train again before deciding which architecture is better."
+    )
+
+
+def _cut_short(run: Run) -> str:
+    from genodash.train.loop import STOP_REASON_TITLES
+
+    epochs = int(run.metrics.get("epochs_run", 0))
+    reason = run.metrics.get("stop_reason", "")
+    counted = f"{epochs} epoch{'s' if epochs != 1 else ''}"
+    if reason not in ("completed", "early_stopping"):
+        return f"{_short(run)}: {STOP_REASON_TITLES.get(reason, reason)} after {counted}."
+    if still_improving(run):
+        return (
+            f"{_short(run)} was still improving when the limit of {counted} ended its "
+            f"training (lowest validation loss at epoch {run.metrics.get('best_epoch')})."
+        )
+    if epochs < MIN_RANKED_EPOCHS:
+        return (
+            f"{_short(run)} trained only {counted} before early stopping ended it; a model "
+            "can look stuck for a few epochs and then learn (try a larger patience)."
+        )
+    return ""
 
 
 def per_class_table(run: Run) -> pd.DataFrame:

@@ -83,7 +83,10 @@ def test_compare_page_trains_models_on_one_split():
     table = at.dataframe[0].value
     assert sorted(table["Model"]) == ["CNN", "Transformer"]
     assert set(table["Epochs"]) == {2}
+    assert set(table["Best epoch"]) <= {1, 2}
     assert all(title.startswith(("CNN on ", "Transformer on ")) for title in table["Run"])
+    warning = next(w.value for w in at.warning if "too little training" in w.value)
+    assert "limit of 2 epochs" in warning or "trained only 2 epochs" in warning
 
 
 def test_interpret_and_runs_pages_after_training():
@@ -95,6 +98,12 @@ def test_interpret_and_runs_pages_after_training():
     assert any("planted motif" in m.label for m in at.metric)
     at.segmented_control(key="interpret-view").set_value("Filters as motifs").run()
     assert not at.exception and len(at.image) >= 4
+    assert any("was made up" in box.value for box in at.info)  # the default motif is synthetic
+    assert at.selectbox(key="interpret-taxon").value == "vertebrates"
+    lines = [c.value for c in at.caption if "JASPAR" in c.value]
+    assert any("p = " in line for line in lines) and "of vertebrates" in lines[-1]
+    at.selectbox(key="interpret-taxon").set_value("plants").run()
+    assert "of plants" in [c.value for c in at.caption if "JASPAR" in c.value][-1]
     at.segmented_control(key="interpret-view").set_value("Attention").run()
     assert "Transformer only" in at.info[0].value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ MAIN_SLIDERS = {
     "distances": ("distances-n", 100),
     "genotypes": ("genotypes-m", 8),
     "ols": ("ols-n", 30),
+    "collinearity": ("collinearity-n", 100),
     "variance": ("variance-n", 30),
     "multiple-testing": ("fp-alpha", 0.1),
     "overfitting": ("overfit-n", 30),
@@ -124,3 +126,42 @@ def test_a_small_distance_ratio_is_not_printed_as_zero(app):
     app.slider(key="distances-n").set_value(500).run()  # nearest ÷ farthest about 0.002
     (value,) = [m.value for m in app.metric if m.label == "nearest ÷ farthest, p = 1"]
     assert value != "0.00" and float(value) > 0
+
+
+def test_collinearity_section_sets_variance_beside_theory(app):
+    app.segmented_control(key="demo").set_value("collinearity").run()
+    app.slider(key="collinearity-n").set_value(50).run()  # another test may have moved it
+    assert not app.exception and not app.error
+    assert app.subheader[0].value.endswith("5. Collinearity")
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert len(charts) == 2
+    names = [trace.get("name") for trace in charts[0]["data"]]
+    assert "theory (exact): VIF: 1/(1 − ρ²)" in names
+    assert "ρ = 0.99" in [trace.get("name") for trace in charts[1]["data"]]
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["variance inflation, ρ = 0.99"].endswith("×")
+    assert next(m for m in app.metric if m.label == "variance of β̂₁, ρ = 0.99").proto.delta == (
+        "theory 1.01"
+    )
+    assert r"\frac{1}{1-\rho^2}" in app.latex[0].value
+    assert any("variance inflation factor" in m.value for m in app.markdown)
+
+
+def test_texts_state_power_lambda_carriers_and_the_minimum_norm_fit(app):
+    app.segmented_control(key="demo").set_value("multiple-testing").run()
+    app.multiselect(key="fp-n").set_value([100, 250, 1000]).run()
+    app.slider(key="fp-alpha").set_value(0.05).run()
+    (meaning,) = [m.value for m in app.markdown if "does not restore power" in m.value]
+    assert re.search(r"found in \d+% of regressions without correction and in \d+% with", meaning)
+
+    app.segmented_control(key="demo").set_value("sparsity").run()
+    app.radio(key="sparsity-placement").set_value("fixed-distance").run()
+    assert "2.25" in app.latex[0].value
+
+    app.segmented_control(key="demo").set_value("genotypes").run()
+    carriers = next(t.value for t in app.dataframe if "carriers of" in t.value.columns)
+    assert list(carriers["expected among 1,000 subjects"]) == ["100", "10", "1"]
+
+    app.segmented_control(key="demo").set_value("ols").run()
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert any("minimum-norm" in a.get("text", "") for a in spec["layout"]["annotations"])

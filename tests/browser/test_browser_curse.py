@@ -40,16 +40,27 @@ def test_curse_page_draws_a_plot_and_switches_demo(server, page):
 
 def test_a_demo_opens_from_its_link(server, page):
     page.goto(f"{server.url}/Curse_of_dimensionality?demo=big-data")
-    wait_for_text(page, "8. Big data")
+    wait_for_text(page, "9. Big data")
     wait_idle(page)
     wait_for_plot(page)
     assert page.get_by_text("scRNA-seq").first.is_visible()
 
 
+def test_collinearity_opens_from_its_link_with_its_two_plots(server, page):
+    page.goto(f"{server.url}/Curse_of_dimensionality?demo=collinearity")
+    wait_for_text(page, "5. Collinearity")
+    wait_idle(page)
+    wait_for_plot(page)
+    page.locator(PLOTS).nth(1).wait_for(state="visible", timeout=60_000)
+    assert page.get_by_text("(the variance inflation)").first.is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shot(page, "curse-collinearity")
+
+
 def test_labels_are_whole_and_follow_the_significance_level(server, page):
     """The p = n label of the overfitting plot was cut ("eatures = …"); α stuck at 0.05."""
     page.goto(f"{server.url}/Curse_of_dimensionality?demo=overfitting")
-    wait_for_text(page, "7. Overfitting")
+    wait_for_text(page, "8. Overfitting")
     wait_idle(page)
     wait_for_plot(page)
     label = page.locator(".legendtext", has_text="features = training samples (50)")
@@ -60,7 +71,7 @@ def test_labels_are_whole_and_follow_the_significance_level(server, page):
     shot(page, "curse-overfitting")
 
     page.goto(f"{server.url}/Curse_of_dimensionality?demo=multiple-testing")
-    wait_for_text(page, "6. False positives")
+    wait_for_text(page, "7. False positives")
     wait_idle(page)
     wait_for_plot(page)
     slider = page.locator('[data-testid="stSlider"]', has_text="Significance level")

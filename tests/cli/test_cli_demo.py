@@ -52,6 +52,36 @@ def test_ols_prints_condition_numbers_and_variances():
     assert payload["variance_theory"][3] is None  # infinite: n − p − 1 = 0
 
 
+def test_collinearity_prints_variance_beside_theory_vif_and_sign_flips():
+    payload = demo("collinearity", "--rho", "0", "0.5", "0.9", "0.99", "--seed", "0")
+    assert set(payload) == {
+        "rho",
+        "variance",
+        "variance_se",
+        "variance_theory",
+        "vif",
+        "inflation",
+        "sign_flips",
+        "sign_flips_theory",
+        "correlation",
+        "correlation_theory",
+        "n",
+        "predictors",
+        "noise",
+        "effect",
+        "reps",
+        "seed",
+    }
+    rho = [0.0, 0.5, 0.9, 0.99]
+    assert payload["rho"] == rho
+    assert payload["vif"] == pytest.approx([1 / (1 - r**2) for r in rho])
+    n, reps = payload["n"], payload["reps"]
+    assert payload["variance_theory"] == pytest.approx([1 / (n * (1 - r**2)) for r in rho])
+    for simulated, exact in zip(payload["variance"], payload["variance_theory"], strict=True):
+        assert abs(simulated / exact - 1) <= 4 * (2 / (reps - 1)) ** 0.5
+    assert payload["variance"] == sorted(payload["variance"])
+
+
 def test_bad_parameter_is_one_error_line():
     result = run_cli("demo", "sparsity", "--n", "0")
     assert result.returncode == 2
@@ -65,6 +95,7 @@ def test_help_lists_every_demo_and_its_parameters():
     assert result.returncode == 0
     for name in DEMOS:
         assert name in result.stdout
-    for option in ("--dims", "--placement", "--maf", "--lasso", "--alpha", "--n-train"):
+    options = ("--dims", "--placement", "--maf", "--lasso", "--alpha", "--n-train", "--rho")
+    for option in options:
         assert option in result.stdout
     assert "demo" in run_cli("--help").stdout

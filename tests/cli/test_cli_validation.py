@@ -41,7 +41,11 @@ def assert_one_error_line(status: int, out: str, err: str, expected: str) -> Non
         (["--set", "dropout=0.9"], "model 'cnn': dropout must be between 0 and 0.8, got 0.9"),
         (["--set", "filters=many"], "--set filters=many: expected a whole number"),
         (["--set", "colour=red"], "bad --set 'colour=red': expected KEY=VALUE with KEY one of"),
-        (["--latent-dim", "4"], "--latent-dim applies to autoencoder and vae; for cnn leave"),
+        (
+            ["--latent-dim", "4"],
+            "--latent-dim applies to the expression models (autoencoder, vae, scvis, "
+            "gene-transformer); for cnn leave",
+        ),
     ],
 )
 def test_train_options_are_checked_before_the_data_is_read(args, message, tmp_path, capsys):

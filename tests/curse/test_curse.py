@@ -299,6 +299,12 @@ SMALL = {
     "distances": lambda: plotting.distance_figure(curse.distance_concentration((1, 10), n=30)),
     "genotypes": lambda: plotting.genotype_figure(curse.genotype_cells((1, 2, 3), n=100)),
     "ols": lambda: plotting.ols_figure(curse.ols_collapse((2, 10, 20), n=20, reps=10)),
+    "collinearity": lambda: plotting.curse.collinearity_figure(
+        curse.collinearity((0.0, 0.9), n=20, reps=100)
+    ),
+    "collinearity estimates": lambda: plotting.curse.collinearity_sample_figure(
+        curse.collinearity_sample((0.0, 0.9), n=20)
+    ),
     "variance": lambda: plotting.variance_figure(
         curse.ml_variance_bias((1, 5, 19), n=20, reps=50), highlight=5
     ),

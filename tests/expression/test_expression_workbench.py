@@ -33,13 +33,15 @@ def processed():
     return preprocess(matrix, PreprocessConfig(hvg=False))
 
 
-def _save_run(folder, *, model: str, data_name: str, latent: pd.DataFrame | None = None):
+def _save_run(
+    folder, *, model: str, data_name: str, latent: pd.DataFrame | None = None, dims: int = 0
+):
     from genodash.models import build_model
     from genodash.train.runs import Run, save_run
 
     run = Run(
         config={"model": model, "kind": "expression", "n_outputs": 2, "model_config": {}},
-        metrics={},
+        metrics={"latent_dim": dims} if dims else {},
         history=[{"epoch": 1, "train_loss": 1.0}],
         data={"name": data_name},
         model=build_model("cnn", n_outputs=2),
@@ -96,6 +98,21 @@ def test_runs_on_this_data_come_first_and_two_modalities_offer_each(tmp_path, pr
         ("run:joint", "pca"),
         ("pca", "tsne"),
         ("run:joint", "tsne"),
+    ]
+
+
+def test_the_course_figure_draws_a_2d_bottleneck_and_runs_tsne_on_the_widest(
+    tmp_path, processed
+) -> None:
+    for name, dims in (("ae10", 10), ("ae2", 2), ("ae5", 5)):
+        _save_run(tmp_path / name, model="autoencoder", data_name=processed.source_name, dims=dims)
+    offered = inputs.embedding_inputs(tmp_path, processed.source_name)
+    assert offered["run:ae2"].latent_dim == 2
+    assert inputs.course_panels(offered) == [
+        ("pca", "pca"),
+        ("run:ae2", "pca"),
+        ("pca", "tsne"),
+        ("run:ae10", "tsne"),
     ]
 
 

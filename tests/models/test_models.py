@@ -8,7 +8,7 @@ from genodash.encoding import one_hot
 from genodash.errors import ConfigError
 from genodash.models import MODELS, build_model, count_parameters, layer_table
 from genodash.models.layers import valid_mask
-from genodash.models.sequence import KmerEmbedding
+from genodash.models.sequence import KmerEmbedding, TransformerConfig
 
 SEQUENCE_MODELS = [name for name, spec in MODELS.items() if spec.kind == "sequence"]
 
@@ -218,3 +218,13 @@ def test_layers_frame_reads_as_a_table_of_the_layers():
     assert list(table.columns) == ["Layer", "Part of the model", "Output shape", "Parameters"]
     assert table["Parameters"].sum() == count_parameters(model)
     assert len(table) == len(layer_table(model, torch.from_numpy(one_hot(["ACGT" * 25]))))
+
+
+def test_layer_table_counts_the_attention_output_projection():
+    model = build_model("transformer", n_outputs=2)
+    rows = layer_table(model, random_one_hot(1, 40))
+    attention = next(r for r in rows if r.title == "Self-attention")
+    width = TransformerConfig().width
+    assert attention.parameters == 4 * width * width + 4 * width  # q, k, v and output
+    direct = sum(p.numel() for p in model.parameters(recurse=False))
+    assert sum(r.parameters for r in rows) + direct == count_parameters(model)

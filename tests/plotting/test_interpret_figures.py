@@ -8,11 +8,14 @@ import pytest
 from genodash.plotting import BASE_COLORS, CLASS_COLORS
 from genodash.plotting.interpret import (
     attention_figure,
+    end_composition_figure,
+    end_saliency_figure,
     importance_figure,
     importance_profile_figure,
     ism_figure,
+    sample_calls_figure,
 )
-from support import annotation_texts, as_list, title, traces
+from support import annotation_texts, as_list, axis_titles, title, traces
 
 SEQUENCE = "ACGTNAACG"  # the N has no bar and no "present" mark
 SCORES = np.arange(1.0, 10.0)  # position i (1-based) scores i
@@ -122,3 +125,46 @@ def test_attention_is_a_token_by_token_heatmap_labelled_by_bases(extra_spans):
         "token (bases)",
     )
     assert fig.layout.yaxis.autorange == "reversed"
+
+
+T_FROM_5 = {"ancient": np.array([0.37, 0.34, 0.32]), "modern": np.array([0.30, 0.29, 0.30])}
+A_FROM_3 = {"ancient": np.array([0.36, 0.33, 0.31]), "modern": np.array([0.29, 0.30, 0.30])}
+
+
+def test_end_composition_has_a_panel_per_end_and_a_line_per_class():
+    fig = end_composition_figure(T_FROM_5, A_FROM_3)
+    assert traces(fig) == [("scatter", c) for c in ("ancient", "modern") * 2]
+    assert [t.showlegend for t in fig.data] == [True, True, False, False]  # one legend entry
+    assert [t.xaxis for t in fig.data] == ["x", "x", "x2", "x2"]
+    assert [t.line.color for t in fig.data[:2]] == list(CLASS_COLORS[:2])
+    assert as_list(fig.data[0].x) == [1, 2, 3]
+    np.testing.assert_allclose(fig.data[2].y, A_FROM_3["ancient"])
+    assert annotation_texts(fig) == ["T from the 5′ end", "A from the 3′ end"]
+    assert axis_titles(fig) == ["position from the 5′ end", "position from the 3′ end"]
+    assert fig.layout.yaxis.title.text == "share of reads"
+    assert title(fig) == "Base composition at the read ends, by class"
+    assert fig.layout.legend.y < 0  # below the panels, off the second panel's title
+
+
+def test_end_saliency_shades_the_ends_and_states_the_ratio():
+    profile = {"this model": np.array([1.0, 0.8, 0.5, 0.2, 0.1, 0.1, 0.1])}
+    fig = end_saliency_figure(profile, profile, ends=3, ratio=6.25)
+    assert traces(fig) == [("scatter", "this model")] * 2
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(0.5, 3.5), (0.5, 3.5)]
+    assert [s.xref for s in fig.layout.shapes] == ["x", "x2"]
+    assert "first and last 3 bases (shaded) carry 6.2× the saliency per base" in title(fig)
+    assert fig.layout.yaxis.title.text == "mean |saliency|"
+    assert axis_titles(fig) == ["position from the 5′ end", "position from the 3′ end"]
+
+
+def test_sample_calls_overlays_one_histogram_per_kind_of_sample():
+    shares = {"ancient": np.array([0.57, 0.58, 0.6]), "modern": np.array([0.41, 0.43])}
+    fig = sample_calls_figure(shares, called="ancient", sample_size=1000)
+    assert traces(fig) == [
+        ("histogram", "samples of ancient reads"),
+        ("histogram", "samples of modern reads"),
+    ]
+    np.testing.assert_allclose(fig.data[1].x, [0.41, 0.43])
+    assert fig.layout.barmode == "overlay"
+    assert title(fig) == "Samples of 1,000 reads: share called ancient"
+    assert fig.layout.xaxis.title.text == "share of the 1,000 reads called ancient"

@@ -24,6 +24,7 @@ from genodash import curse
 from genodash.data import MatrixSet, SequenceSet
 from genodash.expression.qc import matrix_qc
 from genodash.plotting import Html, escape, markup, style
+from genodash.plotting import genes as gene_plots
 from genodash.summaries import sequence_profile
 
 LINK = '<a href="x">evil</a>'
@@ -196,7 +197,46 @@ def _figures() -> dict[str, Callable[[], go.Figure]]:
         "curse.false_positive_figure": lambda: p.false_positive_figure(
             curse.extraneous_predictors((30,), (5,), reps=10)
         ),
+        "curse.collinearity_figure": lambda: p.curse.collinearity_figure(
+            curse.collinearity((0.0, 0.9), n=20, reps=100)
+        ),
+        "curse.collinearity_sample_figure": lambda: p.curse.collinearity_sample_figure(
+            curse.collinearity_sample((0.0, 0.9), n=20)
+        ),
         "curse.overfitting_figure": _overfitting,
+        "interpret.end_composition_figure": lambda: p.interpret.end_composition_figure(
+            {h: RNG.random(10) for h in HOSTILE}, {h: RNG.random(10) for h in HOSTILE}
+        ),
+        "interpret.end_saliency_figure": lambda: p.interpret.end_saliency_figure(
+            {LINK: RNG.random(10)}, {LINK: RNG.random(10)}, ends=5, ratio=2.0
+        ),
+        "interpret.sample_calls_figure": lambda: p.interpret.sample_calls_figure(
+            {h: RNG.random(20) for h in HOSTILE}, called=BOLD, sample_size=1000
+        ),
+        "expression.gene_attention_figure": lambda: p.expression.gene_attention_figure(
+            RNG.random((3, 3)), HOSTILE, label=LINK, n_cells=3
+        ),
+        "genes.accuracy_curve_figure": lambda: gene_plots.accuracy_curve_figure(
+            pd.DataFrame(
+                {"ranking": list(HOSTILE), "k": [10, 20, 50], "accuracy": [0.5, 0.6, 0.7]}
+            ),
+            all_genes=0.8,
+        ),
+        "genes.ranking_bars_figure": lambda: gene_plots.ranking_bars_figure(
+            pd.DataFrame({LINK: [1.0, 2.0, 3.0], "gradient": [3.0, 2.0, 1.0]}, index=HOSTILE)
+        ),
+        "genes.overlap_figure": lambda: gene_plots.overlap_figure(
+            pd.DataFrame(
+                {
+                    "k": [10, 10],
+                    "first": [LINK, BOLD],
+                    "second": [IMAGE, LINK],
+                    "shared": [1, 2],
+                    "fraction": [0.1, 0.2],
+                }
+            ),
+            n_genes=100,
+        ),
         "curse.regimes_figure": lambda: p.regimes_figure(regimes),
     }
 

@@ -1,0 +1,100 @@
+"""The Interpret page's "Read ends" view: a two-class read model against the best rule on the
+read ends, where its saliency sits, the end composition behind it, and what samples of many
+reads tell (made for the ancient-DNA example, useful for any two classes of reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from genodash import interpret
+from genodash.data import SequenceSet
+from genodash.plotting import interpret as plots
+from ui.messages import escape_markdown
+from ui.state import session_cached
+
+COURSE = """
+**What the course says.** Ancient DNA carries deamination damage: C reads as T near the 5′
+end and G as A near the 3′ end. A model that tells ancient from modern reads should look at
+the read ends.
+
+**What you see.** The damage is a weak signal in one read: most ancient reads have no
+damaged base at all. A logistic regression on the {span} end bases of each side is the best
+rule one read allows when the reads differ only there (as in the built-in example), so it is
+the ceiling — a model that reaches it has learned the damage; one far above it has found
+another clue (length, in the example with 'same length' unticked). Many reads together say a
+lot: the share of a sample's reads called **{called}** tells the samples apart.
+"""
+
+
+def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target: int) -> None:
+    """Draw the view for ``run`` on the reads of ``dataset`` at ``index``.
+
+    ``target`` is the class whose calls are counted in samples (e.g. ``ancient``).
+    """
+    called = escape_markdown(run.classes[target])
+    with st.spinner("Scoring reads, fitting the end baseline…"):
+        view = session_cached(
+            "interpret-ends",
+            run,
+            lambda: interpret.read_ends_view(run, dataset, index, target=target),
+            key=(target, len(index), tuple(index[:5]), id(dataset)),
+        )
+    st.markdown(COURSE.format(span=view.baseline.span, called=called))
+    left, middle, right = st.columns(3)
+    left.metric(
+        "This model, one read at a time",
+        f"{view.model_accuracy:.1%}",
+        help=f"Accuracy on the {len(index):,} reads explained here",
+    )
+    middle.metric(
+        "Ceiling: end-base baseline",
+        f"{view.baseline.accuracy:.1%}",
+        delta=f"{(view.model_accuracy - view.baseline.accuracy) * 100:+.1f} points for the model",
+        delta_color="off",
+        help="The best one read allows: a logistic regression on the one-hot of the first "
+        f"and last {view.baseline.span} bases, fitted on "
+        f"{view.baseline.n_train:,} other reads, scored on {view.baseline.n_test:,}",
+    )
+    right.metric(
+        "Saliency at the ends vs the middle",
+        f"{view.saliency.ratio:.1f}×",
+        help=f"Mean |saliency| per base in the first and last {view.saliency.ends} bases of "
+        f"each read, over the mean per base in the middle, on {view.saliency.n_reads:,} reads",
+    )
+    composition = view.composition
+    st.plotly_chart(
+        plots.end_composition_figure(composition.t_from_5prime, composition.a_from_3prime),
+        key="interpret-ends-composition",
+    )
+    st.caption(
+        "Why the ends: the excess of T at the 5′ end and of A at the 3′ end is the damage. "
+        "It fades within about ten bases; beyond, both classes have the same composition."
+    )
+    profile = view.saliency
+    st.plotly_chart(
+        plots.end_saliency_figure(
+            {"this model": profile.from_5prime},
+            {"this model": profile.from_3prime},
+            ends=profile.ends,
+            ratio=profile.ratio,
+        ),
+        key="interpret-ends-saliency",
+    )
+    samples = view.samples
+    st.plotly_chart(
+        plots.sample_calls_figure(samples.shares, called=called, sample_size=samples.sample_size),
+        key="interpret-ends-samples",
+    )
+    means = ", ".join(
+        f"{escape_markdown(label)} samples {shares.mean():.1%} "
+        f"(from {shares.min():.1%} to {shares.max():.1%})"
+        for label, shares in samples.shares.items()
+    )
+    st.caption(
+        f"One read says little, many reads say a lot. Share of reads called {called} in "
+        f"{len(next(iter(samples.shares.values()))):,} samples of {samples.sample_size:,} "
+        f"reads each, drawn (with replacement) from the reads of one class: {means}. "
+        f"Samples put on the wrong side of the midpoint: {samples.misassigned():.1%}."
+    )
