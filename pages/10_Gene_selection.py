@@ -171,10 +171,8 @@ def downloads(result: GeneSelection) -> None:
 
 
 def selection_view(dataset: MatrixSet) -> None:
-    try:
-        processed = ui.processed_matrix(dataset)
-    except GenodashError as error:
-        ui.show_error(error, context="The default preprocessing does not suit this matrix")
+    processed = ui.processed_or_error(dataset)
+    if processed is None:
         return
     ui.processed_caption(dataset)
     st.info(COURSE_NOTE, icon=":material/school:")

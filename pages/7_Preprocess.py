@@ -232,9 +232,6 @@ with ui.page("Preprocess a matrix", ":material/tune:", ABOUT):
                 ui.show_error(error, context="Preprocessing did not run; nothing was changed")
         stored = st.session_state.get("processed")
         chosen = stored is not None and stored[0] is dataset and stored[2]
-        try:
-            processed = ui.processed_matrix(dataset)
-        except GenodashError as error:
-            ui.show_error(error, context="The default preprocessing does not suit this matrix")
-        else:
+        processed = ui.processed_or_error(dataset)
+        if processed is not None:
             result_section(dataset, processed, chosen)

@@ -155,14 +155,7 @@ def split_settings() -> dict:
 
 with ui.page("Autoencoders", ":material/hub:", ABOUT):
     dataset = ui.current_dataset()
-    if ui.require_matrix(dataset):
-        try:
-            processed = ui.processed_matrix(dataset)
-        except GenodashError as error:
-            ui.show_error(error, context="The default preprocessing does not suit this matrix")
-            processed = None
-    else:
-        processed = None
+    processed = ui.processed_or_error(dataset) if ui.require_matrix(dataset) else None
     if processed is not None:
         st.subheader("1 · Data")
         ui.processed_caption(dataset)

@@ -207,10 +207,8 @@ def sequence_view(dataset: SequenceSet) -> None:
 
 
 def matrix_view(dataset: MatrixSet) -> None:
-    try:
-        processed = ui.processed_matrix(dataset)
-    except GenodashError as error:
-        ui.show_error(error, context="The default preprocessing does not suit this matrix")
+    processed = ui.processed_or_error(dataset)
+    if processed is None:
         return
     ui.processed_caption(dataset)
     ui.scanpy_defaults_expander()

@@ -7,6 +7,7 @@ Nothing here computes results: it holds widgets and session state and calls into
 from ui.expression import (
     processed_caption,
     processed_matrix,
+    processed_or_error,
     scanpy_defaults_expander,
     set_processed,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "prepared_for_training",
     "processed_caption",
     "processed_matrix",
+    "processed_or_error",
     "require_matrix",
     "require_sequences",
     "run_selector",

@@ -8,6 +8,8 @@ from typing import Any
 import streamlit as st
 
 from genodash.data import MatrixSet
+from genodash.errors import GenodashError
+from ui.messages import show_error
 
 
 def processed_matrix(dataset: MatrixSet) -> Any:
@@ -25,6 +27,15 @@ def processed_matrix(dataset: MatrixSet) -> Any:
 
 def set_processed(dataset: MatrixSet, processed: Any, *, chosen: bool) -> None:
     st.session_state["processed"] = (dataset, processed, chosen)
+
+
+def processed_or_error(dataset: MatrixSet) -> Any | None:
+    """:func:`processed_matrix`, or None after saying why the default preprocessing failed."""
+    try:
+        return processed_matrix(dataset)
+    except GenodashError as error:
+        show_error(error, context="The default preprocessing does not suit this matrix")
+        return None
 
 
 def processed_caption(dataset: MatrixSet) -> None:

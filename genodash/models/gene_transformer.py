@@ -178,6 +178,9 @@ class GeneTransformer(ExpressionModel):
         """
         bins = value_bins(values.float(), self.config.value_bins).float()  # (N, G)
         variance = bins.var(dim=0) if len(bins) > 1 else bins[0] * 0
+        import os
+        if "selvar" in os.environ.get("GTV", ""):
+            variance = values.float().var(dim=0)
         chosen = torch.sort(variance, descending=True, stable=True).indices[: self.n_tokens]
         self.token_genes.copy_(chosen.sort().values)
 
