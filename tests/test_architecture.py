@@ -70,7 +70,7 @@ def test_omp_wait_policy_is_passive_before_torch():
 
 # A module may import from its own layer and the layers above it in this list, never below.
 LAYERS = (
-    ("errors", "limits", "settings"),
+    ("errors", "limits", "settings", "processes"),
     ("data", "encoding", "splits", "device", "motifs"),
     ("io", "examples", "summaries", "curse", "models", "expression"),
     ("train", "predict", "interpret", "expression.embedding_inputs", "expression.workbench"),

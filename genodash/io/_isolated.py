@@ -13,19 +13,14 @@ calls run in place.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from genodash.errors import FormatError, InputError, LimitError
 from genodash.limits import IN_READER_WORKER, READER_MEMORY, human_bytes, in_reader_worker
-
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+from genodash.processes import Worker, start_worker
 
 
 class IsolatedRunner:
@@ -33,10 +28,8 @@ class IsolatedRunner:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._worker: Worker | None = None
         self._memory: int | None = None
-        self._requests: Connection | None = None
-        self._replies: Connection | None = None
 
     def run(
         self,
@@ -87,42 +80,17 @@ class IsolatedRunner:
         return value
 
     def _ensure_started(self, memory: int | None) -> tuple[Connection, Connection]:
-        running = self._process is not None and self._process.poll() is None
-        if running and self._memory == memory:
-            return self._requests, self._replies  # type: ignore[return-value]
+        if self._worker is not None and self._worker.alive() and self._memory == memory:
+            return self._worker.requests, self._worker.replies
         self._stop()
-        env = {
-            **os.environ,
-            IN_READER_WORKER: "1",
-            READER_MEMORY: str(memory or ""),
-            "PYTHONPATH": os.pathsep.join(
-                filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
-            ),
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "genodash.io._worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            close_fds=True,
-        )
-        self._requests = Connection(os.dup(process.stdin.fileno()), readable=False)
-        self._replies = Connection(os.dup(process.stdout.fileno()), writable=False)
-        process.stdin.close()
-        process.stdout.close()
-        self._process, self._memory = process, memory
-        return self._requests, self._replies
+        env = {IN_READER_WORKER: "1", READER_MEMORY: str(memory or "")}
+        self._worker, self._memory = start_worker("genodash.io._worker", env=env), memory
+        return self._worker.requests, self._worker.replies
 
     def _stop(self) -> None:
-        for connection in (self._requests, self._replies):
-            if connection is not None:
-                connection.close()
-        self._requests = self._replies = None
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.kill()
-            self._process.wait(timeout=10)
-            self._process = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
 
 
 def _naming(error: Exception, file: str) -> Exception:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import resource
 from multiprocessing.connection import Connection
 
 from genodash.errors import FormatError, GenodashError, LimitError
 from genodash.limits import human_bytes, reader_memory_bytes
+from genodash.processes import worker_pipes
 
 
 def _serve(requests: Connection, replies: Connection) -> None:
@@ -51,11 +51,7 @@ def _cap_memory() -> None:
 
 def main() -> None:
     _cap_memory()
-    # Keep the reply pipe private: anything a library prints goes to stderr instead.
-    requests = Connection(os.dup(0), writable=False)
-    replies = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)
-    _serve(requests, replies)
+    _serve(*worker_pipes())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Training in a process of its own, with a memory cap, so that a job that runs out of memory
 (or crashes) ends only itself, never the app that serves every user.
 
-The job's thread in the app hands a :class:`TrainingTask` to a worker process (``spawn``:
-a fresh interpreter, never a copy of the app) and relays what comes back: progress after
+The job's thread in the app hands a :class:`TrainingTask` to a worker process
+(``python -m genodash.train.worker``: a fresh interpreter that runs only this module, never
+a copy of the app or a page) and relays what comes back: progress after
 every batch, each epoch's record, messages. A stop request travels the other way and is
 read before every batch. The worker saves the trained run atomically; the app then loads it
 from disk like any other run (safetensors and JSON, checked against the manifest), so
@@ -17,9 +18,8 @@ the out-of-memory fallback of :mod:`genodash.train.faults` applies.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from genodash.errors import GenodashError
+from genodash.processes import start_worker, worker_pipes
 from genodash.train.callbacks import Callbacks
 from genodash.train.loop import TrainConfig
 
@@ -72,24 +73,14 @@ class TrainingProcess:
     """One worker process; it trains one task at a time."""
 
     def __init__(self, memory: int | None) -> None:
-        context = multiprocessing.get_context("spawn")
         self.memory = memory
-        self.connection, child = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(child, memory), name="genodash-training", daemon=True
-        )
-        self.process.start()
-        child.close()
+        self.worker = start_worker("genodash.train.worker", str(memory or 0))
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.worker.alive()
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.connection.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=10)
+        self.worker.stop()
 
     def train(self, task: TrainingTask, relay: Relay) -> Path:
         """Run ``task`` here, relaying its reports; return the folder of the saved run.
@@ -99,15 +90,16 @@ class TrainingProcess:
         TrainingFailed
             The worker reported an error, ran out of memory or ended unexpectedly.
         """
-        self.connection.send(task)
+        to_worker, from_worker = self.worker.requests, self.worker.replies
+        to_worker.send(task)
         stop_sent = False
         while True:
             if not stop_sent and (reason := relay.should_stop()):
-                self.connection.send(("stop", reason))
+                to_worker.send(("stop", reason))
                 stop_sent = True
             try:
-                ready = self.connection.poll(_POLL_SECONDS)
-                report = self.connection.recv() if ready else None
+                ready = from_worker.poll(_POLL_SECONDS)
+                report = from_worker.recv() if ready else None
             except (EOFError, OSError) as err:
                 raise TrainingFailed(_ended(self.memory)) from err
             if report is None:
@@ -196,7 +188,7 @@ def memory_cap(device: str, job_bytes: int, data_bytes: int) -> int | None:
 # --- in the worker ---------------------------------------------------------------------
 
 
-def _serve(connection: Connection, memory: int | None) -> None:
+def _serve(requests: Connection, replies: Connection, memory: int) -> None:
     """The worker's loop: one task at a time until the app closes the pipe."""
     if memory:
         import resource
@@ -204,23 +196,23 @@ def _serve(connection: Connection, memory: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     while True:
         try:
-            task = connection.recv()
+            task = requests.recv()
         except (EOFError, OSError):
             return
-        connection.send(_train_here(task, connection))
+        replies.send(_train_here(task, requests, replies))
 
 
-def _train_here(task: TrainingTask, connection: Connection) -> tuple[str, str]:
+def _train_here(task: TrainingTask, requests: Connection, replies: Connection) -> tuple[str, str]:
     import torch
 
     from genodash.train.faults import train_with_memory_fallback
     from genodash.train.runs import save_run
 
     torch.set_num_threads(task.threads)
-    stop = _StopSignal(connection)
+    stop = _StopSignal(requests)
     callbacks = Callbacks(
-        on_batch_end=lambda progress: connection.send(("batch", progress)),
-        on_epoch_end=lambda record: connection.send(("epoch", record)),
+        on_batch_end=lambda progress: replies.send(("batch", progress)),
+        on_epoch_end=lambda record: replies.send(("epoch", record)),
         should_stop=stop,
     )
     try:
@@ -235,7 +227,7 @@ def _train_here(task: TrainingTask, connection: Connection) -> tuple[str, str]:
             ),
             task.train_config,
             task.device,
-            notify=lambda text: connection.send(("message", text)),
+            notify=lambda text: replies.send(("message", text)),
         )
         run.model.cpu()
         return "done", str(save_run(run, task.run_dir))
@@ -284,3 +276,7 @@ def default_threads(max_jobs: int) -> int:
         :func:`genodash.device.default_max_jobs`); at least one thread each.
     """
     return max(1, (os.cpu_count() or 2) // max(1, max_jobs))
+
+
+if __name__ == "__main__":
+    _serve(*worker_pipes(), memory=int(sys.argv[1]))
