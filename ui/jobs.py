@@ -253,7 +253,7 @@ def fits_in_memory(estimate: Any, *, model: str) -> bool:
     ``estimate`` computes a :class:`~genodash.models.memory.MemoryEstimate` (nothing is
     built: the model's shapes come from the meta device).
     """
-    from genodash.limits import Limits
+    from genodash.limits import Limits, human_bytes
     from genodash.models.memory import check_training_memory
 
     budget = Limits.from_env().max_job_memory_bytes
@@ -264,7 +264,7 @@ def fits_in_memory(estimate: Any, *, model: str) -> bool:
         show_error(error, context="These settings need more memory than a job may use")
         return False
     st.caption(
-        f"One training step needs about {found.total_bytes / 1024**2:,.0f} MiB of the "
-        f"{budget / 1024**3:.1f} GiB a training job may use on this server."
+        f"One training step needs about {human_bytes(found.total_bytes)} of the "
+        f"{human_bytes(budget)} a training job may use on this server."
     )
     return True
