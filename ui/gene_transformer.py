@@ -17,14 +17,16 @@ millions of parameters and was pretrained on 33 million cells from many tissues 
 uses it; it is then fine-tuned for tasks such as cell-type annotation or batch correction.
 The model here has tens to hundreds of thousands of parameters, learns only from the cells
 in front of you, in a minute or two, and is never fine-tuned. What it shares with scGPT is
-the recipe: genes as tokens with binned values, masked values to guess, attention between
-genes, and a cell embedding.
+the recipe: genes as tokens carrying their values, masked values to guess, attention between
+genes, and a cell embedding. (scGPT cuts each cell's values into bins; here a token carries
+the value itself by default, because with per-cell bins this small model learned little.)
 
-**What you see:** compare its latent space with PCA on *Embeddings*. In our runs it separated
-cell types much less well than PCA (kNN accuracy about 0.45 against 0.80 on PBMC 68k, 0.43
-against 1.00 on the simulated counts). Tested without fine-tuning, the cell embeddings of
-the real scGPT also trailed simple baselines such as PCA of the variable genes (Kedzierska
-et al. 2023): a model trained to guess hidden values need not place cells by type.
+**What you see:** compare its latent space with PCA on *Embeddings*. In our runs with the
+default settings, reading 192 of the genes, its kNN accuracy was 0.76 against 0.80 for PCA
+with 10 components on PBMC 68k, and 0.97 against 1.00 on the simulated counts. Tested
+without fine-tuning, the cell embeddings of the real scGPT also trailed simple baselines
+such as PCA of the variable genes (Kedzierska et al. 2023): a model trained to guess hidden
+values need not place cells by type.
 """
 
 ATTENTION_NOTE = """

@@ -235,9 +235,9 @@ MODELS: dict[str, ModelSpec] = {
             "Gene Transformer",
             "expression",
             "Reads each cell as a sentence of genes: the same genes for every cell (those whose "
-            "level varies most between cells), each a token made of the gene's identity and a "
-            "bin of its value within the cell. It "
-            "learns like BERT or scGPT, by hiding 15–40 % of the values and guessing them from "
+            "level varies most between cells), each a token made of the gene's identity and "
+            "its value (or, as in scGPT, a bin of it within the cell). It learns like BERT or "
+            "scGPT, by hiding 15–40 % of the values and guessing them from "
             "the other genes, and attention lets every gene look at every other. The average "
             "of the tokens (or a CLS token) is the cell's position in the latent space. Not "
             "the real scGPT: this one has one or two hundred thousand parameters (most of "

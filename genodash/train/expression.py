@@ -48,7 +48,7 @@ DEFAULT_TRAIN_CONFIGS = {
     "vae": TrainConfig(epochs=100, batch_size=128, learning_rate=3e-3, patience=15),
     "scvis": TrainConfig(epochs=100, batch_size=512, learning_rate=3e-3, patience=0),
     "integration": TrainConfig(epochs=60, batch_size=128, weight_decay=1e-5, patience=10),
-    "gene-transformer": TrainConfig(epochs=15, batch_size=16, learning_rate=3e-3, patience=0),
+    "gene-transformer": TrainConfig(epochs=25, batch_size=16, learning_rate=3e-3, patience=0),
 }
 
 

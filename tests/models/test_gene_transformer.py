@@ -42,15 +42,36 @@ def test_value_bins_are_per_cell_ranks_with_zero_for_zero():
 
 
 def test_shapes_of_tokens_outputs_and_latent():
-    model = make(n_tokens=10, value_bins=5).eval()
+    model = make(n_tokens=10).eval()
     x = cells(7)
     tokens = model.tokenize(x)
-    assert tokens.genes.shape == tokens.bins.shape == (7, 10)
-    assert int(tokens.bins.max()) <= 5 and int(tokens.bins.min()) >= 0
-    assert model(x).shape == (7, 10)  # each token's value level, read from the latent
+    assert tokens.genes.shape == tokens.values.shape == (7, 10)
+    assert torch.equal(tokens.values, x[:, model.token_genes])  # the values themselves
+    assert model(x).shape == (7, 10)  # each token's value, read from the latent
     assert model.encode(x).shape == (7, 4)
     assert model.latents(x)["latent"].shape == (7, 4)
     assert make(cell_embedding="CLS").encode(x).shape == (7, 4)
+
+
+def test_per_cell_bins_are_levels_from_0_to_1():
+    model = make(n_tokens=10, value_input="per-cell bins", value_bins=5).eval()
+    x = cells(7)
+    levels = model.tokenize(x).values
+    expected = value_bins(x[:, model.token_genes], 5).float() / 5
+    assert torch.equal(levels, expected)
+    assert model.encode(x).shape == (7, 4)
+
+
+def test_a_hidden_value_does_not_reach_the_latent():
+    model = make(n_tokens=10).eval()
+    x = cells(8)
+    masked = model.mask_positions(8, torch.device("cpu"))
+    gene = int(masked[0].nonzero()[0])  # a hidden token of the first cell
+    changed = x.clone()
+    changed[0, model.token_genes[gene]] += 5.0
+    latent = model._latent(model.tokenize(x), masked)
+    assert torch.equal(latent, model._latent(model.tokenize(changed), masked))
+    assert not torch.equal(model.encode(x)[0], model.encode(changed)[0])  # when seen, it does
 
 
 def test_token_genes_are_the_most_variable_training_genes():
@@ -142,5 +163,7 @@ def test_memory_estimate_grows_faster_than_the_tokens():
 def test_bad_settings_are_refused():
     with pytest.raises(ConfigError, match="not divisible by 3 heads"):
         make(width=16, heads=3)
+    with pytest.raises(ConfigError, match="unknown value_input 'ranks'"):
+        make(value_input="ranks")
     with pytest.raises(ConfigError, match="mask_share must be between 0.15 and 0.4"):
         MODELS["gene-transformer"].config(mask_share=0.5)
