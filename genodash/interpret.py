@@ -880,7 +880,8 @@ class EndSaliency:
     ----------
     from_5prime, from_3prime
         Mean ``|importance|`` at the 1st, 2nd, … base from the 5′ (3′) end, over the reads
-        that reach it.
+        that reach it; each covers its own end only (at most half the longest read), so the
+        two do not show the same bases.
     ratio
         Mean ``|importance|`` per base in the first and last ``ends`` bases of each read,
         divided by the mean per base in the rest (the middle); above 1 when the model looks
@@ -908,12 +909,15 @@ def _read_extents(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def end_profile(scores: np.ndarray, x: np.ndarray, *, ends: int = END_WINDOW) -> EndSaliency:
+def end_profile(
+    scores: np.ndarray, x: np.ndarray, *, ends: int = END_WINDOW, span: int = 2 * END_SPAN
+) -> EndSaliency:
     """Mean ``|scores|`` by distance from each read end, and the share that sits at the ends.
 
     A read spans from the first to the last column of ``x`` with a base, wherever the
     encoding placed it (left, right or centred), so reads of different lengths line up
-    at their own ends.
+    at their own ends. The ratio weighs whole reads; the profiles keep the first ``span``
+    bases from each end, and at most half the longest read, so that each shows its own end.
 
     Parameters
     ----------
@@ -923,6 +927,8 @@ def end_profile(scores: np.ndarray, x: np.ndarray, *, ends: int = END_WINDOW) ->
         The one-hot reads ``(N, 4, L)`` the scores belong to.
     ends
         How many bases at each end count as the end, at least 1.
+    span
+        Bases profiled from each end, at least 1.
 
     Returns
     -------
@@ -931,10 +937,10 @@ def end_profile(scores: np.ndarray, x: np.ndarray, *, ends: int = END_WINDOW) ->
     Raises
     ------
     ConfigError
-        ``ends`` below 1.
+        ``ends`` or ``span`` below 1.
     """
-    if ends < 1:
-        raise ConfigError(f"ends must be at least 1 base, got {ends}")
+    if ends < 1 or span < 1:
+        raise ConfigError(f"ends and span must be at least 1 base, got {ends} and {span}")
     magnitude = np.abs(np.asarray(scores, dtype=np.float64))
     first, last = _read_extents(x)
     steps = np.arange(magnitude.shape[1])
@@ -946,10 +952,11 @@ def end_profile(scores: np.ndarray, x: np.ndarray, *, ends: int = END_WINDOW) ->
     at_end = within & ((steps < ends) | (steps[None, :] > (last - first)[:, None] - ends))
     middle = within & ~at_end
     ratio = _ratio(from_5[at_end], from_5[middle]) if middle.any() else float("nan")
-    reached = within.any(axis=0)
+    half = -(-int(within.sum(axis=1).max(initial=0)) // 2)
+    shown = slice(0, min(span, half))
     return EndSaliency(
-        from_5prime=np.nanmean(from_5[:, reached], axis=0),
-        from_3prime=np.nanmean(from_3[:, reached], axis=0),
+        from_5prime=np.nanmean(from_5[:, shown], axis=0),
+        from_3prime=np.nanmean(from_3[:, shown], axis=0),
         ratio=float(ratio),
         ends=ends,
         n_reads=len(magnitude),
@@ -1246,6 +1253,10 @@ class ReadEndsView:
         :func:`end_composition` of the whole data set.
     samples
         :func:`sample_calls` of the model's calls on the explained reads.
+    median_probability
+        True class → median probability the model gives the counted class
+        (``samples.called``) on the explained reads of that class. A read is called the
+        more likely class of the two, i.e. the counted one above 0.5.
     """
 
     model_accuracy: float
@@ -1253,6 +1264,25 @@ class ReadEndsView:
     saliency: EndSaliency
     composition: EndComposition
     samples: SampleCalls
+    median_probability: dict[str, float]
+
+
+def offers_read_ends(run: object, sequences: SequenceSet) -> bool:
+    """Whether the read-ends view makes sense for ``run`` on ``sequences``.
+
+    It needs a run of two classes and labelled reads whose ends mean something: the
+    ancient-DNA example (whose ``meta`` holds ``damage_rates``) or data read from a file.
+    The other built-in examples are sites or generated sequences, not reads.
+
+    Parameters
+    ----------
+    run
+        A trained sequence run.
+    sequences
+        The loaded sequences.
+    """
+    reads = "damage_rates" in sequences.meta or sequences.format != "example"
+    return len(run.classes) == 2 and sequences.labels is not None and reads
 
 
 def read_ends_view(
@@ -1292,7 +1322,8 @@ def read_ends_view(
     rows = np.asarray(rows, dtype=np.int64)
     chosen = sequences.subset(rows)
     codes = encode_for_run(run, chosen)
-    calls = np.asarray(run.classes)[predict_probabilities(run.model, codes).argmax(axis=1)]
+    probabilities = predict_probabilities(run.model, codes)
+    calls = np.asarray(run.classes)[probabilities.argmax(axis=1)]
     labels = np.asarray(chosen.labels)
     own_split = len(rows) == sequences.n_obs
     return ReadEndsView(
@@ -1301,4 +1332,8 @@ def read_ends_view(
         saliency=end_saliency(run.model, one_hot(codes[:max_reads])),
         composition=end_composition(sequences),
         samples=sample_calls(calls, labels, called=run.classes[target], seed=seed),
+        median_probability={
+            str(label): float(np.median(probabilities[labels == label, target]))
+            for label in np.unique(labels)
+        },
     )

@@ -263,20 +263,24 @@ def jaspar_bank(taxon: str = DEFAULT_TAXON) -> MotifBank:
 
 @dataclass(frozen=True)
 class FilterMatch:
-    """A learned filter's closest known motif, with the p-value of that closeness."""
+    """A learned filter's closest known motif, with the p-value of that closeness and the
+    q-value (the p-value adjusted for testing every filter, Benjamini–Hochberg)."""
 
     match: MotifMatch
     p_value: float
+    q_value: float
 
     @property
     def significant(self) -> bool:
-        return self.p_value < SIGNIFICANCE_LEVEL
+        return self.q_value < SIGNIFICANCE_LEVEL
 
 
 def match_filters(
     bank: MotifBank, frequencies: list[np.ndarray], *, shuffles: int = 20, seed: int = 0
 ) -> list[FilterMatch]:
-    """Each filter's closest motif in ``bank`` and its p-value (:meth:`MotifBank.significance`).
+    """Each filter's closest motif in ``bank``, its p-value (:meth:`MotifBank.significance`)
+    and its q-value: the p-values adjusted for testing all ``frequencies`` at once
+    (Benjamini–Hochberg), so that among a dozen filters one lucky match is not called a find.
 
     Parameters
     ----------
@@ -291,10 +295,13 @@ def match_filters(
     """
     if not frequencies:
         return []
+    from scipy.stats import false_discovery_control
+
     p_values = bank.significance(np.stack(frequencies), shuffles=shuffles, seed=seed)
+    q_values = false_discovery_control(p_values, method="bh")
     return [
-        FilterMatch(bank.best_matches(f, top=1)[0], float(p))
-        for f, p in zip(frequencies, p_values, strict=True)
+        FilterMatch(bank.best_matches(f, top=1)[0], float(p), float(q))
+        for f, p, q in zip(frequencies, p_values, q_values, strict=True)
     ]
 
 

@@ -31,8 +31,10 @@ MATCHING = f"""
 Each filter's closest motif among the {{n:,}} JASPAR CORE motifs of {{taxon}}, by the mean
 correlation of aligned columns (r, 1 = identical). With thousands of motifs to choose from, some
 motif always fits a short pattern well, so r alone proves nothing: p is the share of shuffled
-filters (same columns in a random order, {SHUFFLES} per filter) whose best match is at least
-as good. A match counts when p < {SIGNIFICANCE_LEVEL}. Filters are numbered from 1.
+filters (the columns of the {{shown}} filters shown in a random order, {SHUFFLES} times each,
+pooled) whose best match is at least as good. Testing {{shown}} filters at once finds a lucky
+match by chance, as the curse-of-dimensionality lab shows, so q adjusts p for their number
+(Benjamini–Hochberg); a match counts when q < {SIGNIFICANCE_LEVEL}. Filters are numbered from 1.
 """
 SYNTHETIC = (
     "The motif planted in these sequences was made up, not taken from JASPAR: any "
@@ -85,14 +87,16 @@ def filter_gallery(run: object, dataset: SequenceSet, index: Sequence[int]) -> N
     if bank is None:
         st.caption("Install pyjaspar to name filters after known motifs.")
     else:
-        st.caption(MATCHING.format(n=len(bank.motifs), taxon=_taxon_words(taxon)))
+        shown_active = sum(1 for m in motifs[:shown] if m.n_sites)
+        words = MATCHING.format(n=len(bank.motifs), taxon=_taxon_words(taxon), shown=shown_active)
+        st.caption(words)
 
 
 def _match_line(found: FilterMatch) -> str:
     match = found.match
     words = (
         f"**{escape_markdown(match.name)}** ({match.matrix_id}, r = {match.score:.2f}, "
-        f"strand {match.strand}, p = {found.p_value:.3f})"
+        f"strand {match.strand}, p = {found.p_value:.3f}, q = {found.q_value:.3f})"
     )
     if found.significant:
         return f"Closest JASPAR motif: {words}"

@@ -226,7 +226,10 @@ def embedding_title(source: EmbeddingInput, method: str) -> str:
         return f"{name} of PCA"
     if source.key == "data":
         return f"{name} of the data"
-    return f"{name} of the {source.model_short} latent{_MODALITY_NAMES[source.modality]}"
+    latent = f"{source.model_short} latent{_MODALITY_NAMES[source.modality]}"
+    if method == "pca" and source.latent_dim == 2:
+        return f"The {latent} (2-D, drawn directly)"
+    return f"{name} of the {latent}"
 
 
 def download_stem(method: str, key: str) -> str:

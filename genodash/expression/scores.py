@@ -406,7 +406,8 @@ def score_help(scores: Mapping[str, Any], unit: str = "cells") -> dict[str, str]
         "silhouette": "How compact and apart the labelled groups are (−1 to 1, higher is "
         "better; undefined with fewer than 2 groups)",
         "trustworthiness": f"Whether each {one}'s {k} nearest neighbours in the picture "
-        "were near it in the data too (0 to 1, higher is better)",
+        "were near it in the data too (0 to 1, higher is better; undefined when the picture "
+        "is its input turned, e.g. PCA of a 2-D latent)",
         "batch_mixing": f"Whether {unit} of different batches mix among each {one}'s "
         f"{k_batch} neighbours: 0 = apart, 1 = as mixed as the whole data set (undefined "
         "with one batch)",

@@ -185,15 +185,22 @@ class EmbeddingWorkbench:
             As :func:`~genodash.expression.scores.embedding_scores` returns them.
         """
         return self._memo(
-            "scores",
-            (key, config, label, batch),
-            lambda: embedding_scores(
-                self.matrix(key, batch),
-                self.embedding(key, config, batch).coords,
-                labels=self.obs_text(label),
-                batches=self.obs_text(batch),
-            ),
+            "scores", (key, config, label, batch), lambda: self._scored(key, config, label, batch)
         )
+
+    def _scored(
+        self, key: str, config: EmbeddingConfig, label: str | None, batch: str | None
+    ) -> dict[str, Any]:
+        data = self.matrix(key, batch)
+        scores = embedding_scores(
+            data,
+            self.embedding(key, config, batch).coords,
+            labels=self.obs_text(label),
+            batches=self.obs_text(batch),
+        )
+        if config.method == "pca" and data.shape[1] <= config.n_components:
+            scores["trustworthiness"] = float("nan")  # the picture is its input, turned: 1 always
+        return scores
 
     def clusters(self, key: str, resolution: float) -> np.ndarray:
         """Leiden clusters of the cells in one input.

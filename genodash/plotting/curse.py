@@ -39,6 +39,7 @@ OUTSIDE = "#BBBBBB"
 PENALTY_COLORS = {"ols": SIMULATED, "ridge": CLASS_COLORS[1], "lasso": THIRD}
 PENALTY_NAMES = {"ols": "OLS", "ridge": "ridge", "lasso": "lasso"}
 CORRECTION_COLORS = {"raw": SECOND, "bonferroni": SIMULATED, "bh": THIRD}
+EXPECTED_FAMILY_WISE = CLASS_COLORS[3]  # unlike THEORY and every correction's colour
 MODEL_NAMES = {
     "linear": "Linear regression",
     "logistic": "Logistic regression",
@@ -456,10 +457,11 @@ def ols_figure(result: OlsResult) -> go.Figure:
 
 
 def _minimum_norm_region(fig: go.Figure, n: int, top: int) -> None:
-    """Shade p > n in the coefficient panels and say there which OLS fit is drawn.
+    """Shade p > n in the coefficient panels and name the shading in the legend.
 
     Past p = n least squares has infinitely many exact fits: the markers are the
-    minimum-norm one, which is why OLS's variance falls again there.
+    minimum-norm one, which is why OLS's variance falls again there. The note is a legend
+    entry: inside the half-width panels it covered the line p = n and the OLS peak.
     """
     for col in (1, 2):
         fig.add_vrect(
@@ -469,13 +471,20 @@ def _minimum_norm_region(fig: go.Figure, n: int, top: int) -> None:
             opacity=0.2,
             line_width=0,
             layer="below",
-            annotation_text=Html("p > n: no unique OLS fit;<br>shown: the minimum-norm one"),
-            # top right, below the "p = n" label: the curves run low past p = n
-            annotation_position="top right",
-            annotation={"xshift": -3, "yshift": -22, "bgcolor": "rgba(255, 255, 255, 0.85)"},
             row=2,
             col=col,
         )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"symbol": "square", "size": 14, "color": OUTSIDE, "opacity": 0.5},
+            name="grey, p > n: no unique OLS fit; shown: the minimum-norm one",
+        ),
+        row=2,
+        col=1,
+    )
 
 
 # --- collinearity --------------------------------------------------------------------------------
@@ -709,16 +718,19 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
             (2, [d.power[method] for d in result.designs]),
         ):
             fig.add_trace(go.Bar(x=designs, y=values, showlegend=False, **look), row=2, col=col)
-    for row, values, name in (
+    # two expectations, told apart in the legend by their colours
+    for row, values, name, color in (
         (
             1,
             [d.theory_mean["raw"] for d in result.designs],
             f"expected without correction: α·k = {alpha} × k",
+            THEORY,
         ),
         (
             2,
             [d.theory_family_wise for d in result.designs],
             Html(f"expected for independent tests: 1 − (1 − {alpha})<sup>k</sup>"),
+            EXPECTED_FAMILY_WISE,
         ),
     ):
         fig.add_trace(
@@ -726,12 +738,7 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
                 x=designs,
                 y=values,
                 mode="markers",
-                marker={
-                    "symbol": "line-ew-open",
-                    "size": 26,
-                    "color": THEORY,
-                    "line": {"width": 3},
-                },
+                marker={"symbol": "line-ew-open", "size": 26, "color": color, "line": {"width": 3}},
                 name=name,
             ),
             row=row,

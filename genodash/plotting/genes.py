@@ -48,7 +48,9 @@ def accuracy_curve_figure(curve: pd.DataFrame, *, all_genes: float | None = None
             y=all_genes,
             line={"color": "#777777", "dash": "dot", "width": 1},
             annotation_text=f"all genes: {all_genes:.3f}",
-            annotation_position="bottom right",
+            # at the left end, above the line: the curves meet the line on the right, with
+            # many genes, seldom with few
+            annotation_position="top left",
         )
     fig.update_xaxes(type="log", tickvals=sorted(set(curve["k"])))
     return style(

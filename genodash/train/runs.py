@@ -138,7 +138,8 @@ class Run:
 def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
     """Write ``run`` to ``directory`` atomically (it must not exist yet).
 
-    A run without a title gets :func:`default_title` (set on ``run`` too).
+    A run without a title gets :func:`default_title` (set on ``run`` too), numbered
+    ``(2)``, ``(3)``… when a run beside it already has that title (two runs in one minute).
 
     Parameters
     ----------
@@ -159,8 +160,8 @@ def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
     """
     from safetensors.torch import save_file
 
-    run.title = run.title or default_title(run)
     target = Path(directory)
+    run.title = run.title or _unused_title(default_title(run), target.parent)
     if target.exists():
         raise RunError("already exists; choose another folder", file=str(target.name))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,6 +181,17 @@ def save_run(run: Run, directory: str | os.PathLike[str]) -> Path:
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return target
+
+
+def _unused_title(title: str, root: Path) -> str:
+    """``title``, or ``title (n)`` with the lowest n that no run in ``root`` has yet."""
+    taken = {read_title(folder) for folder in _plain_subfolders(root)}
+    number = 1
+    candidate = title
+    while candidate in taken:
+        number += 1
+        candidate = clean_title(f"{title} ({number})")
+    return candidate
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:

@@ -187,6 +187,27 @@ def test_workbench_panels_clusters_and_table(tmp_path, processed) -> None:
     assert bench.obs_text(None) is None
 
 
+def test_a_2d_latent_is_drawn_directly_without_a_trivial_trustworthiness(
+    tmp_path, processed
+) -> None:
+    flat, wide = _latent(_cells(processed), k=2), _latent(_cells(processed), k=3)
+    # saved with a small CNN's weights, which is all the test's runs hold
+    _save_run(tmp_path / "ae2", model="cnn", data_name="x", latent=flat, dims=2)
+    _save_run(tmp_path / "ae3", model="cnn", data_name="x", latent=wide, dims=3)
+    bench = EmbeddingWorkbench(processed, tmp_path)
+    chosen = [("run:ae2", "pca"), ("run:ae3", "pca"), ("run:ae2", "tsne")]
+    panels = bench.panels(chosen, label=processed.label_column)
+    titles = [title for title, _, _ in panels]
+    assert titles == [
+        "The CNN latent (2-D, drawn directly)",
+        "PCA of the CNN latent",
+        "t-SNE of the CNN latent",
+    ]
+    trust = [scores["trustworthiness"] for _, _, scores in panels]
+    assert np.isnan(trust[0]) and 0 < trust[1] <= 1 and 0 < trust[2] <= 1
+    assert 0 <= panels[0][2]["knn_accuracy"] <= 1
+
+
 def test_cluster_summary_counts_and_compares(processed) -> None:
     clusters = np.array(["0", "0", "1", "1"])
     assert cluster_summary(clusters, 1.0) == "2 clusters at resolution 1"

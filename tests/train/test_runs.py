@@ -389,3 +389,13 @@ def test_stale_partials_by_the_clock(tmp_path):
     past = os.stat(partial).st_mtime - 120
     os.utime(partial, (past, past))
     assert runs.remove_stale_partials(tmp_path) == 1 and not partial.exists()
+
+
+def test_runs_saved_within_a_minute_get_numbered_names(trained_cnn, tmp_path):
+    from dataclasses import replace
+
+    folders = [
+        runs.save_run(replace(trained_cnn, title=""), tmp_path / f"cnn-{i}") for i in range(3)
+    ]
+    first, second, third = (runs.read_title(folder) for folder in folders)
+    assert first.endswith(" UTC") and (second, third) == (f"{first} (2)", f"{first} (3)")
