@@ -147,7 +147,12 @@ def runs_dataframe(table: Any) -> None:
         width="stretch",
         column_config={
             "Name": st.column_config.TextColumn(width="large"),
-            "Run": st.column_config.TextColumn(width="large"),
+            "Run": st.column_config.TextColumn(width="medium"),
+            "Epochs": number(help="Epochs the model trained"),
+            "Best epoch": number(help="The epoch whose weights were kept (lowest validation loss)"),
+            "Training ended": st.column_config.TextColumn(
+                width="medium", help="Why training stopped: early stopping, the epoch limit, Stop"
+            ),
             "Test accuracy": number(
                 format="%.1f%%", help="Share of test sequences classified right"
             ),
