@@ -10,6 +10,7 @@ import ui
 from genodash.data import MatrixSet
 from genodash.errors import GenodashError
 from genodash.expression.gene_selection import RANKING_TITLES, GeneSelection
+from genodash.plotting.files import figure_bytes
 from genodash.plotting.genes import accuracy_curve_figure, overlap_figure, ranking_bars_figure
 from genodash.train.gene_selection import SelectionConfig, select_genes
 
@@ -47,6 +48,7 @@ with another seed before trusting small differences.
 
 SETTINGS = ("classifiers", "hidden", "epochs", "perturbation", "seed")
 MAX_CLASSES = 50
+ROW_HEIGHT = 35  # pixels per row of st.dataframe, header included
 
 
 def label_choice(processed: object, dataset: MatrixSet) -> str | None:
@@ -119,7 +121,21 @@ def curve_section(result: GeneSelection) -> None:
     table = result.curve.pivot(index="k", columns="ranking", values="accuracy")
     table = table[result.rankings].rename(columns=RANKING_TITLES).rename_axis("genes kept")
     st.dataframe(table.style.format("{:.3f}"), width="stretch")
-    ui.figure_downloads(st.columns(3), figure, "gene_selection_accuracy", key="genes-dl-curve")
+    n_test = result.params["n_test"]
+    st.caption(
+        f"Accuracy is measured on {n_test:,} test cells, so one cell more or less classified "
+        f"right moves it by {1 / n_test:.3f}: equal values at different numbers of genes come "
+        "from different genes and different predictions that happen to get as many cells right."
+    )
+    # figure_bytes makes PNG and SVG of embedding figures only; this figure goes as HTML
+    ui.download(
+        st,
+        "Figure (HTML)",
+        lambda: figure_bytes(figure, "html"),
+        "gene_selection_accuracy.html",
+        "genes-dl-curve-html",
+        help="The interactive figure, works offline; use your browser to save it as an image",
+    )
 
 
 def genes_section(result: GeneSelection) -> None:
@@ -133,7 +149,12 @@ def genes_section(result: GeneSelection) -> None:
             "B cells MS4A1/CD79A, NK cells NKG7/GNLY, monocytes LYZ/CD14/FCGR3A, dendritic "
             "cells CST3/FCER1A, platelets PPBP):"
         )
-        st.dataframe(markers.rename(columns=RANKING_TITLES), hide_index=True, width="stretch")
+        st.dataframe(
+            markers.rename(columns=RANKING_TITLES),
+            hide_index=True,
+            width="stretch",
+            height=ROW_HEIGHT * (len(markers) + 1) + 3,
+        )
     st.subheader("Overlap of the top lists")
     st.plotly_chart(
         overlap_figure(result.overlap(), n_genes=len(result.genes)), key="genes-overlap"

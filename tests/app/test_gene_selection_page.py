@@ -50,5 +50,8 @@ def test_the_page_ranks_genes_and_shows_curve_top_genes_overlap_and_downloads():
     assert "two random lists" in names[2]
     labels = [button.proto.label for button in at.get("download_button")]
     assert "Rankings (CSV)" in labels and "Accuracy curve (CSV)" in labels
+    # the library makes PNG/SVG of embedding figures only, so the curve is offered as HTML
+    assert "Figure (HTML)" in labels and "Figure (PNG)" not in labels
+    assert any("test cells, so one cell" in caption.value for caption in at.caption)
     at.slider(key="genes-top").set_value(5).run()  # the kept result is shown again
     assert not at.exception and len(at.get("plotly_chart")) == 3

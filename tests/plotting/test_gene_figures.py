@@ -41,6 +41,8 @@ def test_accuracy_curve_has_one_line_per_ranking_on_a_log_axis():
     assert as_list(fig.layout.xaxis.tickvals) == [10, 20, 50]
     assert axis_titles(fig) == ["genes kept (log scale)"]
     assert "all genes: 0.820" in annotation_texts(fig)
+    label = fig.layout.annotations[0]  # left end, above the line: clear of the last points
+    assert (label.x, label.xanchor, label.yanchor) == (0, "left", "bottom")
     assert title(fig).startswith("Test accuracy")
 
 
