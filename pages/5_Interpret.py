@@ -212,7 +212,7 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
                 "Filters as motifs": filter_gallery,
                 "Attention": attention,
             }
-            if len(run.classes) == 2 and dataset.labels:
+            if interpret.offers_read_ends(run, dataset):
                 views["Read ends"] = ends
             first = "Read ends" if "damage_rates" in dataset.meta else "One sequence"
             view = (

@@ -122,6 +122,7 @@ def test_end_saliency_sits_at_the_ends_of_a_model_that_reads_them():
     assert profile.from_5prime[:5] == pytest.approx([1.0] * 5)
     assert profile.from_3prime[:5] == pytest.approx([1.0] * 5)
     assert profile.from_5prime[12] == pytest.approx(0.1)
+    assert len(profile.from_5prime) == len(profile.from_3prime) == 15  # half of 30 bp
     assert (profile.ends, profile.n_reads) == (5, 8)
 
 
@@ -138,7 +139,20 @@ def test_end_profile_lines_reads_of_any_length_up_at_their_own_ends():
         assert profile.ratio == pytest.approx(4.0), align
         assert profile.from_5prime[:3] == pytest.approx([2.0] * 3)
         assert profile.from_3prime[:3] == pytest.approx([2.0] * 3)
-        assert len(profile.from_5prime) == 20  # the longest read; the 14-bp read stops early
+        assert len(profile.from_5prime) == 10  # half the longest read: each its own end
+
+
+def test_each_end_profile_shows_its_own_end_not_the_whole_read_mirrored():
+    x = one_hot(["ACGT" * 12 + "AC"] * 3)  # 50 bp
+    scores = np.tile(np.linspace(5.0, 0.1, 50), (3, 1))  # high at the 5′ end, low at the 3′
+    profile = interpret.end_profile(scores, x, ends=5)
+    assert len(profile.from_5prime) == len(profile.from_3prime) == 2 * interpret.END_SPAN
+    assert profile.from_5prime == pytest.approx(scores[0, :20])
+    assert profile.from_3prime == pytest.approx(scores[0, ::-1][:20])
+    assert profile.from_5prime.min() > profile.from_3prime.max()
+    assert len(interpret.end_profile(scores, x, span=40).from_5prime) == 25  # half of 50
+    with pytest.raises(ConfigError, match="span"):
+        interpret.end_profile(scores, x, span=0)
 
 
 def test_a_model_looking_in_the_middle_has_a_ratio_below_one():
@@ -188,3 +202,28 @@ def test_read_ends_view_of_a_trained_cnn():
     assert view.saliency.n_reads == len(test) and np.isfinite(view.saliency.ratio)
     assert set(view.samples.shares) == {"ancient", "modern"}
     assert view.samples.called == "ancient"
+    assert set(view.median_probability) == {"ancient", "modern"}
+    assert all(0 <= p <= 1 for p in view.median_probability.values())
+
+
+class TwoClassRun:
+    classes = ("ancient", "modern")
+
+
+class ThreeClassRun:
+    classes = ("a", "b", "c")
+
+
+def test_read_ends_are_offered_for_reads_only():
+    import dataclasses
+
+    from genodash.examples import crp_sites, planted_motif
+
+    ancient = ancient_dna(n=200)
+    assert interpret.offers_read_ends(TwoClassRun(), ancient)
+    assert not interpret.offers_read_ends(ThreeClassRun(), ancient)
+    assert not interpret.offers_read_ends(TwoClassRun(), planted_motif(n=100))
+    assert not interpret.offers_read_ends(TwoClassRun(), crp_sites())
+    uploaded = dataclasses.replace(ancient, format="fastq", meta={})
+    assert interpret.offers_read_ends(TwoClassRun(), uploaded)
+    assert not interpret.offers_read_ends(TwoClassRun(), dataclasses.replace(uploaded, labels=None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import streamlit as st
 
 from genodash import interpret
@@ -26,6 +27,9 @@ the ceiling — a model that reaches it has learned the damage; one far above it
 another clue (length, in the example with 'same length' unticked). Many reads together say a
 lot: the share of a sample's reads called **{called}** tells the samples apart.
 """
+
+NEAR_HALF = 0.1
+"""Medians of the counted class's probability this close to 0.5 make single calls coin flips."""
 
 
 def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target: int) -> None:
@@ -97,4 +101,31 @@ def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target
         f"{len(next(iter(samples.shares.values()))):,} samples of {samples.sample_size:,} "
         f"reads each, drawn (with replacement) from the reads of one class: {means}. "
         f"Samples put on the wrong side of the midpoint: {samples.misassigned():.1%}."
+    )
+    st.caption(_threshold_note(view.median_probability, samples.shares, called))
+
+
+def _threshold_note(
+    median_probability: dict[str, float], shares: dict[str, np.ndarray], called: str
+) -> str:
+    """How one read is called, and why the share over many reads is what counts, in the
+    view's own numbers."""
+    medians = " and ".join(
+        f"{p:.1%} for {escape_markdown(label)} reads" for label, p in median_probability.items()
+    )
+    near_half = all(abs(p - 0.5) < NEAR_HALF for p in median_probability.values())
+    signal = (
+        "One read carries so little signal that these probabilities stay close to 50 % "
+        f"(median {medians}), so each call is close to a coin flip and many reads of both "
+        "classes can land on the same side."
+        if near_half
+        else f"Median probability: {medians}."
+    )
+    ranked = sorted(shares.items(), key=lambda item: item[1].mean(), reverse=True)
+    higher, lower = ranked[0], ranked[-1]
+    return (
+        f"How one read is called: {called} when the model gives it a probability of {called} "
+        f"above 50 %. {signal} What tells samples apart is the share: samples of "
+        f"{escape_markdown(higher[0])} reads average {higher[1].mean():.1%} called {called}, "
+        f"samples of {escape_markdown(lower[0])} reads {lower[1].mean():.1%}."
     )

@@ -37,6 +37,8 @@ def test_interpret_shows_read_ends_for_the_ancient_example():
     assert titles[1].startswith("Where the model looks: the first and last 5 bases")
     assert titles[2] == "Samples of 1,000 reads: share called ancient"
     assert any("One read says little, many reads say a lot" in c.value for c in at.caption)
+    threshold = "How one read is called: ancient when the model gives it a probability of ancient"
+    assert any(threshold in c.value and "median" in c.value for c in at.caption)
 
     at.segmented_control(key="interpret-view").set_value("One sequence").run()
     assert not at.exception
