@@ -18,6 +18,7 @@ from ui.curse import (
     run,
     seed_input,
     several,
+    short_metrics,
     show,
     slider,
     steps,
@@ -126,8 +127,19 @@ def collinearity_demo() -> curse.Result:
         seed = seed_input("collinearity")
     params = {"rho": rho, "n": n, "predictors": k, "effect": effect, "seed": seed}
     result = run("collinearity", reps=reps, **params)
-    headlines = curse.collinearity_headline(result)
-    show(plot, collinearity_figure(result), "collinearity", headlines)
+    with plot:
+        chart(collinearity_figure(result), "collinearity")
+    low, high = f"ρ = {result.rho[0]:g}", f"ρ = {result.rho[-1]:g}"
+    short_metrics(
+        plot,
+        curse.collinearity_headline(result),
+        [
+            (f"Var β̂₁, {low}", "its variance over the fits at the weakest correlation"),
+            (f"Var β̂₁, {high}", "its variance over the fits at the strongest correlation"),
+            (f"inflation, {high}", "that variance ÷ σ²/n, beside the VIF of the theory"),
+            (f"wrong sign, {high}", "share of fits with β̂₁ < 0 although the effect is positive"),
+        ],
+    )
     with plot:
         chart(collinearity_sample_figure(run("collinearity_sample", **params)), "estimates")
         st.caption(

@@ -45,8 +45,13 @@ def steps(label: str, key: str, options: list[Any], default: Any, **kwargs: Any)
 
 
 def several(label: str, key: str, options: list[Any], default: list[Any]) -> tuple[Any, ...]:
-    """A multiselect that keeps its choice while another demo is shown."""
-    return tuple(st.multiselect(label, options, default, key=key, **KEEP))
+    """Buttons for choosing several values, all in view and wrapped, in the options' order.
+
+    A multiselect stacked its chips in the narrow controls column and hid their values.
+    The choice is kept while another demo is shown.
+    """
+    chosen = st.pills(label, options, selection_mode="multi", default=default, key=key, **KEEP)
+    return tuple(option for option in options if option in chosen)
 
 
 def choose(label: str, key: str, options: dict[str, str]) -> str:
@@ -67,10 +72,49 @@ def chart(figure: Any, key: str) -> None:
 
 
 def show(plot: Any, figure: Any, key: str, headlines: list[curse.Headline]) -> None:
-    """The figure in the plot column, with its headline numbers under it."""
+    """The figure in the plot column, with its headline numbers under it, two to a row.
+
+    Four to a row cut labels and values short ("0.0…") in the narrow column at 1,024 pixels.
+    """
     with plot:
         chart(figure, key)
-        headline_metrics(headlines)
+        for start in range(0, len(headlines), 2):
+            headline_metrics(headlines[start : start + 2])
+
+
+def short_metrics(
+    plot: Any, headlines: list[curse.Headline], labels: list[tuple[str, str]]
+) -> None:
+    """Headline numbers two to a row under short labels, in the plot column.
+
+    ``labels`` gives each headline a short label and a help text, so no label is cut off
+    in a narrow column; the library's full label opens the help text.
+    """
+    with plot:
+        for start in range(0, len(headlines), 2):
+            row = zip(
+                st.columns(2), headlines[start : start + 2], labels[start : start + 2], strict=False
+            )
+            for column, headline, (label, hint) in row:
+                column.metric(
+                    label,
+                    headline.value,
+                    headline.note,
+                    help=f"{headline.label}: {hint}",
+                    delta_color="off",
+                    delta_arrow="off",
+                )
+
+
+def stacked(formula: str) -> str:
+    """A LaTeX formula with one line per part (the parts joined by \\qquad), left-aligned.
+
+    On one line the parts ran past the right edge of a narrow page.
+    """
+    parts = [part.strip().rstrip(",") for part in formula.split(r"\qquad")]
+    if len(parts) == 1:
+        return formula
+    return r"\begin{aligned}" + r"\\[4pt]".join(f"&{part}" for part in parts) + r"\end{aligned}"
 
 
 def explain(demo: str, result: curse.Result) -> None:
@@ -78,7 +122,7 @@ def explain(demo: str, result: curse.Result) -> None:
     theory = curse.explanation(demo, result)
     with st.container(border=True):
         st.markdown("**The theory**")
-        st.latex(theory.formula)
+        st.latex(stacked(theory.formula))
         st.caption(theory.note)
         st.markdown("**What it means**")
         st.markdown(theory.meaning)

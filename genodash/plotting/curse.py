@@ -425,13 +425,13 @@ def ols_figure(result: OlsResult) -> go.Figure:
     fig = make_subplots(
         rows=2,
         cols=2,
-        vertical_spacing=0.16,
+        vertical_spacing=0.18,
         horizontal_spacing=0.1,
-        subplot_titles=[
-            "Condition number of XᵀX (median)",
-            "log₁₀ det(XᵀX / n) (mean)",
-            "Variance of a coefficient estimate",
-            "Mean squared error of a coefficient",
+        subplot_titles=[  # two lines each: on one they ran into each other at 1,024 pixels
+            Html("Condition number of XᵀX<br>(median)"),
+            Html("log₁₀ det(XᵀX / n)<br>(mean)"),
+            Html("Variance of a<br>coefficient estimate"),
+            Html("Mean squared error<br>of a coefficient"),
         ],
     )
     approximate = {"color": THEORY, "width": 2.5, "dash": "dash"}
@@ -453,7 +453,7 @@ def ols_figure(result: OlsResult) -> go.Figure:
     if max(p) > result.n:
         _minimum_norm_region(fig, result.n, max(p))
     title = f"n = {result.n} samples, {result.reps} simulated data sets per p"
-    return _styled(fig, legend_y=-0.12, top=90, title=title, height=740)
+    return _styled(fig, legend_y=-0.12, top=110, title=title, height=760)
 
 
 def _minimum_norm_region(fig: go.Figure, n: int, top: int) -> None:
@@ -480,7 +480,7 @@ def _minimum_norm_region(fig: go.Figure, n: int, top: int) -> None:
             y=[None],
             mode="markers",
             marker={"symbol": "square", "size": 14, "color": OUTSIDE, "opacity": 0.5},
-            name="grey, p > n: no unique OLS fit; shown: the minimum-norm one",
+            name="shaded: p > n, no unique OLS fit; shown: the minimum-norm one",
         ),
         row=2,
         col=1,
@@ -513,7 +513,7 @@ def collinearity_figure(result: CollinearityResult) -> go.Figure:
         horizontal_spacing=0.12,
         subplot_titles=[
             Html("Variance of β̂<sub>1</sub> ÷ σ²/n<br>(the variance inflation)"),
-            Html("Fits where β̂<sub>1</sub> has<br>the wrong sign (below 0)"),
+            Html("Fits with β̂<sub>1</sub> < 0<br>(the wrong sign)"),
         ],
     )
     vif = "VIF: 1/(1 − ρ²)" if result.predictors == 2 else f"VIF ({result.predictors} predictors)"
@@ -541,7 +541,7 @@ def collinearity_figure(result: CollinearityResult) -> go.Figure:
         2,
     )
     fig.add_trace(_points(rho, result.sign_flips, "wrong sign (simulated)", SECOND), 1, 2)
-    fig.update_xaxes(title_text="correlation ρ between the predictors", range=[-0.03, 1.03])
+    fig.update_xaxes(title_text="correlation ρ", range=[-0.03, 1.03])  # of every pair
     fig.update_yaxes(type="log", dtick=1, title_text="variance ÷ σ²/n (log scale)", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
     title = (
