@@ -182,7 +182,7 @@ def test_collinearity_sample_figure_has_one_cloud_per_rho_and_the_truth():
 def test_the_minimum_norm_caveat_is_written_on_the_ols_plot():
     past = plotting.ols_figure(curse.ols_collapse((10, 20, 30), n=20, reps=10))
     notes = [t.name for t in past.data if "minimum-norm" in (t.name or "")]
-    assert notes == ["shaded: p > n, no unique OLS fit; shown: the minimum-norm one"]
+    assert notes == ["shaded: p &gt; n, no unique OLS fit; shown: the minimum-norm one"]  # escaped
     short = plotting.ols_figure(curse.ols_collapse((5, 10), n=20, reps=10))
     assert not [t for t in short.data if "minimum-norm" in (t.name or "")]
 
