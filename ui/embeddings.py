@@ -15,10 +15,10 @@ from genodash.expression.workbench import EmbeddingWorkbench
 from genodash.models import MODELS
 from genodash.plotting.expression import embedding_figure, embedding_grid
 from genodash.train import held_out
-from genodash.train.runs import list_runs, load_run
+from genodash.train.runs import load_run
 from ui.messages import show_error
 from ui.results import show_table
-from ui.state import session_memo, setting, workspace_dir
+from ui.state import session_memo, setting
 from ui.widgets import download, method_choice, optional_column
 
 COURSE_SETTINGS = (
@@ -199,8 +199,8 @@ def mapping_view(bench: EmbeddingWorkbench) -> None:
 
 
 def _roles(bench: EmbeddingWorkbench, source: inputs.EmbeddingInput) -> Any:
-    path = next(r.path for r in list_runs(workspace_dir()) if r.name == source.run_name)
-    return held_out.cell_roles(load_run(path), bench.processed.adata.obs)
+    run = load_run(bench.runs_dir / str(source.run_name))
+    return held_out.cell_roles(run, bench.processed.adata.obs)
 
 
 def side_by_side(bench: EmbeddingWorkbench, latent: Any, roles: Any, label: str) -> None:

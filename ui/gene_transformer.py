@@ -89,5 +89,7 @@ def _attention(run: Any, adata: Any, labels: list[str], label: str, top_n: int) 
     from genodash.expression.arrays import dense_float32, gene_positions
     from genodash.models.gene_transformer import label_attention
 
-    values = dense_float32(adata.X[:, gene_positions(adata, run.genes)])
-    return label_attention(run.model, values, labels, label, genes=run.genes, top_n=top_n)
+    rows = [i for i, cell_label in enumerate(labels) if cell_label == label]
+    values = dense_float32(adata.X[rows][:, gene_positions(adata, run.genes)])  # one type only
+    chosen = [label] * len(rows)
+    return label_attention(run.model, values, chosen, label, genes=run.genes, top_n=top_n)
