@@ -28,6 +28,7 @@ for _code, _base in enumerate(ALPHABET):
 
 Align = Literal["left", "right", "center"]
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+_CODE_COMPLEMENT = np.array([3, 2, 1, 0, N_CODE, PAD_CODE], dtype=np.uint8)
 
 
 def reverse_complement(sequence: str) -> str:
@@ -73,14 +74,39 @@ def encode_codes(
     flat = _LOOKUP[np.frombuffer("".join(sequences).encode("ascii"), dtype=np.uint8)]
     if len(sequences) and (lengths == length).all():
         return flat.reshape(len(sequences), length)
-    out = np.full((len(sequences), length), PAD_CODE, dtype=np.uint8)
+    return pack_codes(flat, np.cumsum(lengths) - lengths, lengths, length, align=align)
+
+
+def pack_codes(
+    flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray, length: int, *, align: Align = "left"
+) -> np.ndarray:
+    """Rows of ``length`` codes cut from one long array of codes, padded or trimmed as
+    :func:`encode_codes` does (e.g. a batch of reads from a memory-mapped file of codes).
+
+    Parameters
+    ----------
+    flat
+        Base codes of many sequences one after another (``uint8``; a NumPy memory map is read
+        only where the rows are).
+    starts, lengths
+        Where each sequence starts in ``flat`` and how many codes it has.
+    length
+        Width ``L`` of each output row.
+    align
+        ``"left"``, ``"right"`` or ``"center"``: which part to keep, as in :func:`encode_codes`.
+
+    Returns
+    -------
+    ``uint8 (N, L)`` codes, padded with :data:`PAD_CODE`.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    out = np.full((len(lengths), length), PAD_CODE, dtype=np.uint8)
     keep = np.minimum(lengths, length)
     source_skip, target_skip = _offsets(lengths, keep, length, align)
-    row = np.repeat(np.arange(len(sequences)), keep)
+    row = np.repeat(np.arange(len(lengths)), keep)
     within = np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep)
-    starts = np.cumsum(lengths) - lengths
     out[row, within + np.repeat(target_skip, keep)] = flat[
-        np.repeat(starts + source_skip, keep) + within
+        np.repeat(np.asarray(starts, dtype=np.int64) + source_skip, keep) + within
     ]
     return out
 
@@ -96,6 +122,31 @@ def _offsets(
     if align == "right":
         return excess, room
     return excess // 2, room // 2
+
+
+def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
+    """Base codes ``(N, L)`` of the reverse complements of coded sequences (padding stays
+    padding and moves to the other end).
+
+    Parameters
+    ----------
+    codes
+        Base codes ``uint8 (N, L)``, as from :func:`encode_codes`.
+    """
+    return _CODE_COMPLEMENT[codes[:, ::-1]]
+
+
+def opposite_align(align: Align) -> Align:
+    """The alignment whose window, reverse-complemented, is the window that ``align`` keeps
+    of the reverse complement (exact for ``"left"`` and ``"right"``; ``"center"`` may differ
+    by one base when the excess is odd).
+
+    Parameters
+    ----------
+    align
+        ``"left"``, ``"right"`` or ``"center"``.
+    """
+    return {"left": "right", "right": "left", "center": "center"}[align]  # type: ignore[return-value]
 
 
 def kept_window(sequence_length: int, length: int, align: Align) -> tuple[int, int, int]:

@@ -406,6 +406,109 @@ def metagenomic_reads(
 
 
 _SOURCE_GC = (0.35, 0.50, 0.65, 0.42, 0.58, 0.46)
+READ_FILE_FORMATS = ("tsv", "fasta", "fastq")
+
+
+def write_read_file(
+    path: str | Path,
+    n_reads: int,
+    *,
+    fmt: Literal["tsv", "fasta", "fastq"] = "tsv",
+    n_sources: int = 4,
+    min_length: int = 60,
+    max_length: int = 150,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Write a large labelled read file like the course's read table, block by block: the
+    reads of :func:`metagenomic_reads` (genomes of different composition, both strands),
+    without holding them in memory. For benchmarks and for trying big files offline.
+
+    Parameters
+    ----------
+    path
+        The file to write (replaced atomically when complete).
+    n_reads
+        Number of reads (at least 1).
+    fmt
+        ``"tsv"`` (columns ``SEQ`` and ``LAB``), ``"fasta"`` (``label=`` in the headers) or
+        ``"fastq"`` (``label=`` in the headers, quality all ``I``).
+    n_sources, min_length, max_length, seed
+        As for :func:`metagenomic_reads`.
+    progress
+        Called with (reads written, ``n_reads``) after each block.
+
+    Returns
+    -------
+    The path written.
+
+    Raises
+    ------
+    ConfigError
+        A setting out of range.
+    """
+    if n_reads < 1 or fmt not in READ_FILE_FORMATS:
+        raise ConfigError(f"need n_reads ≥ 1 and fmt in {READ_FILE_FORMATS}, got {n_reads}, {fmt}")
+    if not 2 <= n_sources <= len(_SOURCE_GC) or not 10 <= min_length <= max_length:
+        raise ConfigError("n_sources or the read lengths are out of range (see metagenomic_reads)")
+    rng = np.random.default_rng(seed)
+    genomes = [
+        np.frombuffer(_markov_genome(gc, 200_000, rng).encode(), dtype=np.uint8)
+        for gc in _SOURCE_GC[:n_sources]
+    ]
+    names = [f"genome_{chr(65 + i)}" for i in range(n_sources)]
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.part")
+    with temp.open("wb") as out:
+        if fmt == "tsv":
+            out.write(b"SEQ\tLAB\n")
+        for first in range(0, n_reads, 200_000):
+            count = min(200_000, n_reads - first)
+            out.write(_read_block(genomes, names, first, count, fmt, (min_length, max_length), rng))
+            if progress:
+                progress(first + count, n_reads)
+    temp.replace(target)
+    return target
+
+
+_COMPLEMENT_CODES = np.frombuffer(bytes.maketrans(b"ACGT", b"TGCA"), dtype=np.uint8)
+
+
+def _read_block(
+    genomes: list[np.ndarray],
+    names: list[str],
+    first: int,
+    count: int,
+    fmt: str,
+    length_range: tuple[int, int],
+    rng: np.random.Generator,
+) -> bytes:
+    """``count`` reads (numbered from ``first`` + 1) as the bytes of a TSV, FASTA or FASTQ."""
+    source = rng.integers(0, len(genomes), size=count)
+    lengths = rng.integers(length_range[0], length_range[1] + 1, size=count)
+    flip = rng.random(count) < 0.5
+    genome_starts = np.cumsum([0] + [len(g) for g in genomes[:-1]])
+    starts = genome_starts[source] + rng.integers(0, len(genomes[0]) - lengths)
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    backwards = np.repeat(flip, lengths)
+    offset = np.where(backwards, np.repeat(lengths, lengths) - 1 - within, within)
+    bases = np.concatenate(genomes)[np.repeat(starts, lengths) + offset]
+    bases[backwards] = _COMPLEMENT_CODES[bases[backwards]]
+    reads = bases.tobytes()
+    ends = np.cumsum(lengths).tolist()
+    labels = [name.encode() for name in names]
+    lines = []
+    for i, (end, length) in enumerate(zip(ends, lengths.tolist(), strict=True)):
+        read, label = reads[end - length : end], labels[source[i]]
+        if fmt == "tsv":
+            lines.append(b"%s\t%s" % (read, label))
+        elif fmt == "fasta":
+            lines.append(b">read%d label=%s\n%s" % (first + i + 1, label, read))
+        else:
+            lines.append(
+                b"@read%d label=%s\n%s\n+\n%s" % (first + i + 1, label, read, b"I" * length)
+            )
+    return b"\n".join(lines) + b"\n"
 
 
 def _markov_genome(gc: float, length: int, rng: np.random.Generator) -> str:

@@ -1,5 +1,6 @@
 """Every ``GENODASH_*`` environment variable is read here: resource limits, the job cap,
-the runs folder, and the variables the reader worker is started with.
+the runs folder, the server data folder, the cache of converted reads, and the variables
+the reader worker is started with.
 
 Each limit has a documented default and can be changed through an environment
 variable (``GENODASH_<NAME>``, e.g. ``GENODASH_MAX_RECORDS=10000000``) or by passing
@@ -15,6 +16,8 @@ from pathlib import Path
 GIB = 1024**3
 MIB = 1024**2
 RUNS_DIR = "GENODASH_RUNS_DIR"
+DATA_DIR = "GENODASH_DATA_DIR"
+CACHE_DIR = "GENODASH_CACHE_DIR"
 READER_MEMORY = "GENODASH_READER_MEMORY_BYTES"  # set for the reader worker by its parent
 IN_READER_WORKER = "GENODASH_IN_READER_WORKER"  # set in the reader worker itself
 
@@ -105,6 +108,27 @@ def runs_dir(default: Path) -> Path:
         The folder used when the variable is not set.
     """
     return Path(os.environ.get(RUNS_DIR) or default)
+
+
+def data_dir() -> Path | None:
+    """The server data folder: ``GENODASH_DATA_DIR``, else ``None`` (off by default).
+
+    A teacher sets it to a folder of large files that the app lists on its Data page and
+    opens from disk, without an upload.
+    """
+    value = os.environ.get(DATA_DIR, "").strip()
+    return Path(value) if value else None
+
+
+def cache_dir(default: Path) -> Path:
+    """Where converted reads are cached: ``GENODASH_CACHE_DIR``, else ``default``.
+
+    Parameters
+    ----------
+    default
+        The folder used when the variable is not set.
+    """
+    return Path(os.environ.get(CACHE_DIR) or default)
 
 
 def reader_memory_bytes() -> int | None:

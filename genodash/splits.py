@@ -34,20 +34,22 @@ class Split:
 
 
 def stratified_split(
-    labels: Sequence[str] | None,
+    labels: Sequence[str] | np.ndarray | None,
     n: int,
     *,
     val_fraction: float = 0.15,
     test_fraction: float = 0.25,
     seed: int = 0,
     data_name: str | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> Split:
     """Split ``n`` rows so that each subset keeps the class proportions of ``labels``.
 
     Parameters
     ----------
     labels
-        One class per row, or None for a plain random split.
+        One class per row (names, or indices into ``class_names``), or None for a plain
+        random split.
     n
         Number of rows.
     val_fraction, test_fraction
@@ -56,6 +58,9 @@ def stratified_split(
         Seed of the split.
     data_name
         Name of the data set, for messages.
+    class_names
+        The class names, when ``labels`` are indices into them (for messages); sorted, so
+        that the split is the one the names themselves would give.
 
     Returns
     -------
@@ -76,7 +81,7 @@ def stratified_split(
     index = np.arange(n)
     strata = np.asarray(labels) if labels is not None else None
     if strata is not None:
-        _check_class_sizes(strata, data_name)
+        _check_class_sizes(strata, data_name, class_names)
     rest, test = train_test_split(
         index, test_size=test_fraction, random_state=seed, stratify=strata
     )
@@ -90,8 +95,12 @@ def stratified_split(
     return Split(np.sort(train), np.sort(val), np.sort(test), val_fraction, test_fraction, seed)
 
 
-def _check_class_sizes(labels: np.ndarray, data_name: str | None) -> None:
-    counts = Counter(labels.tolist())
+def _check_class_sizes(
+    labels: np.ndarray, data_name: str | None, class_names: Sequence[str] | None
+) -> None:
+    values, sizes = np.unique(labels, return_counts=True)
+    names = [class_names[v] if class_names is not None else v.item() for v in values]
+    counts = Counter(dict(zip(names, sizes.tolist(), strict=True)))
     prefix = f"{data_name}: " if data_name else ""
     if len(counts) < 2:
         raise ConfigError(

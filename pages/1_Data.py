@@ -14,8 +14,17 @@ from genodash.data import MatrixSet, SequenceSet
 from genodash.errors import GenodashError, OrientationError
 from genodash.examples import EXAMPLES
 from genodash.expression.qc import matrix_qc
-from genodash.io import RawFile, ReadOptions, read_options_from_text, read_upload
+from genodash.io import RawFile, ReadOptions, read_upload
 from genodash.io.writers import dataset_downloads
+from genodash.plotting.reads import (
+    read_classes_figure,
+    read_composition_figure,
+    read_gc_figure,
+    read_length_figure,
+)
+from ui import data_folder
+from ui.data_folder import whole_file_summary
+from ui.reading import reading_options, show_read_outcome
 
 ABOUT = """
 Everything in genodash starts from one **data set**, chosen here and kept while you move
@@ -32,11 +41,10 @@ Below the loader, the **summary** shows what was read — and the *notes* list e
 the loader changed (RNA read as DNA, ambiguous bases turned into N, duplicate names made
 unique…). Nothing is changed silently. A file that cannot be read gives a message saying
 where and why, and your previous data stays loaded.
-"""
 
-TRANSPOSE, KEEP = "Genes are rows: transpose", "Cells are rows: keep"
-ORIENTATIONS = {"Detect": None, TRANSPOSE: True, KEEP: False}
-KINDS = {"auto": "decide for me", "sequences": "sequences", "matrix": "a matrix"}
+A teacher can also offer large files from a folder on the server (the `GENODASH_DATA_DIR`
+setting): they are then listed in a **Server data folder** tab and open without an upload.
+"""
 
 
 def examples_tab() -> None:
@@ -88,7 +96,7 @@ def upload_tab() -> None:
     outcome, fresh = ui.outcome_once("upload", key, lambda: read_files(files, options, labels_file))
     if fresh and outcome[0] == "ok":
         st.rerun()  # so that the sidebar and every section show the new data
-    show_upload_outcome(*outcome)
+    show_read_outcome(*outcome)
 
 
 def read_files(files: list[Any], options: ReadOptions, labels_file: Any) -> tuple[str, str]:
@@ -107,62 +115,6 @@ def read_files(files: list[Any], options: ReadOptions, labels_file: Any) -> tupl
     return ("ok", dataset.name)
 
 
-def show_upload_outcome(status: str, value: str) -> None:
-    if status == "ok":
-        st.success(
-            f"Loaded {ui.escape_markdown(value)}. Its summary is below.",
-            icon=":material/check_circle:",
-        )
-        return
-    ui.show_error(value, context="This file was not loaded; your previous data is still in use")
-    if status == "orientation":
-        st.markdown("Which way round is this matrix?")
-        left, right = st.columns(2)
-        left.button(TRANSPOSE, on_click=_orient, args=(TRANSPOSE,), type="primary")
-        right.button("Cells are rows: keep as is", on_click=_orient, args=(KEEP,))
-
-
-def _orient(choice: str) -> None:
-    st.session_state["read-orientation"] = choice
-
-
-def reading_options() -> tuple[ReadOptions, Any]:
-    with st.expander("Reading options (column names, orientation, labels file)"):
-        left, middle, right = st.columns(3)
-        options = read_options_from_text(
-            kind=left.radio(
-                "The file holds",
-                list(KINDS),
-                horizontal=True,
-                key=ui.setting("read-kind", "auto"),
-                format_func=KINDS.get,
-            ),
-            sequence_column=middle.text_input(
-                "Sequence column (tables)", key=ui.setting("read-seq", "SEQ")
-            ),
-            label_column=right.text_input(
-                "Label column (blank: LAB or a guess)", key=ui.setting("read-label", "")
-            ),
-            batch_column=left.text_input(
-                "Batch column (matrices)", key=ui.setting("read-batch", "")
-            ),
-            metadata_columns=middle.text_input(
-                "Extra metadata columns, comma-separated", key=ui.setting("read-meta", "")
-            ),
-            transpose=ORIENTATIONS[
-                right.radio(
-                    "Matrix orientation",
-                    list(ORIENTATIONS),
-                    key=ui.setting("read-orientation", "Detect", list(ORIENTATIONS)),
-                )
-            ],
-        )
-        labels_file = st.file_uploader(
-            "Labels file for plain one-sequence-per-line text", key="labels-upload"
-        )
-    return options, labels_file
-
-
 def metrics(dataset: SequenceSet | MatrixSet, summary: dict[str, Any]) -> None:
     for column, metric in zip(
         st.columns(5), summaries.headline_metrics(dataset, summary=summary), strict=True
@@ -171,6 +123,9 @@ def metrics(dataset: SequenceSet | MatrixSet, summary: dict[str, Any]) -> None:
 
 
 def sequence_summary(dataset: SequenceSet) -> None:
+    whole_file = whole_file_summary(dataset)
+    if whole_file is not None:
+        return large_file_summary(dataset, whole_file)
     profile = ui.session_cached("profile", dataset, lambda: summaries.sequence_profile(dataset))
     if profile.n_profiled < profile.n_total:
         st.caption(f"Plots use a random {profile.n_profiled:,} of {profile.n_total:,} sequences.")
@@ -198,6 +153,24 @@ def sequence_summary(dataset: SequenceSet) -> None:
                 planted.starts, planted.width, planted.max_length
             )
             chart(figure, "motif")
+    with tabs[-1]:
+        preview = summaries.sequence_preview(dataset)
+        st.dataframe(preview.table, hide_index=True, width="stretch")
+        st.caption(preview.caption)
+
+
+def large_file_summary(dataset: SequenceSet, whole_file: dict[str, Any]) -> None:
+    """A converted read file: figures of every read (from the conversion), the sample below."""
+    st.caption(
+        f"The figures cover all {whole_file['n_reads']:,} reads of the file, counted while it "
+        f"was converted; the table shows reads of the {dataset.n_obs:,} held in memory."
+    )
+    names = ["Classes", "Lengths", "GC content", "Base composition", "Sequences"]
+    figures = [read_classes_figure, read_length_figure, read_gc_figure, read_composition_figure]
+    tabs = st.tabs(names)
+    for tab, name, build in zip(tabs, names, figures, strict=False):
+        with tab:
+            chart(build(whole_file), f"whole-{name}")
     with tabs[-1]:
         preview = summaries.sequence_preview(dataset)
         st.dataframe(preview.table, hide_index=True, width="stretch")
@@ -277,13 +250,20 @@ def downloads(files: list[tuple[str, Any, str]], summary: dict[str, Any]) -> Non
 
 
 with ui.page("Data", ":material/folder_open:", ABOUT):
-    examples, upload = st.tabs(
-        [":material/menu_book: Built-in examples", ":material/upload: Upload your file"]
+    examples, upload, *folder = st.tabs(
+        [
+            ":material/menu_book: Built-in examples",
+            ":material/upload: Upload your file",
+            *data_folder.tab_titles(),
+        ]
     )
     with examples:
         examples_tab()
     with upload:
         upload_tab()
+    for tab in folder:
+        with tab:
+            data_folder.folder_tab()
     st.divider()
     dataset = ui.current_dataset()
     st.subheader(f"Summary: {ui.escape_markdown(dataset.name)}")

@@ -8,12 +8,15 @@ import streamlit as st
 import ui
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
+from genodash.io.read_store import load_read_store
 from genodash.models import MODELS, models_of
+from genodash.train.distributed import torchrun_command
 from genodash.train.loop import TrainConfig
 from genodash.train.sequence import (
     EncodingConfig,
     build_sequence_model,
     example_batch,
+    prepare_reads,
     prepare_sequences,
 )
 
@@ -76,6 +79,23 @@ def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, floa
     )
 
 
+def all_reads(dataset: SequenceSet) -> str | None:
+    """For a sample of a converted read file: whether to train on every read of the file
+    (its store folder) or on the sample (None)."""
+    folder = dataset.meta.get("read_store")
+    if folder is None:
+        return None
+    whole = dataset.meta["n_reads_in_file"]
+    every = st.toggle(
+        f"Train on all {whole:,} reads of the file, read from disk",
+        key=ui.setting("train-all-reads", False),
+        help=f"Off: train on the {dataset.n_obs:,} reads held in memory. On: batches are read "
+        "from the converted file, so memory stays the same whatever its size; an epoch "
+        "takes longer, and a job stops at the server's time limit with its best model.",
+    )
+    return str(folder) if every else None
+
+
 def split_table(prepared: object) -> pd.DataFrame:
     sizes = prepared.split_sizes()
     table = pd.DataFrame(sizes)
@@ -105,6 +125,49 @@ def model_choice(prepared: object) -> tuple[str, dict | None]:
     return name, settings
 
 
+def several_gpus(
+    dataset: SequenceSet,
+    name: str,
+    settings: dict,
+    config: TrainConfig,
+    encoding: EncodingConfig,
+    split: dict[str, float],
+) -> None:
+    with st.expander("Train the same settings on several GPUs"):
+        gpus = st.columns(3)[0].number_input(
+            "GPUs on the machine", 2, 64, key=ui.setting("train-gpus", 2)
+        )
+        path = "FILE" if dataset.format == "example" else dataset.name
+        command = torchrun_command(
+            path,
+            name,
+            train_config=config,
+            model_settings=settings,
+            processes=int(gpus),
+            length=encoding.length,
+            align=encoding.align,
+            augment_rc=encoding.augment_rc,
+            width=76,
+        )
+        st.code(command, language="bash")
+        st.caption(
+            "This page trains in one process. On a machine with several GPUs, run this in a "
+            "terminal beside the data file"
+            + (" (FILE: download it on the *Data* page)" if path == "FILE" else "")
+            + ": each GPU trains on its share of every batch, so together they take the same "
+            "steps as one GPU would on the whole batch (the batch size counts all GPUs "
+            "together), only faster. The first process alone saves the run in `runs/` and "
+            "prints the scores. Several "
+            "machines: see *Training on several GPUs or machines* in docs/DEPLOY.md."
+        )
+        shares = (round(split["val_fraction"], 3), round(split["test_fraction"], 3))
+        if shares != (0.15, 0.25) or split["seed"] != config.seed:
+            st.caption(
+                "The command line splits with the training seed and 15 % validation, 25 % "
+                "test, not with the split settings above."
+            )
+
+
 def results() -> None:
     for saved in ui.job_results("sequence", heading="Results") or []:
         st.markdown(f"#### {MODELS[saved.run.model_name].title}")
@@ -116,11 +179,16 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
     if ui.require_sequences(dataset, "; this page trains sequence models", link=True):
         st.subheader("1 · Data and split")
         encoding, split = data_and_split(dataset)
+        store = all_reads(dataset)
         prepared = ui.prepared_for_training(
             "prepared",
             dataset,
-            lambda: prepare_sequences(dataset, encoding=encoding, **split),
-            key=(encoding, tuple(split.items())),
+            lambda: (
+                prepare_reads(load_read_store(store), encoding=encoding, **split)
+                if store
+                else prepare_sequences(dataset, encoding=encoding, **split)
+            ),
+            key=(encoding, tuple(split.items()), store),
         )
         if prepared is not None:
             st.dataframe(
@@ -135,6 +203,8 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             name, settings = model_choice(prepared)
             st.subheader("3 · Training")
             config, device = ui.training_settings("train", TrainConfig())
+            if settings is not None:
+                several_gpus(dataset, name, settings, config, encoding, split)
             ui.train_one_model(
                 dataset, prepared, name, settings, config, device, key="start-training"
             )

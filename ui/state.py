@@ -91,7 +91,8 @@ def current_dataset() -> Dataset:
 
 
 def set_dataset(dataset: Dataset, *, origin: str) -> None:
-    """Make ``dataset`` the one every page uses; ``origin`` is 'example' or 'upload'."""
+    """Make ``dataset`` the one every page uses; ``origin`` is 'example', 'upload' or
+    'data folder'."""
     st.session_state["dataset"] = dataset
     st.session_state["dataset_origin"] = origin
 

@@ -8,6 +8,7 @@ import inspect
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -163,6 +164,36 @@ def log(message: str) -> None:
         The line to print.
     """
     print(message, file=sys.stderr, flush=True)
+
+
+def progress_line(label: str, *, quiet_seconds: float = 2.0) -> Callable[[int, int], None]:
+    """A progress report for long work: ``label: 45 % · about 12 s left`` rewritten in place
+    on stderr (at most twice a second), ended by a line break when the work is done; work
+    done within ``quiet_seconds`` prints nothing.
+
+    Parameters
+    ----------
+    label
+        What is being done, e.g. ``"converting reads.tsv"``.
+    quiet_seconds
+        How long work may take before its progress is shown.
+    """
+    from genodash.train.callbacks import progress_text
+
+    started = time.perf_counter()
+    shown = {"at": started + quiet_seconds - 0.5}
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        finished = done >= total
+        if now - shown["at"] < 0.5 and not (finished and shown["at"] > started + quiet_seconds):
+            return
+        shown["at"] = now
+        text = progress_text(done, total, now - started)
+        end = f" ({now - started:.1f} s)\n" if finished else ""
+        print(f"\r{label}: {text}{end}", end="", file=sys.stderr, flush=True)
+
+    return report
 
 
 def read_matrix(args: argparse.Namespace, command: str) -> MatrixSet:

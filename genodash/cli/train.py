@@ -17,6 +17,7 @@ from genodash.cli._common import (
     add_set_option,
     log,
     print_json,
+    progress_line,
     read_options,
 )
 from genodash.errors import ConfigError
@@ -103,6 +104,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--augment-rc", action="store_true", help="add reverse complements to the training set"
     )
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="read a sequence file once into the read cache (GENODASH_CACHE_DIR, default "
+        "~/.cache/genodash/reads) and train from it batch by batch, with memory that does not "
+        "grow with the number of reads; automatic for sequence files over 32 MiB",
+    )
     add_set_option(parser, "a model setting, e.g. --set filters=32 (repeatable)")
     parser.add_argument(
         "--out", metavar="RUN_DIR", help="run folder to create (default: runs/<model>-<time>)"
@@ -127,18 +135,84 @@ def _train(args: argparse.Namespace) -> int:
     weights.safetensors and data.json; for an expression model also latent.csv (column cell,
     then one column per latent dimension). A matrix of raw counts is preprocessed with the
     default settings first.
+
+    Started by torchrun (``torchrun --nproc_per_node=N -m genodash train ...``), a sequence
+    model trains on N processes with DistributedDataParallel (NCCL on GPUs, gloo on the
+    CPU); --batch-size is then the batch of all processes together, and rank 0 alone
+    writes the run and prints the JSON line.
     """
     from genodash.io import read_dataset
     from genodash.train.runs import new_run_dir
 
     _check_train_options(args)  # before reading or building anything
-    out = Path(args.out) if args.out else new_run_dir("runs", args.model)
-    if out.exists():
-        raise ConfigError(f"--out {out} already exists; choose a new run folder")
-    dataset = read_dataset(args.path, read_options(args))
+    distributed = _join_processes(args)
+    try:
+        out = Path(args.out) if args.out else new_run_dir("runs", args.model)
+        if out.exists():
+            raise ConfigError(f"--out {out} already exists; choose a new run folder")
+        if args.model not in MATRIX_MODELS and _from_disk(args):
+            dataset = _converted(args, distributed)
+        else:
+            dataset = read_dataset(args.path, read_options(args))
+        if args.model in MATRIX_MODELS:
+            return _train_matrix(args, dataset, out)
+        return _train_sequences(args, dataset, out, distributed)
+    finally:
+        if distributed is not None:
+            distributed.close()
+
+
+def _from_disk(args: argparse.Namespace) -> bool:
+    """Whether to train from the read cache: asked for (``--stream``), or a read file larger
+    than :data:`~genodash.io.read_store.LARGE_READ_FILE_BYTES`."""
+    from genodash.io.read_store import is_large_read_file
+
+    return args.stream or is_large_read_file(Path(args.path), read_options(args))
+
+
+def _converted(args: argparse.Namespace, distributed: Any) -> Any:
+    """The read file converted once into the read cache (or found there), with progress."""
+    from genodash.io import display_name
+    from genodash.io.read_store import open_read_store, read_cache_folder
+
+    if args.labels:
+        raise ConfigError("--stream reads labels from the file itself; leave out --labels")
+    main = distributed is None or distributed.is_main
+    name = display_name(Path(args.path).name)
+    store = open_read_store(
+        args.path,
+        read_cache_folder(),
+        sequence_column=args.sequence_column,
+        label_column=args.label_column,
+        progress=progress_line(f"reading {name} into the read cache") if main else None,
+    )
+    if main:
+        for note in store.notes:
+            log(f"note: {note}")
+    return store
+
+
+def _join_processes(args: argparse.Namespace) -> Any:
+    """Under torchrun: this process's place among the others (a joined
+    :class:`~genodash.train.distributed.Distributed`), after refusing what cannot train on
+    several processes; rank 0 logs how the work is shared. Else None."""
+    from genodash.device import resolve_device
+    from genodash.train.distributed import Distributed
+
+    place = Distributed.from_environment()
+    if place is None:
+        return None
     if args.model in MATRIX_MODELS:
-        return _train_matrix(args, dataset, out)
-    return _train_sequences(args, dataset, out)
+        raise ConfigError(
+            f"{args.model} trains in one process: run it without torchrun (several processes "
+            f"train the sequence models {', '.join(SEQUENCE_MODELS)})"
+        )
+    batch_size = args.batch_size or SEQUENCE_DEFAULTS["batch_size"]
+    place.check_batch_size(batch_size)
+    joined = place.init(resolve_device(args.device))
+    if joined.is_main:
+        log(f"distributed: {joined.describe(batch_size)}")
+    return joined
 
 
 def _check_train_options(args: argparse.Namespace) -> None:
@@ -175,28 +249,35 @@ def _model_settings(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
-def _train_sequences(args: argparse.Namespace, dataset: Any, out: Path) -> int:
+def _train_sequences(
+    args: argparse.Namespace, dataset: Any, out: Path, distributed: Any = None
+) -> int:
     from genodash.data import SequenceSet
+    from genodash.io.read_store import ReadStore
     from genodash.train.loop import TrainConfig
     from genodash.train.sequence import (
         EncodingConfig,
+        prepare_reads,
         prepare_sequences,
         train_sequence_model,
     )
 
-    if not isinstance(dataset, SequenceSet):
+    if not isinstance(dataset, SequenceSet | ReadStore):
         raise ConfigError(f"{args.model} trains on sequences, but {dataset.name} is a matrix")
     settings = _model_settings(args)
-    prepared = prepare_sequences(
-        dataset,
+    prepare = prepare_reads if isinstance(dataset, ReadStore) else prepare_sequences
+    prepared = prepare(
+        dataset,  # type: ignore[arg-type]
         encoding=EncodingConfig(length=args.length, align=args.align, augment_rc=args.augment_rc),
         seed=args.seed,
     )
     config = TrainConfig(**{**SEQUENCE_DEFAULTS, **_given_train_settings(args)}, seed=args.seed)
-    described = f"{dataset.name}: {dataset.n_obs:,} sequences, {len(prepared.classes)} classes"
+    described = f"{dataset.name}: {prepared.n_obs:,} sequences, {len(prepared.classes)} classes"
     run, path = _train_and_save(
-        args, out, train_sequence_model, prepared, settings, config, described
+        args, out, train_sequence_model, prepared, settings, config, described, distributed
     )
+    if path is None:
+        return 0  # another rank than 0: rank 0 saves and prints
     scores = ("test_accuracy", "test_auroc", "test_auprc")
     print_json(_summary(args, run, path, prepared.split, {key: run.metrics[key] for key in scores}))
     return 0
@@ -265,26 +346,35 @@ def _train_and_save(
     settings: dict[str, Any],
     config: Any,
     described: str,
-) -> tuple[Any, Path]:
-    """Train with the task's one training function, logging as it goes; save the run."""
+    distributed: Any = None,
+) -> tuple[Any, Path | None]:
+    """Train with the task's one training function, logging as it goes; save the run.
+
+    Of several processes (``distributed``), only rank 0 logs and saves; the others get
+    ``None`` for the path."""
     from genodash.device import resolve_device
     from genodash.train.runs import save_run
 
-    device = resolve_device(args.device)
+    device = distributed.device if distributed else resolve_device(args.device)
+    main = distributed is None or distributed.is_main
     sizes = prepared.split.sizes()
-    log(
-        f"{described}; split "
-        f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
-        f"{device}"
-    )
+    if main:
+        log(
+            f"{described}; split "
+            f"{sizes['train']:,}/{sizes['val']:,}/{sizes['test']:,}; training {args.model} on "
+            f"{device}"
+        )
     run = train(
         prepared,
         args.model,
         model_config=settings,
         train_config=config,
         device=device,
-        callbacks=_progress_callbacks(),
+        callbacks=_progress_callbacks() if main else None,
+        distributed=distributed,
     )
+    if not main:
+        return run, None
     path = save_run(run, out)
     log(f"{run.message}; saved to {path}")
     return run, path
@@ -329,7 +419,7 @@ def _model_ready(matrix: Any) -> Any:
 
 
 def _progress_callbacks() -> Any:
-    from genodash.train.callbacks import Callbacks
+    from genodash.train.callbacks import Callbacks, Progress
 
     started = time.perf_counter()
 
@@ -341,7 +431,15 @@ def _progress_callbacks() -> Any:
             f"{record['val_loss']:.4f}{extra} ({time.perf_counter() - started:.1f} s)"
         )
 
-    return Callbacks(on_epoch_end=on_epoch)
+    bars: dict[int, Any] = {}
+
+    def on_batch(progress: Progress) -> None:
+        if progress.epoch not in bars:
+            bars.clear()
+            bars[progress.epoch] = progress_line(f"epoch {progress.epoch}/{progress.epochs}")
+        bars[progress.epoch](progress.batch, progress.batches)
+
+    return Callbacks(on_batch_end=on_batch, on_epoch_end=on_epoch)
 
 
 def _load(run_dir: str) -> Any:

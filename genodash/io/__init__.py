@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from genodash.data import MatrixSet, SequenceSet
-from genodash.errors import ConfigError
+from genodash.errors import ConfigError, FormatError
 from genodash.io._hdf5 import is_hdf5
 from genodash.io._isolated import RUNNER
 from genodash.io._source import (
@@ -149,7 +149,7 @@ def read_dataset(
     limits = limits or Limits.from_env()
     many = isinstance(sources, Sequence) and not isinstance(sources, str | bytes)
     source_list = [_loaded(s, limits) for s in (sources if many else [sources])]
-    kind = options.kind if options.kind != "auto" else _detect_many(source_list, options, limits)
+    kind = options.kind if options.kind != "auto" else _detect_many(source_list, options)
     if kind == "matrix":
         return read_matrix(
             source_list if len(source_list) > 1 else source_list[0],
@@ -236,7 +236,7 @@ def _one_class_each(files: Sequence[RawFile], options: ReadOptions, limits: Limi
     if options.kind == "matrix":
         return False
     for raw in files:
-        if detect_kind(raw, options.sequence_column, limits) != "sequences":
+        if detect_kind(raw, options.sequence_column) != "sequences":
             return False
         lines = split_lines(_head_text(raw))
         fmt = sniff_format(lines, raw.name, options.sequence_column)
@@ -262,8 +262,8 @@ def _loaded(source: Source, limits: Limits) -> Source:
     return load(source, limits)
 
 
-def _detect_many(sources: list[Source], options: ReadOptions, limits: Limits) -> Kind:
-    kinds = {detect_kind(source, options.sequence_column, limits) for source in sources}
+def _detect_many(sources: list[Source], options: ReadOptions) -> Kind:
+    kinds = {detect_kind(source, options.sequence_column) for source in sources}
     if len(sources) > 1 and _names_look_10x(sources):
         return "matrix"
     return "matrix" if "matrix" in kinds else "sequences"
@@ -274,7 +274,7 @@ def _names_look_10x(sources: list[Source]) -> bool:
     return any(name.lower().removesuffix(".gz").endswith("matrix.mtx") for name in names)
 
 
-def detect_kind(source: Source, sequence_column: str = "SEQ", limits: Limits | None = None) -> Kind:
+def detect_kind(source: Source, sequence_column: str = "SEQ") -> Kind:
     """``"matrix"`` or ``"sequences"``, judged from the content (and for tables, the header).
 
     A folder, a ``.zip``, an HDF5 file, a Matrix Market file or a name ending in a matrix
@@ -285,12 +285,11 @@ def detect_kind(source: Source, sequence_column: str = "SEQ", limits: Limits | N
     Parameters
     ----------
     source
-        A path (file or folder) or :class:`RawFile`; only its first lines are looked at.
+        A path (file or folder, of any size) or :class:`RawFile`; only its first lines are
+        looked at.
     sequence_column
         The name of the sequence column a table of sequences would have; ``seq``,
         ``sequence``, ``sequences`` and ``dna`` are recognised too (in any case).
-    limits
-        Size limits; defaults from :meth:`Limits.from_env`.
 
     Returns
     -------
@@ -300,13 +299,10 @@ def detect_kind(source: Source, sequence_column: str = "SEQ", limits: Limits | N
     ------
     FormatError
         The file does not exist or cannot be read.
-    LimitError
-        The file is larger than allowed.
     """
-    limits = limits or Limits.from_env()
     if not isinstance(source, RawFile) and Path(source).is_dir():
         return "matrix"
-    raw = load(source, limits)
+    raw = source if isinstance(source, RawFile) else _file_head(Path(source))
     if raw.data.startswith(ZIP_MAGIC) or is_hdf5(raw.data) or has_matrix_suffix(raw.name):
         return "matrix"
     head = _head_text(raw)
@@ -317,6 +313,18 @@ def detect_kind(source: Source, sequence_column: str = "SEQ", limits: Limits | N
     if fmt != "table":
         return "sequences"
     return "sequences" if _has_sequence_column(lines, sequence_column) else "matrix"
+
+
+def _file_head(path: Path) -> RawFile:
+    """The first MiB of a file, enough to judge what it holds (files of any size)."""
+    name = display_name(path.name)
+    try:
+        with path.open("rb") as handle:
+            return RawFile(path.name, handle.read(1 << 20))
+    except FileNotFoundError as err:
+        raise FormatError("file not found", file=name, hint="Check the path") from err
+    except OSError as err:
+        raise FormatError(f"cannot be read ({err.strerror})", file=name) from err
 
 
 def _head_text(raw: RawFile) -> str:

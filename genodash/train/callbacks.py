@@ -56,3 +56,20 @@ class Reporter(Protocol):
     def callbacks(self, label: str) -> Callbacks:
         """Training callbacks that report progress under ``label`` (e.g. a model's name)."""
         ...
+
+
+def progress_text(done: int, total: int, seconds: float) -> str:
+    """How far long work has come, in words: ``"45 % · about 12 s left"``.
+
+    Parameters
+    ----------
+    done, total
+        Work done and in all, in any unit (bytes, reads, batches).
+    seconds
+        Time spent so far.
+    """
+    fraction = done / total if total else 1.0
+    if fraction <= 0 or fraction >= 1:
+        return f"{fraction:.0%}"
+    left = seconds * (1 - fraction) / fraction
+    return f"{fraction:.0%} · about {left:.0f} s left"

@@ -335,6 +335,8 @@ def train_expression_model(
         step that needs more memory than one job may use.
     """
     options = checked_options(options)
+    if options.get("distributed") is not None:
+        raise ConfigError("expression models train in one process; run them without torchrun")
     model_config = options.get("model_config")
     train_config = options.get("train_config") or default_train_config(model_name)
     device = options.get("device", "cpu")

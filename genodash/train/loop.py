@@ -5,6 +5,10 @@ sums); the loop does batching, optimisation, validation, early stopping on valid
 loss with the best weights kept, a stop signal checked every batch, divergence
 detection, mixed precision on CUDA only, and per-run random generators so that runs are
 reproducible and independent of each other in one process.
+
+Examples come as tensors held in memory or as :class:`Rows` read batch by batch (e.g. from
+a file on disk). Under torchrun the same loop trains with ``DistributedDataParallel``
+(see :mod:`genodash.train.distributed`).
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, TypedDict, cast
+from typing import Any, ClassVar, Literal, Protocol, TypedDict, cast, runtime_checkable
 
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from genodash.errors import ConfigError
 from genodash.models.layers import SeededDropout
@@ -28,6 +33,7 @@ from genodash.models.summary import count_parameters
 from genodash.settings import param
 from genodash.splits import Split
 from genodash.train.callbacks import Callbacks, Progress
+from genodash.train.distributed import Distributed
 
 StopReason = Literal[
     "completed", "early_stopping", "stopped", "tab_closed", "time_limit", "diverged"
@@ -45,6 +51,8 @@ _STOP_CAUSES = {
     "tab_closed": "stopped because the browser tab that started it was closed",
     "time_limit": "stopped at the time limit of a training job",
 }
+# how rank 0 tells the other processes why to stop (0: go on)
+_STOP_CODES = {cause: code for code, cause in enumerate(_STOP_CAUSES, start=1)}
 
 
 @dataclass(frozen=True)
@@ -134,12 +142,16 @@ class TrainOptions(TypedDict, total=False):
         ``"cpu"`` (the default), ``"cuda"`` or ``"mps"`` (already resolved, not ``"auto"``).
     callbacks
         Progress and stop hooks (e.g. from the app or the command line), or ``None``.
+    distributed
+        This process's place among the processes torchrun started (already joined, its
+        device is ``device``), or ``None`` to train in this process alone.
     """
 
     model_config: dict[str, Any] | None
     train_config: TrainConfig | None
     device: str
     callbacks: Callbacks | None
+    distributed: Distributed | None
 
 
 def checked_options(options: dict[str, Any]) -> TrainOptions:
@@ -171,6 +183,40 @@ class StepOutput:
 
 
 Step = Callable[[nn.Module, Sequence[torch.Tensor]], StepOutput]
+
+
+@runtime_checkable
+class Rows(Protocol):
+    """Training or validation examples that are read batch by batch (e.g. from a file on disk)."""
+
+    @property
+    def n_rows(self) -> int: ...
+
+    def take(self, index: torch.Tensor, device: str) -> list[torch.Tensor]:
+        """The rows at ``index`` (int64 CPU tensor), as tensors on ``device`` (inputs then
+        targets)."""
+        ...
+
+
+class TensorRows:
+    """Rows held in memory: tensors with the same first dimension (inputs then targets),
+    moved to the training device once."""
+
+    def __init__(self, tensors: Sequence[torch.Tensor], device: str) -> None:
+        self.tensors = [t.to(device) for t in tensors]
+
+    @property
+    def n_rows(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def take(self, index: torch.Tensor, device: str) -> list[torch.Tensor]:
+        """The rows at ``index`` of every tensor, on ``device``."""
+        index = index.to(self.tensors[0].device)
+        return [t[index].to(device) for t in self.tensors]
+
+
+def _as_rows(data: Sequence[torch.Tensor] | Rows, device: str) -> Rows:
+    return data if isinstance(data, Rows) else TensorRows(data, device)
 
 
 @dataclass
@@ -235,43 +281,65 @@ class FitResult:
 
 def fit(
     model: nn.Module,
-    train: Sequence[torch.Tensor],
-    val: Sequence[torch.Tensor],
+    train: Sequence[torch.Tensor] | Rows,
+    val: Sequence[torch.Tensor] | Rows,
     step: Step,
     *,
     config: TrainConfig,
     device: str = "cpu",
     callbacks: Callbacks | None = None,
+    distributed: Distributed | None = None,
 ) -> FitResult:
     """Train ``model`` in place on ``train``; validate on ``val`` after each epoch.
 
     ``train`` and ``val`` are tuples of tensors with the same first dimension (inputs then
-    targets); ``step`` turns a batch into a loss. On return the model holds the weights of
-    the epoch with the lowest validation loss (or its initial weights if the very first
-    epoch diverged) and is on ``device`` in eval mode.
+    targets), or :class:`Rows` read batch by batch; ``step`` turns a batch into a loss. On
+    return the model holds the weights of the epoch with the lowest validation loss (or its
+    initial weights if the very first epoch diverged) and is on ``device`` in eval mode.
+
+    With ``distributed`` (under torchrun), every process calls ``fit`` with the same data,
+    step and settings, and the model is wrapped in ``DistributedDataParallel``.
+    ``config.batch_size`` is then the batch of all processes together: each epoch every
+    process draws the same order of rows, trains on its share of each batch
+    (:meth:`~genodash.train.distributed.Distributed.shard`) and weights its loss so that the
+    averaged gradient is exactly that of the whole batch; a last batch with fewer rows than
+    processes is skipped by all. Losses and metric sums are summed over the processes, so
+    all have the same history and stop at the same epoch. Only rank 0 calls the callbacks
+    and asks ``should_stop``; every process stops at the same batch. Dropout draws differ
+    between processes.
 
     Parameters
     ----------
     model
         The model to train; its weights are changed in place.
     train, val
-        Training and validation tensors, one row per example, moved to ``device``.
+        Training and validation examples: tensors, one row per example (moved to
+        ``device`` once), or :class:`Rows` (read one batch at a time).
     step
         Turns ``(model, batch)`` into a :class:`StepOutput`: the batch's mean loss and metric
         sums.
     config
         Epochs, batch size, learning rate, early stopping, seed and mixed precision.
     device
-        ``"cpu"``, ``"cuda"`` or ``"mps"``.
+        ``"cpu"``, ``"cuda"`` or ``"mps"`` (with ``distributed``: that process's device,
+        e.g. ``"cuda:1"``).
     callbacks
         Progress and stop hooks, or ``None``.
+    distributed
+        This process's place among the processes torchrun started (joined), or ``None``.
 
     Returns
     -------
     The per-epoch history, the best epoch, and why and when training ended.
+
+    Raises
+    ------
+    ConfigError
+        With ``distributed``: a batch, training set or validation set smaller than the
+        number of processes.
     """
     callbacks = callbacks or Callbacks()
-    runner = _Runner(model, train, val, step, config, device, callbacks)
+    runner = _Runner(model, train, val, step, config, device, callbacks, distributed)
     return runner.run()
 
 
@@ -279,25 +347,45 @@ class _Runner:
     def __init__(
         self,
         model: nn.Module,
-        train: Sequence[torch.Tensor],
-        val: Sequence[torch.Tensor],
+        train: Sequence[torch.Tensor] | Rows,
+        val: Sequence[torch.Tensor] | Rows,
         step: Step,
         config: TrainConfig,
         device: str,
         callbacks: Callbacks,
+        distributed: Distributed | None,
     ) -> None:
         self.model = model.to(device)
-        self.train = [t.to(device) for t in train]
-        self.val = [t.to(device) for t in val]
+        self.train, self.val = _as_rows(train, device), _as_rows(val, device)
         self.step, self.config, self.device, self.callbacks = step, config, device, callbacks
+        self.distributed = distributed
+        self.network = self._network()  # what trains: the model, or its DDP wrapper
         self.optimizer = torch.optim.Adam(
             model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
         self.shuffle = torch.Generator().manual_seed(config.seed)
         self.autocast, self.scaler = _mixed_precision(device, config.mixed_precision)
-        _seed_dropout(model, device, config.seed)
+        _seed_dropout(model, device, config.seed, distributed.rank if distributed else 0)
         self.best_state = copy.deepcopy(model.state_dict())
         self.history: list[dict[str, float]] = []
+
+    def _network(self) -> nn.Module:
+        if self.distributed is None:
+            return self.model
+        self.distributed.check_batch_size(self.config.batch_size)
+        world = self.distributed.world_size
+        for name, rows in (("training", self.train), ("validation", self.val)):
+            if rows.n_rows < world:
+                raise ConfigError(
+                    f"the {name} set has {rows.n_rows} rows, fewer than the {world} "
+                    "processes; train on more data or with fewer processes"
+                )
+        ids = [self.device] if self.device.startswith("cuda") else None
+        return DistributedDataParallel(self.model, device_ids=ids)
+
+    @property
+    def _is_main(self) -> bool:
+        return self.distributed is None or self.distributed.is_main
 
     def run(self) -> FitResult:
         started = time.perf_counter()
@@ -324,7 +412,7 @@ class _Runner:
                 self.best_state = copy.deepcopy(self.model.state_dict())
             else:
                 waited += 1
-            if self.callbacks.on_epoch_end:
+            if self.callbacks.on_epoch_end and self._is_main:
                 self.callbacks.on_epoch_end(record)
             if self.config.patience and waited >= self.config.patience:
                 reason = "early_stopping"
@@ -348,79 +436,151 @@ class _Runner:
         )
 
     def _train_epoch(self, epoch: int, started: float) -> dict[str, Any]:
-        self.model.train()
-        n = self.train[0].shape[0]
+        self.network.train()
+        n = self.train.n_rows
         size = self.config.batch_size
-        order = torch.randperm(n, generator=self.shuffle).to(self.device)
+        order = torch.randperm(n, generator=self.shuffle)  # on the CPU: Rows take CPU rows
         batches = math.ceil(n / size)
         total_loss = torch.zeros((), device=self.device)
         sums: dict[str, torch.Tensor] = {}
+        trained = 0  # rows of the whole batches trained so far (all processes together)
         for b in range(batches):
-            if cause := self._stop_cause():
-                return {
-                    "status": cause,
-                    "samples": b * size,
-                    "message": f"{_STOP_CAUSES[cause]} during epoch {epoch}",
-                }
             index = order[b * size : (b + 1) * size]
-            batch = [t[index] for t in self.train]
-            output = self._optimise(batch)
-            if not torch.isfinite(output.loss):
+            if self.distributed and len(index) < self.distributed.world_size:
+                continue  # some process would get no row: every process skips it
+            cause = self._stop_cause()
+            if cause and self.distributed is None:  # else all processes stop after the step
+                return self._stopped(cause, epoch, trained)
+            output, loss_sum, cause = self._optimise(index, cause)
+            if cause == "diverged":
                 return {
                     "status": "diverged",
-                    "samples": b * size,
-                    "message": f"the loss became {output.loss.item()} at epoch {epoch}, "
-                    f"batch {b + 1}; the last good weights were kept",
+                    "samples": trained,
+                    "message": f"the loss became {(loss_sum / len(index)).item()} at epoch "
+                    f"{epoch}, batch {b + 1}; the last good weights were kept",
                 }
-            total_loss += output.loss.detach() * len(index)
+            if cause:
+                return self._stopped(cause, epoch, trained)
+            total_loss += loss_sum
+            trained += len(index)
             for key, value in output.sums.items():
                 sums[key] = sums.get(key, 0) + value.detach()
-            if self.callbacks.on_batch_end:
+            if self.callbacks.on_batch_end and self._is_main:
                 self.callbacks.on_batch_end(
                     Progress(
                         epoch, self.config.epochs, b + 1, batches, time.perf_counter() - started
                     )
                 )
-        metrics = {"train_loss": float(total_loss) / n}
-        metrics.update({f"train_{key}": float(value) / n for key, value in sums.items()})
-        return {"status": "ok", "samples": n, "metrics": metrics}
+        sums = dict(zip(sums, self._sum_over_processes(list(sums.values())), strict=True))
+        metrics = {"train_loss": float(total_loss) / trained}
+        metrics.update({f"train_{key}": float(value) / trained for key, value in sums.items()})
+        return {"status": "ok", "samples": trained, "metrics": metrics}
+
+    def _stopped(self, cause: str, epoch: int, trained: int) -> dict[str, Any]:
+        return {
+            "status": cause,
+            "samples": trained,
+            "message": f"{_STOP_CAUSES[cause]} during epoch {epoch}",
+        }
 
     def _stop_cause(self) -> str | None:
-        """Why to stop now (a key of ``_STOP_CAUSES``), or None to go on."""
-        flag = self.callbacks.should_stop() if self.callbacks.should_stop else False
+        """Why to stop now (a key of ``_STOP_CAUSES``), or None to go on; rank 0 decides."""
+        if not (self._is_main and self.callbacks.should_stop):
+            return None
+        flag = self.callbacks.should_stop()
         if not flag:
             return None
         return flag if flag in _STOP_CAUSES else "stopped"
 
-    def _optimise(self, batch: list[torch.Tensor]) -> StepOutput:
+    def _optimise(
+        self, index: torch.Tensor, cause: str | None
+    ) -> tuple[StepOutput, torch.Tensor, str | None]:
+        """One optimizer step on the batch of rows ``index`` (this process's share of it).
+
+        Returns the step's output, the loss summed over the batch (all processes), and why
+        to stop instead (``cause`` as rank 0 gave it, or ``"diverged"``); on a stop the
+        weights are left unchanged.
+        """
+        local = index if self.distributed is None else self.distributed.shard(index)
+        batch = self.train.take(local, self.device)
         self.optimizer.zero_grad(set_to_none=True)
         with self.autocast():
-            output = self.step(self.model, batch)
-        if not torch.isfinite(output.loss):
-            return output
+            output = self.step(self.network, batch)
+        loss_sum = output.loss.detach() * len(local)
+        if self.distributed is None:
+            if not torch.isfinite(output.loss):
+                return output, loss_sum, "diverged"
+            self._backward(output.loss)
+        else:
+            agreed = self._agree(loss_sum, output.loss, cause)
+            # DDP averages gradients over processes: weighting each by its share of the
+            # batch makes the average exactly the gradient of the whole batch's mean loss
+            self._backward(output.loss * (len(local) * self.distributed.world_size / len(index)))
+            loss_sum, cause = agreed()
+            if cause:
+                return output, loss_sum, cause
         if self.scaler is not None:
-            self.scaler.scale(output.loss).backward()
             self.scaler.step(self.optimizer)
             self.scaler.update()
         else:
-            output.loss.backward()
             self.optimizer.step()
-        return output
+        return output, loss_sum, None
+
+    def _backward(self, loss: torch.Tensor) -> None:
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+        else:
+            loss.backward()
+
+    def _agree(
+        self, loss_sum: torch.Tensor, loss: torch.Tensor, cause: str | None
+    ) -> Callable[[], tuple[torch.Tensor, str | None]]:
+        """Start summing the batch loss over the processes, and telling every process whether
+        any loss was not a number and whether rank 0 was asked to stop (one small all-reduce,
+        overlapping the backward pass, which every process runs either way so that DDP's
+        own all-reduces match). The returned function waits and gives the summed loss and
+        why to stop (rank 0's ``cause``, else ``"diverged"``), or None."""
+        flags = torch.stack(
+            [
+                loss_sum.float(),
+                (~torch.isfinite(loss.detach())).float(),
+                torch.tensor(float(_STOP_CODES[cause] if cause else 0), device=self.device),
+            ]
+        )
+        wait = self.distributed.start_all_reduce_sum(flags)
+
+        def agreed() -> tuple[torch.Tensor, str | None]:
+            packed = wait()
+            not_finite, code = packed[1:].tolist()
+            causes = {number: name for name, number in _STOP_CODES.items()}
+            return packed[0], causes.get(int(code)) or ("diverged" if not_finite else None)
+
+        return agreed
+
+    def _sum_over_processes(self, values: list[torch.Tensor]) -> list[torch.Tensor]:
+        """``values`` summed over the processes (unchanged in a single process)."""
+        if self.distributed is None or not values:
+            return values
+        packed = self.distributed.all_reduce_sum(torch.stack([v.float() for v in values]))
+        return list(packed.unbind())
 
     @torch.no_grad()
     def _validate(self) -> dict[str, float]:
         self.model.eval()
-        n = self.val[0].shape[0]
+        n = self.val.n_rows
+        start, stop = (0, n) if self.distributed is None else self.distributed.span(n)
         size = max(self.config.batch_size, 256)
         total = torch.zeros((), device=self.device)
         sums: dict[str, torch.Tensor] = {}
-        for start in range(0, n, size):
-            batch = [t[start : start + size] for t in self.val]
+        for first in range(start, stop, size):
+            batch = self.val.take(torch.arange(first, min(first + size, stop)), self.device)
             with self.autocast():
                 output = self.step(self.model, batch)
             total += output.loss.float() * batch[0].shape[0]
             for key, value in output.sums.items():
                 sums[key] = sums.get(key, 0) + value
+        total, *summed = self._sum_over_processes([total, *sums.values()])
+        sums = dict(zip(sums, summed, strict=True))
         result = {"val_loss": float(total) / max(n, 1)}
         result.update({f"val_{key}": float(value) / max(n, 1) for key, value in sums.items()})
         return result
@@ -435,8 +595,10 @@ def _mixed_precision(device: str, wanted: bool) -> tuple[Callable[[], Any], Any]
     return (lambda: torch.autocast("cuda", dtype=dtype)), scaler
 
 
-def _seed_dropout(model: nn.Module, device: str, seed: int) -> None:
-    generator = torch.Generator(device=device).manual_seed(seed + 1)
+def _seed_dropout(model: nn.Module, device: str, seed: int, rank: int) -> None:
+    # each process of a distributed run draws its own dropout masks; rank 0 those of a
+    # single process
+    generator = torch.Generator(device=device).manual_seed(seed + 1 + rank * 2**32)
     for module in model.modules():
         if isinstance(module, SeededDropout):
             module.generator = generator

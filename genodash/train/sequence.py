@@ -19,8 +19,17 @@ import torch
 from torch import nn
 
 from genodash.data import SequenceSet
-from genodash.encoding import Align, encode_codes, one_hot, one_hot_tensor, reverse_complement
+from genodash.encoding import (
+    Align,
+    encode_codes,
+    one_hot,
+    one_hot_tensor,
+    opposite_align,
+    reverse_complement,
+    reverse_complement_codes,
+)
 from genodash.errors import ConfigError
+from genodash.io.read_store import EncodedReads, ReadStore
 from genodash.models import MODELS, build_model, model_spec
 from genodash.models.memory import MemoryEstimate, estimate_training_memory, meta_model
 from genodash.predict import predict_probabilities
@@ -52,20 +61,30 @@ class EncodingConfig:
 @dataclass(frozen=True)
 class PreparedSequences:
     """Encoded sequences, class indices and one fixed split, shared by every model trained
-    on them (so that comparisons use the same split)."""
+    on them (so that comparisons use the same split).
 
-    codes: np.ndarray  # uint8 (N, L)
-    targets: np.ndarray  # int64 (N,)
+    From a :class:`~genodash.io.read_store.ReadStore` (a read file of any size), ``codes``
+    are encoded batch by batch from the memory-mapped file and ``targets`` are mapped too.
+    """
+
+    codes: np.ndarray | EncodedReads  # uint8 (N, L)
+    targets: np.ndarray  # class indices (N,)
     classes: list[str]
     split: Split
     encoding: EncodingConfig
     length: int
-    source: SequenceSet
+    source: SequenceSet | ReadStore
 
     @property
     def fingerprint(self) -> str:
-        """The :func:`fingerprint` of the source data."""
+        """The :func:`fingerprint` of the source data (a read file's SHA-256)."""
+        if isinstance(self.source, ReadStore):
+            return self.source.sha256
         return fingerprint(self.source)
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.targets)
 
     @property
     def positive_class(self) -> str | None:
@@ -112,20 +131,8 @@ def prepare_sequences(
     """
     encoding = encoding or EncodingConfig()
     if sequences.labels is None:
-        raise ConfigError(
-            f"{sequences.name} has no labels; a classifier needs labelled sequences "
-            "(label=X in FASTA headers, a LAB column, or one file per class)"
-        )
-    longest = int(sequences.lengths.max())
-    length = encoding.length or min(longest, MAX_DEFAULT_LENGTH)
-    if length < 1:
-        raise ConfigError(f"sequence length must be at least 1, got {length}")
-    if length > longest:
-        raise ConfigError(
-            f"length {length:,} is longer than the longest sequence of {sequences.name} "
-            f"({longest:,} bp): the extra positions would only be padding; choose at most "
-            f"{longest:,}"
-        )
+        raise _unlabelled(sequences.name)
+    length = _encoding_length(encoding, int(sequences.lengths.max()), sequences.name)
     classes = sequences.classes
     index = {label: i for i, label in enumerate(classes)}
     split = stratified_split(
@@ -145,6 +152,75 @@ def prepare_sequences(
         length=length,
         source=sequences,
     )
+
+
+def prepare_reads(
+    store: ReadStore,
+    *,
+    encoding: EncodingConfig | None = None,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+) -> PreparedSequences:
+    """:func:`prepare_sequences` for a converted read file of any size: the same split and
+    codes as for the same file read into memory, encoded batch by batch from disk.
+
+    Parameters
+    ----------
+    store
+        A converted read file with labels (see :func:`genodash.io.read_store.open_read_store`).
+    encoding, val_fraction, test_fraction, seed
+        As for :func:`prepare_sequences`.
+
+    Raises
+    ------
+    ConfigError
+        As for :func:`prepare_sequences`.
+    """
+    encoding = encoding or EncodingConfig()
+    if store.labels is None:
+        raise _unlabelled(store.name)
+    length = _encoding_length(encoding, int(store.summary["max_length"]), store.name)
+    split = stratified_split(
+        store.labels,
+        store.n_reads,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        data_name=store.name,
+        class_names=store.classes,
+    )
+    return PreparedSequences(
+        codes=store.view(None, length, encoding.align),
+        targets=store.labels,
+        classes=store.classes,
+        split=split,
+        encoding=encoding,
+        length=length,
+        source=store,
+    )
+
+
+def _unlabelled(name: str) -> ConfigError:
+    return ConfigError(
+        f"{name} has no labels; a classifier needs labelled sequences "
+        "(label=X in FASTA headers, a LAB column, or one file per class)"
+    )
+
+
+def _encoding_length(encoding: EncodingConfig, longest: int, name: str) -> int:
+    """The length sequences are encoded at: the one asked for, checked, else the longest
+    (at most :data:`MAX_DEFAULT_LENGTH`)."""
+    length = encoding.length or min(longest, MAX_DEFAULT_LENGTH)
+    if length < 1:
+        raise ConfigError(f"sequence length must be at least 1, got {length}")
+    if length > longest:
+        raise ConfigError(
+            f"length {length:,} is longer than the longest sequence of {name} "
+            f"({longest:,} bp): the extra positions would only be padding; choose at most "
+            f"{longest:,}"
+        )
+    return length
 
 
 def fingerprint(sequences: SequenceSet) -> str:
@@ -213,6 +289,78 @@ def _training_codes(prepared: PreparedSequences) -> tuple[np.ndarray, np.ndarray
     return np.concatenate([codes, rc_codes]), np.concatenate([targets, targets])
 
 
+@dataclass(frozen=True)
+class StoredReads:
+    """Training or validation rows read batch by batch from a converted read file (the
+    ``Rows`` that :func:`~genodash.train.loop.fit` takes), one-hot encoded on the device by
+    the training step.
+
+    With ``reverse_complements`` the rows are the reads and then their reverse complements,
+    as :func:`prepare_sequences` augments data held in memory.
+    """
+
+    store: ReadStore
+    rows: np.ndarray
+    targets: np.ndarray
+    length: int
+    align: Align
+    reverse_complements: bool = False
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows) * (2 if self.reverse_complements else 1)
+
+    def take(self, index: torch.Tensor, device: str) -> list[torch.Tensor]:
+        """Codes and class indices of the rows at ``index``, on ``device``."""
+        wanted = index.numpy()
+        n = len(self.rows)
+        reads = self.rows[wanted % n]
+        flipped = wanted >= n
+        codes = np.empty((len(wanted), self.length), dtype=np.uint8)
+        codes[~flipped] = self.store.encode(reads[~flipped], self.length, self.align)
+        if flipped.any():
+            opposite = self.store.encode(reads[flipped], self.length, opposite_align(self.align))
+            codes[flipped] = reverse_complement_codes(opposite)
+        targets = np.asarray(self.targets[reads], dtype=np.int64)
+        return [torch.from_numpy(codes).to(device), torch.from_numpy(targets).to(device)]
+
+
+def fit_data(prepared: PreparedSequences) -> tuple[Any, Any]:
+    """What :func:`~genodash.train.loop.fit` trains and validates on: tensors, or rows read
+    from disk batch by batch for a converted read file.
+
+    Parameters
+    ----------
+    prepared
+        Encoded sequences with their classes and split.
+
+    Returns
+    -------
+    The training data (with reverse complements when the encoding asks for them), then the
+    validation data.
+    """
+    split = prepared.split
+    if isinstance(prepared.source, ReadStore):
+
+        def rows(subset: np.ndarray, augment: bool = False) -> StoredReads:
+            return StoredReads(
+                prepared.source,  # type: ignore[arg-type]
+                subset,
+                prepared.targets,
+                prepared.length,
+                prepared.encoding.align,
+                augment,
+            )
+
+        return rows(split.train, prepared.encoding.augment_rc), rows(split.val)
+    train_codes, train_targets = _training_codes(prepared)
+    val_codes, val_targets = prepared.codes[split.val], prepared.targets[split.val]
+    return (
+        (torch.from_numpy(train_codes), torch.from_numpy(train_targets)),
+        (torch.from_numpy(val_codes), torch.from_numpy(val_targets)),
+    )
+
+
 def train_sequence_model(
     prepared: PreparedSequences, model_name: str, **options: Unpack[TrainOptions]
 ) -> Run:
@@ -248,16 +396,16 @@ def train_sequence_model(
     model = build_sequence_model(
         model_name, len(prepared.classes), model_config, seed=train_config.seed
     )
-    train_codes, train_targets = _training_codes(prepared)
-    val = prepared.split.val
+    train_data, val_data = fit_data(prepared)
     result = fit(
         model,
-        (torch.from_numpy(train_codes), torch.from_numpy(train_targets)),
-        (torch.from_numpy(prepared.codes[val]), torch.from_numpy(prepared.targets[val])),
+        train_data,
+        val_data,
         classification_step,
         config=train_config,
         device=device,
         callbacks=options.get("callbacks"),
+        distributed=options.get("distributed"),
     )
     test = prepared.split.test
     probabilities = predict_probabilities(model, prepared.codes[test], device=device)
@@ -343,13 +491,6 @@ def _make_run(
         **result.metrics(model),
     }
     sizes = prepared.split.sizes()
-    split_table = pd.DataFrame(
-        {
-            "seq_id": prepared.source.ids,
-            "subset": prepared.split.subset_of(prepared.source.n_obs),
-            "label": prepared.source.labels,
-        }
-    )
     return Run(
         config={
             "kind": "sequence",
@@ -365,7 +506,7 @@ def _make_run(
         data={
             "name": prepared.source.name,
             "fingerprint": prepared.fingerprint,
-            "n": prepared.source.n_obs,
+            "n": prepared.n_obs,
             "n_train": sizes["train"],
             "n_val": sizes["val"],
             "n_test": sizes["test"],
@@ -373,5 +514,21 @@ def _make_run(
             "augmented_train": prepared.encoding.augment_rc,
         },
         model=model,
-        tables={"split": split_table},
+        tables=_split_table(prepared),
     )
+
+
+def _split_table(prepared: PreparedSequences) -> dict[str, pd.DataFrame]:
+    """Each sequence's subset, saved with the run; not for a converted read file (millions
+    of rows; its split is redrawn from the file, the seed and the fractions)."""
+    source = prepared.source
+    if isinstance(source, ReadStore):
+        return {}
+    table = pd.DataFrame(
+        {
+            "seq_id": source.ids,
+            "subset": prepared.split.subset_of(source.n_obs),
+            "label": source.labels,
+        }
+    )
+    return {"split": table}

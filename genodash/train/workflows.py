@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from genodash.data import dataset_nbytes
+from genodash.data import MatrixSet, SequenceSet, dataset_nbytes
 from genodash.device import DEVICE_TITLES, default_max_jobs, resolve_device
 from genodash.limits import Limits
 from genodash.models import MODELS
@@ -129,4 +129,6 @@ def _data_bytes(prepared: Any) -> int:
 
     arrays = sum(v.nbytes for v in vars(prepared).values() if isinstance(v, np.ndarray))
     source = getattr(prepared, "source", None)
-    return arrays + (dataset_nbytes(source) if source is not None else 0)
+    # a converted read file is mapped read-only: its pages are not the process's own memory
+    in_memory = isinstance(source, SequenceSet | MatrixSet)
+    return arrays + (dataset_nbytes(source) if in_memory else 0)

@@ -25,6 +25,7 @@ from genodash.data import MatrixSet, SequenceSet
 from genodash.expression.qc import matrix_qc
 from genodash.plotting import Html, escape, markup, style
 from genodash.plotting import genes as gene_plots
+from genodash.plotting import reads as read_plots
 from genodash.summaries import sequence_profile
 
 LINK = '<a href="x">evil</a>'
@@ -61,6 +62,22 @@ def _history() -> list[dict[str, float]]:
         {"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "val_accuracy": 0.5 + e / 10}
         for e in (1, 2, 3)
     ]
+
+
+def _read_summary() -> dict[str, Any]:
+    """A streaming summary of reads (genodash.plotting.reads) with hostile class names."""
+    bases = dict.fromkeys("ACGTN", 5)
+    return {
+        "n_reads": 6,
+        "mean_length": 12.0,
+        "classes": dict.fromkeys(HOSTILE, 2),
+        "length_histogram": {"edges": [10, 12, 14], "counts": [3, 3]},
+        "gc_histogram": {"edges": [0, 0.5, 1], "counts": [4, 2]},
+        "gc_histogram_by_class": {h: [1, 1] for h in HOSTILE},
+        "base_counts": bases,
+        "base_counts_by_class": {h: bases for h in HOSTILE},
+        "gc_fraction": 0.5,
+    }
 
 
 CURVE = {"fpr": [0, 0.5, 1], "tpr": [0, 0.8, 1], "recall": [0, 0.5, 1], "precision": [1, 0.8, 0.5]}
@@ -238,6 +255,12 @@ def _figures() -> dict[str, Callable[[], go.Figure]]:
             n_genes=100,
         ),
         "curse.regimes_figure": lambda: p.regimes_figure(regimes),
+        "reads.read_classes_figure": lambda: read_plots.read_classes_figure(_read_summary()),
+        "reads.read_length_figure": lambda: read_plots.read_length_figure(_read_summary()),
+        "reads.read_gc_figure": lambda: read_plots.read_gc_figure(_read_summary()),
+        "reads.read_composition_figure": lambda: read_plots.read_composition_figure(
+            _read_summary()
+        ),
     }
 
 
@@ -293,6 +316,9 @@ def test_user_text_is_escaped_in_every_figure(name):
         "expression.hvg_figure",
         "curse.overfitting_figure",
         "curse.regimes_figure",
+        "reads.read_classes_figure",
+        "reads.read_gc_figure",
+        "reads.read_composition_figure",
     ],
 )
 def test_escaped_user_text_is_still_there_to_read(name):
