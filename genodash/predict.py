@@ -4,7 +4,7 @@ class probabilities and last-layer features of sequence models, latent coordinat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +16,7 @@ from genodash.data import SequenceSet
 from genodash.encoding import encode_codes, one_hot, one_hot_tensor
 from genodash.errors import ConfigError, InputError
 from genodash.expression.arrays import dense_float32, gene_positions, is_counts, second_modality
+from genodash.io.read_store import ReadStore
 from genodash.train.runs import Run
 
 if TYPE_CHECKING:
@@ -213,12 +214,57 @@ def predict_sequences(run: Run, sequences: SequenceSet, *, device: str = "cpu") 
     """
     _check_kind(run, "sequence", "cannot classify sequences")
     probabilities = predict_probabilities(run.model, encode_for_run(run, sequences), device=device)
-    classes = run.classes
+    return _prediction_table(run.classes, sequences.ids, sequences.labels, probabilities)
+
+
+def predict_stored_reads(
+    run: Run, store: ReadStore, *, device: str = "cpu", chunk: int = 100_000
+) -> Iterator[pd.DataFrame]:
+    """:func:`predict_sequences` for a converted read file of any size: its tables of up to
+    ``chunk`` reads, in file order (``seq_id`` ``read1``, ``read2``, …), so that memory does
+    not grow with the file.
+
+    Parameters
+    ----------
+    run
+        A sequence run.
+    store
+        The converted read file (see :func:`genodash.io.read_store.open_read_store`).
+    device
+        Where to compute.
+    chunk
+        Reads per table.
+
+    Raises
+    ------
+    ConfigError
+        ``run`` is not a sequence model.
+    """
+    _check_kind(run, "sequence", "cannot classify sequences")
+    length, align = run.encoding.length, run.encoding.align
+    for start in range(0, store.n_reads, chunk):
+        rows = np.arange(start, min(start + chunk, store.n_reads))
+        probabilities = predict_probabilities(
+            run.model, store.view(rows, length, align), device=device
+        )
+        labels = None
+        if store.labels is not None:
+            labels = [store.classes[i] for i in store.labels[rows]]
+        ids = [f"read{row + 1}" for row in rows]
+        yield _prediction_table(run.classes, ids, labels, probabilities)
+
+
+def _prediction_table(
+    classes: list[str],
+    ids: Sequence[str],
+    labels: Sequence[str] | None,
+    probabilities: np.ndarray,
+) -> pd.DataFrame:
     table = pd.DataFrame(
-        {"seq_id": sequences.ids, "predicted": [classes[i] for i in probabilities.argmax(axis=1)]}
+        {"seq_id": ids, "predicted": [classes[i] for i in probabilities.argmax(axis=1)]}
     )
-    if sequences.labels is not None:
-        table["label"] = sequences.labels
+    if labels is not None:
+        table["label"] = labels
     for i, name in enumerate(classes):
         table[f"p_{name}"] = probabilities[:, i].round(6)
     return table

@@ -10,6 +10,8 @@ import numpy as np
 
 from genodash.errors import ConfigError
 
+LEAN_ABOVE = 2_000_000  # rows; larger data sets are split without scikit-learn (memory)
+
 
 @dataclass(frozen=True)
 class Split:
@@ -78,10 +80,12 @@ def stratified_split(
         )
     from sklearn.model_selection import train_test_split
 
-    index = np.arange(n)
     strata = np.asarray(labels) if labels is not None else None
     if strata is not None:
         _check_class_sizes(strata, data_name, class_names)
+        if n > LEAN_ABOVE:
+            return _lean_split(strata, val_fraction, test_fraction, seed)
+    index = np.arange(n)
     rest, test = train_test_split(
         index, test_size=test_fraction, random_state=seed, stratify=strata
     )
@@ -93,6 +97,26 @@ def stratified_split(
         stratify=strata[rest] if strata is not None else None,
     )
     return Split(np.sort(train), np.sort(val), np.sort(test), val_fraction, test_fraction, seed)
+
+
+def _lean_split(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int) -> Split:
+    """A stratified split of millions of rows in a fraction of scikit-learn's memory: each
+    class's rows are shuffled with ``seed`` and cut by the fractions (rounded per class)."""
+    rng = np.random.default_rng(seed)
+    index_type = np.int32 if len(labels) < 2**31 else np.int64
+    parts: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
+    for value in np.unique(labels):
+        rows = np.flatnonzero(labels == value).astype(index_type)
+        rng.shuffle(rows)
+        n_test = round(len(rows) * test_fraction)
+        n_val = round(len(rows) * val_fraction)
+        parts["test"].append(rows[:n_test])
+        parts["val"].append(rows[n_test : n_test + n_val])
+        parts["train"].append(rows[n_test + n_val :])
+    subsets = {name: np.sort(np.concatenate(chunks)) for name, chunks in parts.items()}
+    return Split(
+        subsets["train"], subsets["val"], subsets["test"], val_fraction, test_fraction, seed
+    )
 
 
 def _check_class_sizes(

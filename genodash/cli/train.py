@@ -104,18 +104,22 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--augment-rc", action="store_true", help="add reverse complements to the training set"
     )
-    parser.add_argument(
-        "--stream",
-        action="store_true",
-        help="read a sequence file once into the read cache (GENODASH_CACHE_DIR, default "
-        "~/.cache/genodash/reads) and train from it batch by batch, with memory that does not "
-        "grow with the number of reads; automatic for sequence files over 32 MiB",
-    )
+    _add_stream_option(parser, "train")
     add_set_option(parser, "a model setting, e.g. --set filters=32 (repeatable)")
     parser.add_argument(
         "--out", metavar="RUN_DIR", help="run folder to create (default: runs/<model>-<time>)"
     )
     add_read_options(parser)
+
+
+def _add_stream_option(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="read a sequence file once into the read cache (GENODASH_CACHE_DIR, default "
+        f"~/.cache/genodash/reads) and {verb} from it batch by batch, with memory that does not "
+        "grow with the number of reads; automatic for sequence files over 32 MiB",
+    )
 
 
 TRAIN_OPTIONS = {  # TrainConfig field: the option that sets it
@@ -163,7 +167,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _from_disk(args: argparse.Namespace) -> bool:
-    """Whether to train from the read cache: asked for (``--stream``), or a read file larger
+    """Whether to read from the read cache: asked for (``--stream``), or a read file larger
     than :data:`~genodash.io.read_store.LARGE_READ_FILE_BYTES`."""
     from genodash.io.read_store import is_large_read_file
 
@@ -470,6 +474,7 @@ def _add_predict(commands: argparse._SubParsersAction) -> None:
     parser = _add_run_command(commands, "predict", _predict)
     parser.add_argument("--out", required=True, metavar="FILE.csv")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    _add_stream_option(parser, "predict")
     add_read_options(parser)
 
 
@@ -484,16 +489,36 @@ def _predict(args: argparse.Namespace) -> int:
     from genodash.predict import predict_sequences
 
     run = _load(args.run_dir)
+    device = resolve_device(args.device)
+    if _from_disk(args):
+        return _predict_from_disk(args, run, device)
     sequences = _read_sequences(args)
-    table = predict_sequences(run, sequences, device=resolve_device(args.device))
+    table = predict_sequences(run, sequences, device=device)
     write_text_atomic(args.out, table.to_csv(index=False))
+    counts = table["predicted"].value_counts().to_dict()
+    print_json({"run_dir": args.run_dir, "n": len(table), "out": args.out, "predicted": counts})
+    return 0
+
+
+def _predict_from_disk(args: argparse.Namespace, run: Any, device: str) -> int:
+    """``predict`` on a large read file: converted once, predicted and written table by table
+    into a temporary file renamed into place."""
+    from collections import Counter
+
+    from genodash.io.writers import atomic_path
+    from genodash.predict import predict_stored_reads
+
+    store = _converted(args, None)
+    counts: Counter[str] = Counter()
+    report = progress_line("predicting")
+    with atomic_path(args.out) as temp, temp.open("w") as out:
+        for table in predict_stored_reads(run, store, device=device):
+            table.to_csv(out, index=False, header=not counts)
+            counts.update(table["predicted"].tolist())
+            report(sum(counts.values()), store.n_reads)
+    predicted = dict(counts.most_common())
     print_json(
-        {
-            "run_dir": args.run_dir,
-            "n": len(table),
-            "out": args.out,
-            "predicted": table["predicted"].value_counts().to_dict(),
-        }
+        {"run_dir": args.run_dir, "n": store.n_reads, "out": args.out, "predicted": predicted}
     )
     return 0
 

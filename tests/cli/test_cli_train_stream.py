@@ -54,3 +54,20 @@ def test_a_bad_record_is_named_and_nothing_is_trained(reads, tmp_path):
 def test_a_labels_file_cannot_be_streamed(reads, tmp_path):
     done = run_cli("train", str(reads), *SMALL_CNN, "--stream", "--labels", str(reads))
     assert done.returncode == 2 and "leave out --labels" in done.stderr
+
+
+def test_predict_streams_a_large_file_in_file_order(reads, tmp_path):
+    _train(tmp_path, reads, "run")
+    outputs = {}
+    for name, extra in (("memory", []), ("stream", ["--stream"])):
+        out = tmp_path / f"{name}.csv"
+        done = run_cli("predict", str(tmp_path / "run"), str(reads), "--out", str(out), *extra)
+        assert done.returncode == 0, done.stderr
+        outputs[name] = (json.loads(done.stdout.splitlines()[-1]), out.read_text().splitlines())
+    (memory_json, memory_rows), (stream_json, stream_rows) = outputs["memory"], outputs["stream"]
+    assert stream_json["predicted"] == memory_json["predicted"] and stream_json["n"] == 600
+    assert stream_rows[0] == memory_rows[0]  # seq_id,predicted,label,p_…
+    assert [r.split(",")[1:] for r in stream_rows[1:]] == [
+        r.split(",")[1:] for r in memory_rows[1:]
+    ]
+    assert stream_rows[1].startswith("read1,")

@@ -74,3 +74,20 @@ def test_curves_of_a_large_test_set_are_binned_within_a_hair_of_exact(monkeypatc
     assert binned["auroc"] != exact["auroc"]  # the binned path ran
     assert binned["confusion"] == exact["confusion"]
     assert binned["per_class"] == exact["per_class"]
+
+
+def test_millions_of_rows_are_split_by_class_without_scikit_learn(monkeypatch):
+    from genodash import splits
+
+    monkeypatch.setattr(splits, "LEAN_ABOVE", 1_000)
+    labels = np.repeat(np.arange(3, dtype=np.int16), [3_000, 1_000, 200])
+    split = splits.stratified_split(labels, len(labels), seed=4, class_names=["a", "b", "c"])
+    together = np.concatenate([split.train, split.val, split.test])
+    assert np.array_equal(np.sort(together), np.arange(len(labels)))  # each row once
+    for subset, share in (("test", 0.25), ("val", 0.15)):
+        counts = np.bincount(labels[getattr(split, subset)], minlength=3)
+        assert counts.tolist() == [round(n * share) for n in (3_000, 1_000, 200)]
+    again = splits.stratified_split(labels, len(labels), seed=4, class_names=["a", "b", "c"])
+    assert np.array_equal(again.test, split.test)
+    other = splits.stratified_split(labels, len(labels), seed=5, class_names=["a", "b", "c"])
+    assert not np.array_equal(other.test, split.test)
