@@ -138,19 +138,27 @@ def _gunzip(raw: RawFile, limits: Limits, max_lines: int | None = None) -> bytes
                 lines += chunk.count(b"\n")
                 _check_lines(lines, max_lines, raw.display_name, limits)
                 parts.append(chunk)
-    except EOFError as err:
-        raise FormatError(
-            "gzip stream is truncated (the file ends early); nothing was loaded",
-            file=raw.display_name,
-            hint="Download or copy the file again",
-        ) from err
-    except (OSError, zlib.error) as err:
-        raise FormatError(
-            f"gzip data is corrupt ({err}); nothing was loaded",
-            file=raw.display_name,
-            hint="Download or copy the file again",
-        ) from err
+    except (EOFError, OSError, zlib.error) as err:
+        raise gzip_failure(err, raw.display_name) from err
     return b"".join(parts)
+
+
+def gzip_failure(error: Exception, name: str) -> FormatError:
+    """The error for a gzip stream that cannot be read to its end: truncated or corrupt.
+
+    Parameters
+    ----------
+    error
+        What decompression raised: ``EOFError`` (the stream ends early), or ``OSError`` /
+        ``zlib.error`` (bad data).
+    name
+        The file's display name.
+    """
+    if isinstance(error, EOFError):
+        problem = "gzip stream is truncated (the file ends early); nothing was loaded"
+    else:
+        problem = f"gzip data is corrupt ({error}); nothing was loaded"
+    return FormatError(problem, file=name, hint="Download or copy the file again")
 
 
 class _BytesReader:

@@ -46,7 +46,13 @@ from genodash.data import SequenceSet
 from genodash.encoding import ALPHABET, Align, pack_codes
 from genodash.errors import FormatError, InputError, LimitError
 from genodash.io import ReadOptions, detect_kind
-from genodash.io._source import GZIP_MAGIC, decode_text, display_name, split_lines
+from genodash.io._source import (
+    GZIP_MAGIC,
+    decode_text,
+    display_name,
+    gzip_failure,
+    split_lines,
+)
 from genodash.io.sequences import (
     IUPAC_AMBIGUOUS,
     SEQUENCE_COLUMN_ALIASES,
@@ -568,18 +574,8 @@ class _Converter:
         while True:
             try:
                 chunk = stream.read(BLOCK_BYTES)
-            except EOFError as err:
-                raise FormatError(
-                    "gzip stream is truncated (the file ends early); nothing was loaded",
-                    file=self.name,
-                    hint="Download or copy the file again",
-                ) from err
-            except (OSError, zlib.error) as err:
-                raise FormatError(
-                    f"gzip data is corrupt ({err}); nothing was loaded",
-                    file=self.name,
-                    hint="Download or copy the file again",
-                ) from err
+            except (EOFError, OSError, zlib.error) as err:
+                raise gzip_failure(err, self.name) from err
             data = carry + chunk
             if first and data:
                 data = self._start(data)
