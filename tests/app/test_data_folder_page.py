@@ -100,11 +100,11 @@ def test_a_matrix_with_genes_as_rows_asks_then_opens_transposed(folder, data_dir
 
 def test_a_large_read_file_is_converted_and_summarised_whole(folder, tmp_path_factory, monkeypatch):
     from genodash.examples import write_read_file
-    from genodash.io import data_folder
+    from genodash.io import data_folder, read_store
     from genodash.limits import CACHE_DIR
 
     write_read_file(folder / "big.tsv", 3_000, seed=4)
-    monkeypatch.setattr(data_folder, "LARGE_READ_FILE_BYTES", 1_000)
+    monkeypatch.setattr(read_store, "LARGE_READ_FILE_BYTES", 1_000)
     monkeypatch.setattr(data_folder, "SAMPLE_READS", 500)
     monkeypatch.setenv(CACHE_DIR, str(tmp_path_factory.mktemp("cache")))
     at = open_page("pages/1_Data.py")
