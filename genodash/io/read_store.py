@@ -925,7 +925,12 @@ class _Converter:
             notes.append(
                 f"{self.counts['ambiguous']:,} IUPAC ambiguity codes (R, Y, S, …) mapped to N"
             )
-        notes.append("read IDs are not kept for a file this size: reads are numbered from 1")
+        lengths = np.flatnonzero(self.summary.length_counts)
+        if len(lengths) > 1:
+            notes.append(
+                f"variable lengths: {lengths[0]}–{lengths[-1]} bases ({len(lengths)} distinct)"
+            )
+        notes.append("read IDs are not kept in the read cache: reads are numbered from 1")
         return notes
 
 

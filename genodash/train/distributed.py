@@ -207,10 +207,6 @@ class Distributed:
 
         return finished
 
-    def barrier(self) -> None:
-        """Wait until every process gets here."""
-        dist.barrier()
-
     def close(self) -> None:
         """Leave the process group (safe to call when it was never joined)."""
         if dist.is_initialized():
