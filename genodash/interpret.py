@@ -569,6 +569,8 @@ def explain_table(
 
 ISM_COLUMNS = [f"ism_{base}" for base in ALPHABET]
 MAX_ISM_SEQUENCES = 100  # ISM asks the model 4 × length times per sequence
+MAX_PROFILE_SEQUENCES = 5000  # saliency of 5,000 reads: a few seconds, memory in chunks
+PROFILE_CHUNK = 500
 MAX_FILTER_SEQUENCES = 2000
 
 
@@ -805,8 +807,8 @@ def profile_view(
     method: Method = "saliency",
     target: int | None = None,
 ) -> ProfileView:
-    """Importance profiles by class of the sequences at ``rows`` (ISM: the first
-    :data:`MAX_ISM_SEQUENCES` of them), and the planted motif's recovery.
+    """Importance profiles by class of the first :data:`MAX_PROFILE_SEQUENCES` sequences
+    at ``rows`` (ISM: :data:`MAX_ISM_SEQUENCES`), and the planted motif's recovery.
 
     Parameters
     ----------
@@ -822,10 +824,12 @@ def profile_view(
         Class index to explain (default: each sequence's predicted class).
     """
     rows = np.asarray(rows, dtype=np.int64)
-    if method == "ism":
-        rows = rows[:MAX_ISM_SEQUENCES]
-    x = one_hot_for_run(run, sequences.subset(rows))
-    scores = importance(attribute(run.model, x, method, target), x)
+    rows = rows[: MAX_ISM_SEQUENCES if method == "ism" else MAX_PROFILE_SEQUENCES]
+    chunks = []
+    for start in range(0, len(rows), PROFILE_CHUNK):  # gradients of a chunk at a time
+        x = one_hot_for_run(run, sequences.subset(rows[start : start + PROFILE_CHUNK]))
+        chunks.append(importance(attribute(run.model, x, method, target), x))
+    scores = np.concatenate(chunks)
     labels = [sequences.labels[i] for i in rows] if sequences.labels else None
     return ProfileView(
         profiles=importance_by_class(scores, labels),

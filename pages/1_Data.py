@@ -116,10 +116,11 @@ def read_files(files: list[Any], options: ReadOptions, labels_file: Any) -> tupl
 
 
 def metrics(dataset: SequenceSet | MatrixSet, summary: dict[str, Any]) -> None:
-    for column, metric in zip(
-        st.columns(5), summaries.headline_metrics(dataset, summary=summary), strict=True
-    ):
-        column.metric(metric.label, metric.value, help=metric.help)
+    # a row that wraps, each metric as wide as its text: five equal columns cut "60–150 bp"
+    # to "60–150 …" at 1280 px and most values at 1024 px
+    with st.container(horizontal=True, horizontal_alignment="distribute", gap="medium"):
+        for metric in summaries.headline_metrics(dataset, summary=summary):
+            st.metric(metric.label, metric.value, help=metric.help, width="content")
 
 
 def sequence_summary(dataset: SequenceSet) -> None:

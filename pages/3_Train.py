@@ -132,6 +132,8 @@ def several_gpus(
     config: TrainConfig,
     encoding: EncodingConfig,
     split: dict[str, float],
+    *,
+    on_sample: bool,
 ) -> None:
     with st.expander("Train the same settings on several GPUs"):
         gpus = st.columns(3)[0].number_input(
@@ -147,9 +149,9 @@ def several_gpus(
             length=encoding.length,
             align=encoding.align,
             augment_rc=encoding.augment_rc,
-            width=76,
+            width=60,
         )
-        st.code(command, language="bash")
+        st.code(command, language="bash", wrap_lines=True)
         st.caption(
             "This page trains in one process. On a machine with several GPUs, run this in a "
             "terminal beside the data file"
@@ -165,6 +167,12 @@ def several_gpus(
             st.caption(
                 "The command line splits with the training seed and 15 % validation, 25 % "
                 "test, not with the split settings above."
+            )
+        if on_sample:
+            st.caption(
+                f"The command trains on all {dataset.meta['n_reads_in_file']:,} reads of the "
+                f"file; this page, with *Train on all reads* off, on the {dataset.n_obs:,} "
+                "held in memory."
             )
 
 
@@ -204,7 +212,8 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             st.subheader("3 · Training")
             config, device = ui.training_settings("train", TrainConfig())
             if settings is not None:
-                several_gpus(dataset, name, settings, config, encoding, split)
+                on_sample = "n_reads_in_file" in dataset.meta and store is None
+                several_gpus(dataset, name, settings, config, encoding, split, on_sample=on_sample)
             ui.train_one_model(
                 dataset, prepared, name, settings, config, device, key="start-training"
             )

@@ -137,7 +137,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) ->
         horizontal=True,
         key=ui.setting("interpret-method", "saliency"),
         format_func={
-            "saliency": "saliency (fast)",
+            "saliency": f"saliency (first {interpret.MAX_PROFILE_SEQUENCES:,} sequences)",
             "ism": f"ISM (first {interpret.MAX_ISM_SEQUENCES} sequences)",
         }.get,
     )
@@ -155,6 +155,8 @@ def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) ->
         ),
         key="interpret-profile",
     )
+    if view.n_sequences < len(index):
+        st.caption(f"Profiles of the first {view.n_sequences:,} of {len(index):,} sequences.")
     if view.recovery is not None:
         st.metric(
             "Top-scoring window on the planted motif",

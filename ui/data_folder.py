@@ -24,8 +24,8 @@ from genodash.io.data_folder import (
     read_folder_file,
     resolve_in_data_folder,
 )
-from genodash.io.read_store import is_large_read_file, load_read_store
-from genodash.limits import data_dir
+from genodash.io.read_store import LARGE_READ_FILE_BYTES, is_large_read_file, load_read_store
+from genodash.limits import data_dir, human_bytes
 from genodash.train.callbacks import progress_text
 from ui.messages import escape_markdown, show_error
 from ui.reading import reading_options, show_read_outcome
@@ -61,12 +61,14 @@ def open_from_folder(path: Path, options: ReadOptions) -> SequenceSet | MatrixSe
         The reading options chosen in the tab.
     """
     if is_large_read_file(path, options):
-        bar = st.progress(0.0, text=f"Converting {escape_markdown(path.name)} once…")
+        # the bar also runs while the file is hashed to find an earlier conversion
+        doing = f"Checking {escape_markdown(path.name)}, converting it once if new"
+        bar = st.progress(0.0, text=f"{doing}…")
         started = time.perf_counter()
 
         def report(done: int, total: int) -> None:
             text = progress_text(done, total, time.perf_counter() - started)
-            bar.progress(done / total if total else 1.0, text=f"Converting once: {text}")
+            bar.progress(done / total if total else 1.0, text=f"{doing}: {text}")
 
         return open_large_reads(path, options, progress=report)
     return read_folder_file(path, options)
@@ -94,7 +96,9 @@ def folder_tab() -> None:
         return
     st.markdown(
         "Files your teacher put on the server. Opening one reads it from there: nothing is "
-        "uploaded. It is read with the same checks and limits as an upload."
+        "uploaded. It is read with the same checks as an upload. A file of reads over "
+        f"{human_bytes(LARGE_READ_FILE_BYTES)} may be of any size: the first opening "
+        "converts it once (a progress bar shows the time left), later ones reuse that."
     )
     if listing.files:
         table = pd.DataFrame(

@@ -70,7 +70,7 @@ from genodash.io.sequences import (
 )
 from genodash.limits import MIB, Limits, cache_dir
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 BLOCK_BYTES = 8 * MIB
 LARGE_READ_FILE_BYTES = 32 * MIB  # read files above this are converted once, then mapped
 GC_BINS = 20
@@ -1170,10 +1170,12 @@ class _Summary:
         lengths = self.length_counts
         n_reads = int(lengths.sum())
         present = np.flatnonzero(lengths)
-        edges = np.unique(np.linspace(present[0], present[-1] + 1, LENGTH_BINS + 1).round()).astype(
-            int
-        )
-        counts = np.add.reduceat(lengths[: edges[-1]], edges[:-1])[: len(edges) - 1]
+        low, high = int(present[0]), int(present[-1])
+        step = max(1, -(-(high + 1 - low) // LENGTH_BINS))  # bins of one width, in whole bp
+        edges = np.arange(low, high + 1 + step, step)
+        padded = np.zeros(edges[-1], dtype=np.int64)
+        padded[: len(lengths)] = lengths
+        counts = np.add.reduceat(padded, edges[:-1])
         bases = sum(self.base_counts.values())
         named = dict(zip(ALPHABET + "N", (int(b) for b in bases), strict=True))
         acgt = sum(named[b] for b in ALPHABET)

@@ -72,4 +72,4 @@ def progress_text(done: int, total: int, seconds: float) -> str:
     if fraction <= 0 or fraction >= 1:
         return f"{fraction:.0%}"
     left = seconds * (1 - fraction) / fraction
-    return f"{fraction:.0%} · about {left:.0f} s left"
+    return f"{fraction:.0%} · " + ("under 1 s left" if left < 1 else f"about {left:.0f} s left")
