@@ -145,3 +145,15 @@ def test_run_filter_motifs_needs_a_convolution():
     model = build_model("lstm", n_outputs=2, conv_frontend=False)
     with pytest.raises(ConfigError, match="no convolution"):
         interpret.run_filter_motifs(_run(model), _planted(), [0])
+
+
+def test_saliency_profiles_are_capped_and_computed_in_chunks(monkeypatch):
+    whole = interpret.profile_view(_run(MotifDetector()), _planted(), [0, 1, 2, 3], target=1)
+    monkeypatch.setattr(interpret, "MAX_PROFILE_SEQUENCES", 3)
+    monkeypatch.setattr(interpret, "PROFILE_CHUNK", 2)
+    capped = interpret.profile_view(_run(MotifDetector()), _planted(), [0, 1, 2, 3], target=1)
+    assert capped.n_sequences == 3 and whole.n_sequences == 4
+    monkeypatch.setattr(interpret, "MAX_PROFILE_SEQUENCES", 4)
+    chunked = interpret.profile_view(_run(MotifDetector()), _planted(), [0, 1, 2, 3], target=1)
+    for name, profile in whole.profiles.items():
+        assert np.allclose(chunked.profiles[name], profile)
