@@ -237,8 +237,18 @@ def _sequence_metrics(sequences: SequenceSet, summary: dict[str, Any]) -> list[M
         if shortest == longest
         else Metric("Length range", f"{shortest:,}–{longest:,} bp")
     )
+    in_file = sequences.meta.get("n_reads_in_file")
+    count = (
+        Metric(
+            "Reads in the file",
+            f"{in_file:,}",
+            f"{sequences.n_obs:,} of them, drawn at random, are held in memory for the pages",
+        )
+        if in_file is not None
+        else Metric("Sequences", f"{sequences.n_obs:,}")
+    )
     return [
-        Metric("Sequences", f"{sequences.n_obs:,}"),
+        count,
         Metric("Classes", str(len(sequences.classes) or "unlabelled")),
         length,
         Metric("Mean length", f"{summary['mean_length']:.1f} bp"),

@@ -283,11 +283,22 @@ def is_large_read_file(path: Path, options: ReadOptions) -> bool:
     """
     if not path.is_file() or options.labels_file is not None:
         return False
-    if path.stat().st_size <= LARGE_READ_FILE_BYTES:
+    if _content_bytes(path) <= LARGE_READ_FILE_BYTES:
         return False
     if options.kind != "auto":
         return options.kind == "sequences"
     return detect_kind(path, options.sequence_column) == "sequences"
+
+
+def _content_bytes(path: Path) -> int:
+    """A file's size, or for gzip the larger of its size and the size its trailer gives
+    for the content (which counts modulo 4 GiB)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        if handle.read(2) != GZIP_MAGIC or size < 18:
+            return size
+        handle.seek(-4, os.SEEK_END)
+        return max(size, int.from_bytes(handle.read(4), "little"))
 
 
 def read_cache_folder() -> Path:

@@ -117,3 +117,4 @@ def test_a_large_read_file_is_converted_and_summarised_whole(folder, tmp_path_fa
     charts = at.get("plotly_chart")
     assert len(charts) >= 4
     assert dataset.classes == ["genome_A", "genome_B", "genome_C", "genome_D"]
+    assert summary_metrics(at)["Reads in the file"] == "3,000"

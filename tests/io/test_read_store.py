@@ -193,3 +193,16 @@ def test_encoded_views_are_lazy_and_slice_like_arrays(tmp_path: Path) -> None:
     subset = view[np.array([2, 0])]
     assert len(subset) == 2 and subset.shape == (2, 3)
     assert np.array_equal(subset[0:2], encode_codes(["TTTT", "ACGT"], 3, align="right"))
+
+
+def test_a_gzip_file_is_judged_large_by_its_content(tmp_path, monkeypatch):
+    from genodash.io import ReadOptions
+    from genodash.io.read_store import is_large_read_file
+
+    text = "SEQ\tLAB\n" + ("ACGT" * 50 + "\tA\n") * 400  # about 81 KB, compresses well
+    packed = _write(tmp_path, "reads.tsv.gz", gzip.compress(text.encode()))
+    monkeypatch.setattr(store_module, "LARGE_READ_FILE_BYTES", 50_000)
+    assert packed.stat().st_size < 50_000
+    assert is_large_read_file(packed, ReadOptions())
+    plain = _write(tmp_path, "small.tsv", text[:1_000])
+    assert not is_large_read_file(plain, ReadOptions())
