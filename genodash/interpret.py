@@ -606,10 +606,42 @@ def sequences_to_explain(run: object, sequences: SequenceSet) -> tuple[np.ndarra
     """
     from genodash.train.sequence import fingerprint
 
+    sample_test = _sample_test_rows(run, sequences)
+    if sample_test is not None:
+        return sample_test, "the sample's reads in its test set (reads it never saw)"
     if run.data.get("fingerprint") == fingerprint(sequences) and "split" in run.tables:
         subsets = run.tables["split"]["subset"].to_numpy()
         return np.flatnonzero(subsets == "test"), "its test set (sequences it never saw)"
     return np.arange(sequences.n_obs), "all loaded sequences (the model was trained on other data)"
+
+
+def _sample_test_rows(run: object, sequences: SequenceSet) -> np.ndarray | None:
+    """For a sample of a converted read file and a run trained on every read of that file:
+    the sample rows in the run's test set (its split is drawn again: same labels, seed and
+    fractions). None otherwise."""
+    from genodash.errors import InputError
+    from genodash.io.read_store import load_read_store
+    from genodash.splits import stratified_split
+
+    folder = sequences.meta.get("read_store")
+    if folder is None:
+        return None
+    try:
+        store = load_read_store(folder)
+    except InputError:
+        return None  # the cache was cleared
+    if run.data.get("fingerprint") != store.sha256 or store.labels is None:
+        return None
+    split = run.config["split"]
+    test = stratified_split(
+        store.labels,
+        store.n_reads,
+        val_fraction=split["val_fraction"],
+        test_fraction=split["test_fraction"],
+        seed=split["seed"],
+        class_names=store.classes,
+    ).test
+    return np.flatnonzero(np.isin(sequences.meta["read_rows"], test))
 
 
 def planted_window(sequences: SequenceSet, row: int) -> tuple[int | None, int | None]:

@@ -206,7 +206,12 @@ with ui.page("Interpret a model", ":material/insights:", ABOUT):
     else:
         run = choose_run()
         if run is not None:
-            index, described = interpret.sequences_to_explain(run, dataset)
+            index, described = ui.session_cached(
+                "explain-rows",
+                run,
+                lambda: interpret.sequences_to_explain(run, dataset),
+                key=id(dataset),
+            )
             st.caption(f"Explaining {len(index):,} sequences: {described}.")
             views = {
                 "One sequence": one_sequence,

@@ -225,7 +225,11 @@ class ReadStore:
             name=self.name,
             format=str(self.meta["format"]),
             notes=(*self.notes, described) if size < self.n_reads else self.notes,
-            meta={"read_store": str(self.folder), "n_reads_in_file": self.n_reads},
+            meta={
+                "read_store": str(self.folder),
+                "n_reads_in_file": self.n_reads,
+                "read_rows": rows,
+            },
         )
 
     def view(self, rows: np.ndarray | None, length: int, align: Align = "left") -> EncodedReads:

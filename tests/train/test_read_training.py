@@ -91,3 +91,21 @@ def test_millions_of_rows_are_split_by_class_without_scikit_learn(monkeypatch):
     assert np.array_equal(again.test, split.test)
     other = splits.stratified_split(labels, len(labels), seed=5, class_names=["a", "b", "c"])
     assert not np.array_equal(other.test, split.test)
+
+
+def test_interpret_explains_the_sample_reads_of_the_test_set(reads, tmp_path):
+    from genodash import interpret
+
+    store = open_read_store(reads, tmp_path)
+    prepared = prepare_reads(store, seed=2)
+    config = TrainConfig(epochs=1, batch_size=64, seed=0)
+    run = train_sequence_model(prepared, "cnn", model_config=CNN, train_config=config)
+    sample = store.sample(400, seed=1)
+    rows, described = interpret.sequences_to_explain(run, sample)
+    in_file = sample.meta["read_rows"]
+    expected = np.flatnonzero(np.isin(in_file, prepared.split.test))
+    assert np.array_equal(rows, expected) and 0 < len(rows) < 400
+    assert "test set" in described
+    other = open_read_store(write_read_file(tmp_path / "other.tsv", 300, seed=9), tmp_path)
+    rows, described = interpret.sequences_to_explain(run, other.sample(100))
+    assert len(rows) == 100 and "other data" in described
