@@ -70,7 +70,10 @@ def open_from_folder(path: Path, options: ReadOptions) -> SequenceSet | MatrixSe
             text = progress_text(done, total, time.perf_counter() - started)
             bar.progress(done / total if total else 1.0, text=f"{doing}: {text}")
 
-        return open_large_reads(path, options, progress=report)
+        try:
+            return open_large_reads(path, options, progress=report)
+        finally:
+            bar.empty()  # the outcome (data or message) replaces it
     return read_folder_file(path, options)
 
 

@@ -675,15 +675,14 @@ class _Converter:
             "table": self._fast_table,
             "text": self._fast_text,
         }[self.format]
-        arr = np.frombuffer(block, dtype=np.uint8)
-        if not block.isascii() or b"\x00" in block:
-            return self._slow_block(block)  # checks the text: NUL bytes, UTF-8
-        ends = np.flatnonzero(arr == NEWLINE)
-        starts = np.concatenate([[0], ends[:-1] + 1])
-        parsed = fast(arr, starts, ends)
+        parsed = None
+        if block.isascii() and b"\x00" not in block:  # else the slow path checks the text
+            arr = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(arr == NEWLINE)
+            parsed = fast(arr, np.concatenate([[0], ends[:-1] + 1]), ends)
         if parsed is None or not self._fits(parsed):
             parsed = self._slow(block)
-        self.place.line += len(ends)
+        self.place.line += block.count(b"\n")
         self.place.offset += len(block)
         self.first_block = False
         return parsed
@@ -834,14 +833,6 @@ class _Converter:
         except InputError as err:
             raise _renumbered(err, shift) from err
         return _from_parsed(parsed, cleaner, [_renumber_text(n, shift) for n in parsed.notes])
-
-    def _slow_block(self, block: bytes) -> _Block:
-        """:meth:`_slow`, moving on to the next block as :meth:`_parse` does."""
-        parsed = self._slow(block)
-        self.place.line += block.count(b"\n")
-        self.place.offset += len(block)
-        self.first_block = False
-        return parsed
 
     def _slow_parse(self, lines: list[str], cleaner: _Cleaner) -> _Parsed:
         if self.format == "fasta":
