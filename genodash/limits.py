@@ -1,6 +1,7 @@
 """Every ``GENODASH_*`` environment variable is read here: resource limits, the job cap,
-the runs folder, the server data folder, the cache of converted reads, and the variables
-the reader worker is started with.
+the runs folder, the server data folder, the cache of converted reads, the memory budget
+and dask scheduler of the out-of-core path, and the variables the reader worker is started
+with.
 
 Each limit has a documented default and can be changed through an environment
 variable (``GENODASH_<NAME>``, e.g. ``GENODASH_MAX_RECORDS=10000000``) or by passing
@@ -18,6 +19,9 @@ MIB = 1024**2
 RUNS_DIR = "GENODASH_RUNS_DIR"
 DATA_DIR = "GENODASH_DATA_DIR"
 CACHE_DIR = "GENODASH_CACHE_DIR"
+MEMORY_BUDGET = "GENODASH_MEMORY_BUDGET"
+DASK_SCHEDULER = "GENODASH_DASK_SCHEDULER"
+MEMORY_BUDGET_SHARE = 0.25  # of the machine's memory, when no budget is set
 READER_MEMORY = "GENODASH_READER_MEMORY_BYTES"  # set for the reader worker by its parent
 IN_READER_WORKER = "GENODASH_IN_READER_WORKER"  # set in the reader worker itself
 
@@ -129,6 +133,52 @@ def cache_dir(default: Path) -> Path:
         The folder used when the variable is not set.
     """
     return Path(os.environ.get(CACHE_DIR) or default)
+
+
+def memory_budget_bytes(value: str | None = None) -> int:
+    """The memory a matrix may take in memory before it goes the out-of-core way.
+
+    Parameters
+    ----------
+    value
+        A size such as ``"4GB"``, ``"512MiB"`` or a number of bytes; ``None`` reads
+        ``GENODASH_MEMORY_BUDGET``, and without it a quarter of the machine's memory.
+
+    Raises
+    ------
+    ConfigError
+        The size cannot be read or is not positive.
+    """
+    from genodash.errors import ConfigError
+
+    text = value if value is not None else os.environ.get(MEMORY_BUDGET, "").strip()
+    if not text:
+        return int(physical_memory_bytes() * MEMORY_BUDGET_SHARE)
+    from dask.utils import parse_bytes
+
+    try:
+        budget = int(parse_bytes(text))
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"memory budget {text!r} is not a size such as 4GB or 512MiB") from err
+    if budget <= 0:
+        raise ConfigError(f"memory budget must be positive, got {text!r}")
+    return budget
+
+
+def physical_memory_bytes() -> int:
+    """The machine's memory in bytes (8 GiB where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * GIB
+
+
+def dask_scheduler_address() -> str | None:
+    """The address of a running ``dask.distributed`` scheduler to send out-of-core work to:
+    ``GENODASH_DASK_SCHEDULER`` (e.g. ``tcp://10.0.0.5:8786``), else ``None`` (this
+    machine's threads)."""
+    value = os.environ.get(DASK_SCHEDULER, "").strip()
+    return value or None
 
 
 def reader_memory_bytes() -> int | None:

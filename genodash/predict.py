@@ -372,7 +372,7 @@ def latent_for_run(
         x = dense_float32(adata.X[:, positions])
     inputs: tuple[np.ndarray, ...] = (x,)
     if "batches" in run.model.inputs:
-        inputs = (x, _batch_codes(run, adata, batch_column))
+        inputs = (x, batch_codes(run, adata, batch_column))
     elif second is not None:
         values = second_modality(second, adata, "second modality", [])[0]
         if values is None or values.shape[1] != len(run.second_names):
@@ -383,7 +383,23 @@ def latent_for_run(
     return cell_latents(run.model, inputs, device=device)["latent"]
 
 
-def _batch_codes(run: Run, adata: anndata.AnnData, batch_column: str | None) -> np.ndarray:
+def batch_codes(run: Run, adata: anndata.AnnData, batch_column: str | None) -> np.ndarray:
+    """Each cell's batch as the run's batch code (all 0 for a run without batches).
+
+    Parameters
+    ----------
+    run
+        The trained run (its batch names and column).
+    adata
+        The cells; only ``obs`` is read.
+    batch_column
+        The cells' batch column, or ``None`` for the run's own.
+
+    Raises
+    ------
+    InputError
+        The column is missing, or holds batches the run never saw.
+    """
     n_batches = int(run.model_config.get("n_batches", 0))
     if n_batches == 0:
         return np.zeros(adata.n_obs, dtype=np.int64)

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
 
@@ -74,3 +75,43 @@ def worker_pipes() -> tuple[Connection, Connection]:
     replies = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
     return requests, replies
+
+
+# --- the C allocator ------------------------------------------------------------------------
+
+
+def keep_memory_flat() -> None:
+    """Have the C allocator (glibc) give every block of 1 MiB or more its own mapping,
+    returned to the system when freed; a no-op elsewhere. Called once the out-of-core way is
+    taken; it applies to the whole process.
+
+    Why: glibc raises that threshold to the largest block freed so far (up to 32 MiB), after
+    which the arrays of each batch (16 MB at 2,048 cells × 2,000 genes) come from its heap,
+    whose freed holes it keeps. Measured on one pass of a VAE over 200,000 cells: the
+    resident memory grew from 0.5 GB to 0.94 GB over the pass, and stayed at 0.54 GB with
+    the threshold fixed, at the same speed.
+    """
+    mallopt = _libc_function("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
+def release_free_memory() -> None:
+    """Hand the C allocator's (glibc's) free memory back to the system (``malloc_trim``), so
+    that the resident memory after a large step is what is still in use; a no-op elsewhere.
+    The atlas pipeline calls it between steps, whose temporary arrays would otherwise stay
+    counted until the process ends."""
+    trim = _libc_function("malloc_trim")
+    if trim is not None:
+        trim(0)
+
+
+def _libc_function(name: str) -> Any:
+    import ctypes
+    import ctypes.util
+
+    library = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(library), name, None) if library else None

@@ -44,6 +44,9 @@ where and why, and your previous data stays loaded.
 
 A teacher can also offer large files from a folder on the server (the `GENODASH_DATA_DIR`
 setting): they are then listed in a **Server data folder** tab and open without an upload.
+A matrix too large for memory there is summarised without loading, with the command that
+runs the out-of-core **atlas pipeline** on it; its result opens in seconds and the
+Embeddings page draws every cell.
 """
 
 

@@ -16,6 +16,7 @@ from genodash.expression.workbench import EmbeddingWorkbench
 from genodash.io.writers import h5ad_bytes
 from genodash.plotting.expression import embedding_figure, selection_indices
 from genodash.train.runs import list_runs, load_run
+from ui.atlas import atlas_chosen, atlas_view
 from ui.embeddings import compare_view, embedding_of, mapping_view, metadata_columns
 
 ABOUT = """
@@ -43,6 +44,11 @@ cells it never saw by its encoder; see them beside t-SNE and UMAP of the same ce
 
 With sequences loaded, the page embeds what a trained sequence model computes for each
 sequence (the input of its last layer), and the scores are computed on sequences.
+
+**An atlas result** (a million cells and more, made by `python -m genodash atlas` and
+opened from the Data page's server data folder) is drawn here too: every cell as one image,
+a random sample as points for hover and selection, coloured by Leiden cluster, label,
+batch or one gene.
 """
 
 
@@ -223,7 +229,9 @@ def matrix_view(dataset: MatrixSet) -> None:
 
 with ui.page("Embeddings", ":material/bubble_chart:", ABOUT):
     dataset = ui.current_dataset()
-    if isinstance(dataset, SequenceSet):
+    if atlas_chosen():
+        atlas_view()
+    elif isinstance(dataset, SequenceSet):
         sequence_view(dataset)
     else:
         matrix_view(dataset)

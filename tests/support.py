@@ -8,6 +8,7 @@ Real-browser helpers are in browser_support.py (bench/ uses it too).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -17,10 +18,25 @@ from conftest import ROOT
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+    import pytest
     from streamlit.testing.v1 import AppTest
 
 
 # --- the command line ------------------------------------------------------------------------
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | None, str]:
+    """Run ``genodash.cli.main(args)`` in this process: its exit status, its last JSON line
+    (``None`` when it printed none) and its stderr."""
+    from genodash.cli import main
+
+    try:
+        status = main(list(args))
+    except SystemExit as stop:
+        status = stop.code
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    return status, (json.loads(lines[-1]) if lines else None), captured.err
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -73,7 +73,14 @@ LAYERS = (
     ("errors", "limits", "settings", "processes"),
     ("data", "encoding", "splits", "device", "motifs"),
     ("io", "examples", "summaries", "curse", "models", "expression"),
-    ("train", "predict", "interpret", "expression.embedding_inputs", "expression.workbench"),
+    (
+        "train",
+        "predict",
+        "interpret",
+        "expression.embedding_inputs",
+        "expression.workbench",
+        "atlas",
+    ),
     ("jobs", "plotting", "cli", "__main__"),
 )
 HEAVY = ("torch", "scipy", "sklearn")

@@ -16,6 +16,7 @@ from genodash.data import MatrixSet, SequenceSet
 from genodash.limits import runs_dir
 
 if TYPE_CHECKING:
+    from genodash.atlas.result import AtlasResult
     from genodash.examples import ExampleCache
 
 Dataset = SequenceSet | MatrixSet
@@ -95,6 +96,17 @@ def set_dataset(dataset: Dataset, *, origin: str) -> None:
     'data folder'."""
     st.session_state["dataset"] = dataset
     st.session_state["dataset_origin"] = origin
+
+
+def current_atlas() -> AtlasResult | None:
+    """The atlas result opened in this session (from the server data folder), or None."""
+    return st.session_state.get("atlas")
+
+
+def set_atlas(result: AtlasResult) -> None:
+    """Make ``result`` this session's atlas: the Embeddings page draws it. The data set
+    stays as it was."""
+    st.session_state["atlas"] = result
 
 
 # --- this browser's workspace ----------------------------------------------------------------

@@ -3,7 +3,9 @@ run picker, an optional-column picker, embedding settings and download buttons."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import Field
 from typing import Any
 
@@ -271,3 +273,29 @@ def figure_downloads(columns: Sequence[Any], figure: Any, stem: str, *, key: str
     for column, fmt in zip(columns, ("png", "svg", "html"), strict=True):
         made_on_click = lambda fmt=fmt: figure_bytes(figure, fmt)  # noqa: E731
         download(column, f"Figure ({fmt.upper()})", made_on_click, f"{stem}.{fmt}", f"{key}-{fmt}")
+
+
+@contextmanager
+def progress_bar(doing: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar saying ``doing`` with the share done and the time left; yields the
+    report to call with (done, total), and goes when the work ends (its outcome, data or a
+    message, replaces it).
+
+    Parameters
+    ----------
+    doing
+        What is being done, as Markdown (escape any user text in it).
+    """
+    from genodash.train.callbacks import progress_text
+
+    bar = st.progress(0.0, text=f"{doing}…")
+    started = time.perf_counter()
+
+    def report(done: int, total: int) -> None:
+        text = progress_text(done, total, time.perf_counter() - started)
+        bar.progress(done / total if total else 1.0, text=f"{doing}: {text}")
+
+    try:
+        yield report
+    finally:
+        bar.empty()

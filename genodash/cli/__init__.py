@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "genodash.cli.device",
     "genodash.cli.embed",
     "genodash.cli.genes",
+    "genodash.cli.atlas",
+    "genodash.cli.simulate",
 )
 
 

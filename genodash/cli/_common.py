@@ -253,3 +253,59 @@ def processed_matrix(matrix: MatrixSet, *, enabled: bool = True) -> ProcessedMat
     log(f"using the values as given ({why})")
     nothing = PreprocessConfig(normalize=False, log1p=False, hvg=False, scale=False)
     return preprocess(matrix, nothing)
+
+
+def add_memory_budget_option(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The ``--memory-budget SIZE`` option: an ``.h5ad`` or 10x ``.h5`` matrix whose
+    in-memory preprocessing would need more is read from disk block by block.
+
+    Parameters
+    ----------
+    parser
+        The command's parser.
+    verb
+        What the command does with the matrix (``"train"``, ``"embed"``), for the help.
+    """
+    parser.add_argument(
+        "--memory-budget",
+        metavar="SIZE",
+        help="memory a matrix may take, e.g. 4GB or 512MiB (default: GENODASH_MEMORY_BUDGET, "
+        "else a quarter of this machine's memory); an .h5ad or 10x .h5 matrix over it is "
+        f"read from disk block by block to {verb}, with memory that does not grow with the "
+        "number of cells (out of core)",
+    )
+
+
+def matrix_from_disk(args: argparse.Namespace) -> Any:
+    """The matrix at ``args.path`` opened for reading in blocks (a
+    :class:`~genodash.io.backed.BackedMatrix`) when it goes the out-of-core way (an
+    ``.h5ad`` or 10x ``.h5`` file over ``--memory-budget``), logged; else None.
+
+    Parameters
+    ----------
+    args
+        Parsed arguments with ``path``, ``memory_budget`` and ``transpose``.
+
+    Raises
+    ------
+    ConfigError
+        A budget that is not a size, or ``--transpose`` for a matrix read from disk.
+    """
+    from genodash.limits import human_bytes, memory_budget_bytes
+    from genodash.train.backed_expression import open_if_over_budget
+
+    budget = memory_budget_bytes(args.memory_budget)
+    matrix = open_if_over_budget(args.path, budget)
+    if matrix is None:
+        return None
+    if args.transpose:
+        raise ConfigError(
+            f"{matrix.name} is read from disk by cells (rows); --transpose cannot apply"
+        )
+    log(
+        f"{matrix.name}: {matrix.n_cells:,} cells × {matrix.n_genes:,} genes, about "
+        f"{human_bytes(matrix.in_memory_bytes)} in memory, over the memory budget of "
+        f"{human_bytes(budget)} once preprocessed: reading it from disk block by block "
+        "(out of core)"
+    )
+    return matrix

@@ -12,10 +12,13 @@ import numpy as np
 
 from genodash.cli._common import (
     add_command,
+    add_memory_budget_option,
     add_read_options,
     log,
+    matrix_from_disk,
     print_json,
     processed_matrix,
+    progress_line,
     read_matrix,
 )
 from genodash.errors import ConfigError, InputError, RunError
@@ -68,6 +71,7 @@ def _add_embed(commands: argparse._SubParsersAction) -> None:
         help="cells in the random subsample used for the scores (default 3000)",
     )
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV file")
+    add_memory_budget_option(parser, "embed a run's latent space")
     add_read_options(parser)
 
 
@@ -80,16 +84,83 @@ def _embed(args: argparse.Namespace) -> int:
     (the embedding itself), trustworthiness (are picture neighbours also neighbours in the
     preprocessed data?), knn_accuracy (with labels), batch_mixing (with batches), n_scored
     (cells in the scoring subsample) and out. Raw counts are preprocessed with the default
-    settings first (normalize, log1p, 2,000 variable genes).
+    settings first (normalize, log1p, 2,000 variable genes). An .h5ad or 10x .h5 matrix over
+    the memory budget stays on disk: a run's latent space (--input RUN_DIR) is read from the
+    run or computed block by block, and the JSON says "out_of_core": true.
     """
+    _check_options(args)
+    backed = matrix_from_disk(args)
+    if backed is not None:
+        return _embed_from_disk(args, backed)
+    matrix = read_matrix(args, "embed")
+    processed = processed_matrix(matrix, enabled=args.preprocess)
+    data, input_name = _input(args.input, matrix, processed)
+    obs = processed.adata.obs
+    extra = {
+        role: obs[column].astype(str).to_numpy()
+        for role, column in (("label", matrix.label_column), ("batch", matrix.batch_column))
+        if column is not None
+    }
+    return _embed_and_write(
+        args, data, input_name, processed.adata.X, processed.adata.obs_names, extra
+    )
+
+
+def _embed_from_disk(args: argparse.Namespace, matrix: Any) -> int:
+    """``embed`` of a matrix on disk: a run's latent space (saved, or computed block by
+    block), scored against the processed values of a subsample read from disk."""
+    from genodash.expression.preprocess import PreprocessConfig
+    from genodash.train.backed_expression import latent_from_disk, read_backed_cells
+
+    if args.input in ("raw", "pca"):
+        raise ConfigError(
+            f"--input {args.input} needs the whole matrix in memory, and {matrix.name} is over "
+            "the memory budget: embed a trained model's latent space (train --model vae or "
+            "autoencoder, then --input RUN_DIR), run `python -m genodash atlas` for PCA and "
+            "UMAP out of core, or give a larger --memory-budget"
+        )
+    folder = Path(args.input)
+    run = _expression_run(folder)
+    off = PreprocessConfig(normalize=False, log1p=False, hvg=False)
+    cells = read_backed_cells(
+        matrix,
+        label_column=args.label_column,
+        batch_column=args.batch_column,
+        config=PreprocessConfig() if args.preprocess else off,
+        progress=progress_line,
+    )
+    for note in cells.notes[1:]:
+        log(f"note: {note}")
+    latent, saved = latent_from_disk(run, cells)
+    log(
+        f"using the latent coordinates saved with run {folder.name}"
+        if saved
+        else f"encoded the cells with run {folder.name}, block by block"
+    )
+    extra = {"label": cells.labels, "batch": cells.batch_labels()}
+    extra = {role: np.asarray(values) for role, values in extra.items() if values is not None}
+    input_name = f"latent:{folder.name}"
+    return _embed_and_write(
+        args, latent, input_name, cells.values, cells.cell_ids, extra, out_of_core=True
+    )
+
+
+def _embed_and_write(
+    args: argparse.Namespace,
+    data: Any,
+    input_name: str,
+    reference: Any,
+    cell_ids: Any,
+    extra: dict[str, np.ndarray],
+    *,
+    out_of_core: bool = False,
+) -> int:
+    """Embed ``data``, score it against ``reference``, write the table and print the JSON
+    line (with ``"out_of_core": true`` for a matrix on disk)."""
     from genodash.expression.embed import EmbeddingConfig
     from genodash.expression.export import embedding_table
     from genodash.expression.scores import embed_and_score
 
-    _check_options(args)
-    matrix = read_matrix(args, "embed")
-    processed = processed_matrix(matrix, enabled=args.preprocess)
-    data, input_name = _input(args.input, matrix, processed)
     config = EmbeddingConfig(
         method=args.method,
         n_components=args.n_components,
@@ -102,25 +173,17 @@ def _embed(args: argparse.Namespace) -> int:
         umap_layout=args.umap_layout,
     )
     log(f"{args.method}: embedding {data.shape[0]:,} cells × {data.shape[1]:,} features")
-    obs = processed.adata.obs
-    extra = {
-        role: obs[column].astype(str).to_numpy()
-        for role, column in (("label", matrix.label_column), ("batch", matrix.batch_column))
-        if column is not None
-    }
     result, scores = embed_and_score(
         data,
         config,
         input_name=input_name,
-        reference=processed.adata.X,
+        reference=reference,
         labels=extra.get("label"),
         batches=extra.get("batch"),
         max_cells=args.max_scored,
         seed=args.seed,
     )
-    table = embedding_table(
-        processed.adata.obs_names, result.coords, method=args.method, extra=extra
-    )
+    table = embedding_table(cell_ids, result.coords, method=args.method, extra=extra)
     _write_csv_atomically(table, Path(args.out))
     summary: dict[str, Any] = {
         "method": args.method,
@@ -134,6 +197,8 @@ def _embed(args: argparse.Namespace) -> int:
     for key in ("reduced_to_pcs", "deterministic"):
         if key in result.params:
             summary[key] = result.params[key]
+    if out_of_core:
+        summary["out_of_core"] = True
     print_json(summary)
     return 0
 
@@ -165,6 +230,21 @@ def _input(choice: str, matrix: MatrixSet, processed: ProcessedMatrix) -> tuple[
 
 def _latent(folder: Path, matrix: MatrixSet, processed: ProcessedMatrix) -> tuple[np.ndarray, str]:
     """The latent coordinates of the matrix's cells under a saved expression run."""
+    run = _expression_run(folder)
+    from genodash.expression.embedding_inputs import run_latent
+
+    latent, saved = run_latent(
+        run,
+        processed.adata,
+        on_encode=lambda: log(f"encoding the cells with run {folder.name}"),
+    )
+    if saved:
+        log(f"using the latent coordinates saved with run {folder.name}")
+    return latent, f"latent:{folder.name}"
+
+
+def _expression_run(folder: Path) -> Any:
+    """The saved expression run in ``folder`` (``--input``)."""
     from genodash.train.runs import load_run
 
     if not folder.is_dir():
@@ -179,16 +259,7 @@ def _latent(folder: Path, matrix: MatrixSet, processed: ProcessedMatrix) -> tupl
         raise RunError(
             f"is a {run.kind} run; --input needs an expression model's run", file=folder.name
         )
-    from genodash.expression.embedding_inputs import run_latent
-
-    latent, saved = run_latent(
-        run,
-        processed.adata,
-        on_encode=lambda: log(f"encoding the cells with run {folder.name}"),
-    )
-    if saved:
-        log(f"using the latent coordinates saved with run {folder.name}")
-    return latent, f"latent:{folder.name}"
+    return run
 
 
 def _write_csv_atomically(table: pd.DataFrame, target: Path) -> None:

@@ -13,9 +13,11 @@ from typing import Any
 from genodash.cli._common import (
     Handler,
     add_command,
+    add_memory_budget_option,
     add_read_options,
     add_set_option,
     log,
+    matrix_from_disk,
     print_json,
     progress_line,
     read_options,
@@ -39,6 +41,15 @@ class _RegisteredModels(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+TRAIN_OPTIONS = {  # TrainConfig field: the option that sets it
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+    "learning_rate": "--lr",
+    "patience": "--patience",
+    "seed": "--seed",
+}
 
 
 def _sequence_models() -> tuple[str, ...]:
@@ -105,6 +116,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "--augment-rc", action="store_true", help="add reverse complements to the training set"
     )
     _add_stream_option(parser, "train")
+    add_memory_budget_option(parser, "train")
     add_set_option(parser, "a model setting, e.g. --set filters=32 (repeatable)")
     parser.add_argument(
         "--out", metavar="RUN_DIR", help="run folder to create (default: runs/<model>-<time>)"
@@ -120,15 +132,6 @@ def _add_stream_option(parser: argparse.ArgumentParser, verb: str) -> None:
         f"~/.cache/genodash/reads) and {verb} from it batch by batch, with memory that does not "
         "grow with the number of reads; automatic for sequence files over 32 MiB",
     )
-
-
-TRAIN_OPTIONS = {  # TrainConfig field: the option that sets it
-    "epochs": "--epochs",
-    "batch_size": "--batch-size",
-    "learning_rate": "--lr",
-    "patience": "--patience",
-    "seed": "--seed",
-}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -156,6 +159,8 @@ def _train(args: argparse.Namespace) -> int:
             raise ConfigError(f"--out {out} already exists; choose a new run folder")
         if args.model not in MATRIX_MODELS and _from_disk(args):
             dataset = _converted(args, distributed)
+        elif args.model in MATRIX_MODELS and (matrix := matrix_from_disk(args)) is not None:
+            return _train_matrix_from_disk(args, matrix, out)
         else:
             dataset = read_dataset(args.path, read_options(args))
         if args.model in MATRIX_MODELS:
@@ -231,11 +236,19 @@ def _check_train_options(args: argparse.Namespace) -> None:
             raise ConfigError(f"{TRAIN_OPTIONS[name]} {problem}")
     if args.length is not None and args.length < 1:
         raise ConfigError(f"--length must be a whole number of at least 1, got {args.length}")
-    if args.latent_dim is not None and args.model not in MATRIX_MODELS:
-        raise ConfigError(
-            f"--latent-dim applies to the expression models ({', '.join(MATRIX_MODELS)}); "
-            f"for {args.model} leave it out"
-        )
+    for option, given in (
+        ("--latent-dim", args.latent_dim),
+        ("--memory-budget", args.memory_budget),
+    ):
+        if given is not None and args.model not in MATRIX_MODELS:
+            raise ConfigError(
+                f"{option} applies to the expression models ({', '.join(MATRIX_MODELS)}); "
+                f"for {args.model} leave it out"
+            )
+    if args.memory_budget is not None:
+        from genodash.limits import memory_budget_bytes
+
+        memory_budget_bytes(args.memory_budget)
     _model_settings(args)
 
 
@@ -300,13 +313,7 @@ def _given_train_settings(args: argparse.Namespace) -> dict[str, float]:
 
 def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
     from genodash.data import MatrixSet
-    from genodash.models import model_spec
-    from genodash.train.expression import (
-        default_likelihood,
-        default_train_config,
-        prepare_matrix,
-        train_expression_model,
-    )
+    from genodash.train.expression import prepare_matrix
 
     if not isinstance(dataset, MatrixSet):
         raise ConfigError(
@@ -321,6 +328,51 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
         batch_column=dataset.batch_column,
         seed=args.seed,
     )
+    return _train_prepared_matrix(args, prepared, settings, out)
+
+
+def _train_matrix_from_disk(args: argparse.Namespace, matrix: Any, out: Path) -> int:
+    """``train`` on a matrix read from disk: the default preprocessing's statistics in
+    passes over its blocks, then the autoencoder or the VAE on block-shuffled cells."""
+    from genodash.train.backed_expression import prepare_backed_matrix
+    from genodash.train.stored_cells import FROM_DISK_MODELS
+
+    if args.model not in FROM_DISK_MODELS:
+        raise ConfigError(
+            f"{args.model} trains on a matrix held in memory, and {matrix.name} is over the "
+            f"memory budget: train {' or '.join(FROM_DISK_MODELS)}, which read it from disk, "
+            "or give a larger --memory-budget"
+        )
+    settings = _model_settings(args)
+    prepared = prepare_backed_matrix(
+        matrix,
+        label_column=args.label_column,
+        batch_column=args.batch_column,
+        seed=args.seed,
+        progress=progress_line,
+    )
+    for note in prepared.notes[1:]:
+        log(f"note: {note}")
+    return _train_prepared_matrix(args, prepared, settings, out, out_of_core=True)
+
+
+def _train_prepared_matrix(
+    args: argparse.Namespace,
+    prepared: Any,
+    settings: dict[str, Any],
+    out: Path,
+    *,
+    out_of_core: bool = False,
+) -> int:
+    """Train an expression model on prepared cells (in memory or on disk), save the run and
+    print the JSON line (with ``"out_of_core": true`` for cells read from disk)."""
+    from genodash.models import model_spec
+    from genodash.train.expression import (
+        default_likelihood,
+        default_train_config,
+        train_expression_model,
+    )
+
     fields = {field.name for field in model_spec(args.model, "expression").fields()}
     if "likelihood" in fields and "likelihood" not in settings:
         settings["likelihood"] = default_likelihood(prepared)
@@ -332,13 +384,16 @@ def _train_matrix(args: argparse.Namespace, dataset: Any, out: Path) -> int:
             "batches; turn it off with --set n_batches=0)"
         )
     config = default_train_config(args.model, **_given_train_settings(args), seed=args.seed)
-    described = f"{dataset.name}: {prepared.n_obs:,} cells × {prepared.n_vars:,} genes"
+    described = f"{prepared.source_name}: {prepared.n_obs:,} cells × {prepared.n_vars:,} genes"
     run, path = _train_and_save(
         args, out, train_expression_model, prepared, settings, config, described
     )
     keys = ("test_loss", "latent_dim", "n_cells", "n_genes")
     task = {key: run.metrics[key] for key in keys}
-    print_json(_summary(args, run, path, prepared.split, task, model_config=run.model_config))
+    extra = {"out_of_core": True} if out_of_core else {}
+    print_json(
+        _summary(args, run, path, prepared.split, task, model_config=run.model_config, **extra)
+    )
     return 0
 
 

@@ -56,8 +56,6 @@ def leiden_clusters(
     ConfigError
         Resolution not positive, or too few cells for ``n_neighbors``.
     """
-    import igraph
-
     n_cells = X.shape[0]
     if resolution <= 0:
         raise ConfigError(f"resolution must be positive, got {resolution:g}")
@@ -66,7 +64,29 @@ def leiden_clusters(
             f"n_neighbors must lie between 1 and the number of cells - 1 ({n_cells - 1:,}), "
             f"got {n_neighbors}"
         )
-    graph = igraph.Graph(n=n_cells, edges=_knn_edges(X, n_neighbors, seed), directed=False)
+    return leiden_from_edges(n_cells, _knn_edges(X, n_neighbors, seed), resolution, seed)
+
+
+def leiden_from_edges(
+    n_cells: int, edges: np.ndarray, resolution: float = 1.0, seed: int = 0
+) -> np.ndarray:
+    """:func:`leiden_clusters` on a neighbour graph given as edges (one row per cell and
+    neighbour, unweighted).
+
+    Parameters
+    ----------
+    n_cells
+        Cells (vertices).
+    edges
+        Pairs of cell indices, shape (edges, 2); each pair may appear in both directions.
+    resolution
+        Higher values give more, smaller clusters.
+    seed
+        Seed of Leiden's random choices.
+    """
+    import igraph
+
+    graph = igraph.Graph(n=n_cells, edges=edges, directed=False)
     graph.simplify()  # a pair that are each other's neighbours gives one edge, not two
     previous = random.getstate()
     igraph.set_random_number_generator(random.Random(seed))

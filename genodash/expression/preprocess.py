@@ -713,8 +713,23 @@ def gene_moments(
     tuple of numpy.ndarray
         The mean and the variance of each gene across cells, float64.
     """
-    n_cells = X.shape[0]
-    sums, squares = _column_sums(X, row_factors, exponentiate, squares=True)
+    sums, squares = column_sums(X, row_factors, exponentiate, squares=True)
+    return moments_from_sums(sums, squares, X.shape[0])
+
+
+def moments_from_sums(
+    sums: np.ndarray, squares: np.ndarray, n_cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-gene mean and variance (ddof 1) from the sums and sums of squares over
+    ``n_cells`` cells, e.g. added up over blocks of cells.
+
+    Parameters
+    ----------
+    sums, squares
+        Each gene's sum and sum of squares (:func:`column_sums`).
+    n_cells
+        The cells summed over.
+    """
     mean = sums / n_cells
     var = squares / n_cells - mean**2
     if n_cells > 1:
@@ -738,13 +753,28 @@ def gene_means(X: Any, *, exponentiate: bool = False) -> np.ndarray:
     numpy.ndarray
         One mean per gene, float64.
     """
-    sums, _ = _column_sums(X, None, exponentiate, squares=False)
+    sums, _ = column_sums(X, None, exponentiate, squares=False)
     return sums / X.shape[0]
 
 
-def _column_sums(
+def column_sums(
     X: Any, row_factors: np.ndarray | None, exponentiate: bool, *, squares: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-gene sums (and sums of squares) of ``X``, float64, read in blocks; the sums that
+    :func:`gene_moments` and :func:`gene_means` divide, and that the out-of-core path adds
+    up over blocks of cells.
+
+    Parameters
+    ----------
+    X
+        Cells × genes, dense or sparse; not changed.
+    row_factors
+        One factor per cell that its values are multiplied by first (float32), or ``None``.
+    exponentiate
+        Sum ``expm1`` of the values.
+    squares
+        Also sum the squares; otherwise the second result is ``None``.
+    """
     n_genes = X.shape[1]
     sums = np.zeros(n_genes)
     square_sums = np.zeros(n_genes) if squares else None

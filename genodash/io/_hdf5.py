@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from genodash.errors import FormatError, GenodashError, LimitError
 from genodash.io._source import HDF5_MAGIC, RawFile
 from genodash.limits import Limits, human_bytes
 
 _USERBLOCK_OFFSETS = (0, 512, 1024, 2048, 4096)
-_CORRUPT_HDF5_ERRORS = (
+CORRUPT_HDF5_ERRORS = (
     OSError,
     RuntimeError,
     KeyError,
@@ -46,7 +47,7 @@ def open_hdf5(raw: RawFile, limits: Limits) -> Iterator[object]:
         )
     try:
         handle = h5py.File(io.BytesIO(raw.data), "r")
-    except _CORRUPT_HDF5_ERRORS as err:
+    except CORRUPT_HDF5_ERRORS as err:
         raise FormatError(
             "HDF5 file is truncated or corrupt; nothing was loaded",
             file=raw.display_name,
@@ -58,10 +59,10 @@ def open_hdf5(raw: RawFile, limits: Limits) -> Iterator[object]:
             yield handle
         except GenodashError:
             raise
-        except _CORRUPT_HDF5_ERRORS as err:
+        except CORRUPT_HDF5_ERRORS as err:
             # h5py reports damaged internal structures with any of these, at any access
             raise FormatError(
-                f"HDF5 content is corrupt ({_short(err)})",
+                f"HDF5 content is corrupt ({short_message(err)})",
                 file=raw.display_name,
                 hint="Download or copy the file again",
             ) from err
@@ -86,7 +87,7 @@ def check_hdf5_safety(handle: object, name: str, limits: Limits) -> int:
                     file=name,
                     where=f"dataset '{path}'",
                 )
-            declared += obj.size * obj.dtype.itemsize
+            declared += (obj.size or 0) * obj.dtype.itemsize  # None: an empty (null) dataset
             if declared > limits.max_array_bytes:
                 raise LimitError(
                     f"declares arrays of more than {human_bytes(limits.max_array_bytes)}",
@@ -118,13 +119,71 @@ def _walk(group: object, name: str, prefix: str = "") -> Iterator[tuple[str, obj
             obj = group[key]
         except (KeyError, OSError, ValueError) as err:
             raise FormatError(
-                f"cannot read object ({_short(err)})", file=name, where=f"'{path}'"
+                f"cannot read object ({short_message(err)})", file=name, where=f"'{path}'"
             ) from err
         yield path, obj
         if isinstance(obj, h5py.Group):
             yield from _walk(obj, name, path)
 
 
-def _short(err: Exception) -> str:
+def short_message(err: BaseException) -> str:
+    """An exception's text, at most 160 characters (for messages naming a damaged part).
+
+    Parameters
+    ----------
+    err
+        The exception.
+    """
     text = str(err).strip() or type(err).__name__
     return text if len(text) < 160 else text[:157] + "…"
+
+
+def decode_strings(values: object) -> list[str]:
+    """HDF5 string values (bytes or str) as Python strings.
+
+    Parameters
+    ----------
+    values
+        An array read from a string dataset.
+    """
+    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
+
+
+def tenx_matrix_group(handle: Any, name: str) -> tuple[str, Any]:
+    """The group of a 10x ``.h5`` file that holds its matrix (``matrix`` in Cell Ranger 3
+    and later, the genome's name before), after checking that its parts are there.
+
+    Parameters
+    ----------
+    handle
+        The open file.
+    name
+        Its display name, for messages.
+
+    Returns
+    -------
+    tuple
+        The group's path and the group.
+
+    Raises
+    ------
+    FormatError
+        No such group, or one without data, indices, pointers, shape or barcodes.
+    """
+    if "matrix" in handle:
+        key = "matrix"
+    else:
+        groups = [key for key in handle if "indptr" in handle[key]]
+        if len(groups) != 1:
+            raise FormatError(
+                "is an HDF5 file but neither AnnData (.h5ad) nor a 10x matrix (.h5)", file=name
+            )
+        key = groups[0]
+    group = handle[key]
+    parts = ("data", "indices", "indptr", "shape", "barcodes")
+    missing = [part for part in parts if part not in group]
+    if missing:
+        raise FormatError(
+            f"is neither AnnData nor a 10x matrix (missing {', '.join(missing)})", file=name
+        )
+    return key, group

@@ -5,31 +5,38 @@ A teacher puts large files in one folder on the server; the app lists them and o
 chosen one from disk, so nothing is uploaded. A name that comes back from the browser is
 never trusted: :func:`resolve_in_data_folder` refuses absolute paths, ``..``, hidden files,
 symbolic links that lead out of the folder, folders and missing files.
+
+An ``.h5ad`` or 10x ``.h5`` matrix too large for the memory budget is not read: the
+folder tab shows :func:`out_of_core_matrix`'s summary of it and the command that runs the
+out-of-core pipeline on it.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from genodash.data import MatrixSet, SequenceSet
-from genodash.errors import InputError
+from genodash.errors import GenodashError, InputError
 from genodash.io import ReadOptions, read_dataset
 from genodash.io._isolated import RUNNER
 from genodash.io._source import display_name, strip_compression_suffix
+from genodash.io.backed import IN_MEMORY_COPIES, open_backed
 from genodash.io.expression import has_matrix_suffix
 from genodash.io.read_store import Progress, open_read_store, read_cache_folder
 from genodash.io.sequences import SEQUENCE_SUFFIXES
-from genodash.limits import Limits, data_dir, human_bytes
+from genodash.limits import DATA_DIR, Limits, data_dir, human_bytes
 
 FileKind = Literal["sequences", "matrix", "table", "other"]
 MOST_LISTED = 500
 SAMPLE_READS = 100_000  # reads of a converted file held in memory for the pages
 _TABLE_SUFFIXES = (".csv", ".tsv")
+_BACKED_SUFFIXES = (".h5ad", ".h5")
 _PICK_FROM_LIST = "Choose a file from the list on the Data page"
 
 
@@ -272,6 +279,104 @@ def open_large_reads(
         progress=progress,
     )
     return store.sample(SAMPLE_READS)
+
+
+@dataclass(frozen=True)
+class OutOfCoreMatrix:
+    """A matrix of the data folder too large to read into memory here, as its file
+    says without loading it.
+
+    Attributes
+    ----------
+    name
+        Its path relative to the folder.
+    n_cells, n_genes
+        The shape.
+    stored_values
+        Values stored (the non-zero ones of a sparse matrix).
+    in_memory_bytes
+        One copy in memory (float32, sparse).
+    needed_bytes
+        What the in-memory preprocessing holds at its peak (several copies).
+    budget_bytes
+        The memory budget (``GENODASH_MEMORY_BUDGET``).
+    """
+
+    name: str
+    n_cells: int
+    n_genes: int
+    stored_values: int
+    in_memory_bytes: int
+    needed_bytes: int
+    budget_bytes: int
+
+    @property
+    def result_name(self) -> str:
+        """The name the command gives the atlas result, beside the matrix."""
+        stem = self.name
+        for suffix in _BACKED_SUFFIXES:
+            stem = stem.removesuffix(suffix)
+        return f"{stem}.atlas.h5ad"
+
+    @property
+    def command(self) -> str:
+        """The command that runs the out-of-core pipeline on it, on the server (where
+        ``GENODASH_DATA_DIR`` is set), writing the result into the folder."""
+        folder = f'"${DATA_DIR}"/'
+        source, result = (folder + shlex.quote(n) for n in (self.name, self.result_name))
+        return f"python -m genodash atlas {source} --out {result}"
+
+
+def out_of_core_matrix(name: str, path: Path, budget_bytes: int) -> OutOfCoreMatrix | None:
+    """The summary of an ``.h5ad`` or 10x ``.h5`` matrix of the data folder that needs the
+    out-of-core way (its in-memory preprocessing would pass ``budget_bytes``), read
+    without loading it; ``None`` for a matrix that fits, another kind of file, or one the
+    block reader cannot open (the in-memory reader then reads it, or says what is wrong).
+
+    Parameters
+    ----------
+    name
+        The file's path relative to the folder (as listed).
+    path
+        The file, as :func:`resolve_in_data_folder` returns it.
+    budget_bytes
+        The memory budget (:func:`genodash.limits.memory_budget_bytes`).
+    """
+    if not name.lower().endswith(_BACKED_SUFFIXES):
+        return None
+    try:
+        matrix = open_backed(path)
+    except GenodashError:
+        return None
+    if not matrix.needs_out_of_core(budget_bytes):
+        return None
+    return OutOfCoreMatrix(
+        name=name,
+        n_cells=matrix.n_cells,
+        n_genes=matrix.n_genes,
+        stored_values=matrix.nnz,
+        in_memory_bytes=matrix.in_memory_bytes,
+        needed_bytes=matrix.in_memory_bytes * IN_MEMORY_COPIES,
+        budget_bytes=budget_bytes,
+    )
+
+
+def is_in_data_folder(path: Path, folder: Path | None = None) -> bool:
+    """Whether ``path``, every link followed, lies inside the data folder (False when no
+    folder is set).
+
+    Parameters
+    ----------
+    path
+        Any path, e.g. the source matrix an atlas result names.
+    folder
+        The data folder; ``None``: ``GENODASH_DATA_DIR``.
+    """
+    try:
+        root = _root(folder)
+    except InputError:
+        return False
+    return _inside(Path(path), root)
 
 
 def _root(folder: Path | None) -> Path:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from genodash.data import MatrixSet, ValueType, is_sparse, value_type_of
 from genodash.errors import FormatError, GenodashError, LimitError, OrientationError
-from genodash.io._hdf5 import is_hdf5, open_hdf5
+from genodash.io._hdf5 import decode_strings, is_hdf5, open_hdf5, tenx_matrix_group
 from genodash.io._isolated import RUNNER
 from genodash.io._source import (
     ZIP_MAGIC,
@@ -32,6 +32,7 @@ from genodash.io._source import (
     split_lines,
     strip_compression_suffix,
 )
+from genodash.io.backed import pointer_problem
 from genodash.io.sequences import make_unique
 from genodash.limits import Limits, human_bytes
 
@@ -377,20 +378,12 @@ def _check_sparse_structure(matrix: object, name: str) -> None:
 
 
 def _check_compressed_pointers(matrix: object) -> None:
-    """The pointer array of a CSR/CSC matrix must start at 0, never fall and end at the
-    number of stored values. scipy's own check skips a matrix whose count comes out
-    negative, and its C++ routines then crash or ask for terabytes."""
     indptr = getattr(matrix, "indptr", None)
     if indptr is None:
         return
-    stored = len(matrix.indices)
-    if len(indptr) == 0 or indptr[0] != 0 or indptr[-1] != stored or len(matrix.data) != stored:
-        ends = f"{indptr[0]:,} to {indptr[-1]:,}" if len(indptr) else "nowhere"
-        raise ValueError(
-            f"its pointers must run from 0 up to the number of stored values; they run from {ends}"
-        )
-    if (np.diff(indptr) < 0).any():
-        raise ValueError("its pointers decrease")
+    problem = pointer_problem(indptr, len(matrix.indices), len(matrix.data))
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _read_h5ad(handle: object, name: str) -> object:
@@ -412,15 +405,9 @@ def _read_h5ad(handle: object, name: str) -> object:
 
 
 def _read_10x_h5(handle: object, name: str) -> object:
-    group = handle["matrix"] if "matrix" in handle else _genome_group(handle, name)
-    required = ("data", "indices", "indptr", "shape", "barcodes")
-    missing = [key for key in required if key not in group]
-    if missing:
-        raise FormatError(
-            f"is neither AnnData nor a 10x matrix (missing {', '.join(missing)})", file=name
-        )
+    _, group = tenx_matrix_group(handle, name)
     n_genes, n_cells = (int(v) for v in group["shape"][()])
-    barcodes = _decode(group["barcodes"][()])
+    barcodes = decode_strings(group["barcodes"][()])
     names, ids = _10x_h5_features(group, name)
     if len(barcodes) != n_cells or len(names) != n_genes:
         raise FormatError(
@@ -434,26 +421,13 @@ def _read_10x_h5(handle: object, name: str) -> object:
     return _anndata_10x(matrix, barcodes, names, ids)
 
 
-def _genome_group(handle: object, name: str) -> object:
-    groups = [key for key in handle if "indptr" in handle[key]]
-    if len(groups) != 1:
-        raise FormatError(
-            "is an HDF5 file but neither AnnData (.h5ad) nor a 10x matrix (.h5)", file=name
-        )
-    return handle[groups[0]]
-
-
 def _10x_h5_features(group: object, name: str) -> tuple[list[str], list[str]]:
     if "features" in group:
         features = group["features"]
-        return _decode(features["name"][()]), _decode(features["id"][()])
+        return decode_strings(features["name"][()]), decode_strings(features["id"][()])
     if "gene_names" in group and "genes" in group:
-        return _decode(group["gene_names"][()]), _decode(group["genes"][()])
+        return decode_strings(group["gene_names"][()]), decode_strings(group["genes"][()])
     raise FormatError("has no feature (gene) names", file=name)
-
-
-def _decode(values: np.ndarray) -> list[str]:
-    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
 
 
 def _csr(
@@ -664,8 +638,8 @@ def _finish(
     value_type = value_type_of(adata.X)
     notes += _value_type_notes(value_type)
     notes += _degenerate_notes(adata.X)
-    label_column = _pick_column(adata, label_column, LABEL_COLUMN_GUESSES, "label", name, notes)
-    batch_column = _pick_column(adata, batch_column, BATCH_COLUMN_GUESSES, "batch", name, notes)
+    label_column = pick_column(adata.obs, label_column, LABEL_COLUMN_GUESSES, "label", name, notes)
+    batch_column = pick_column(adata.obs, batch_column, BATCH_COLUMN_GUESSES, "batch", name, notes)
     return MatrixSet(
         adata=adata,
         name=name,
@@ -770,15 +744,38 @@ def _degenerate_notes(matrix: object) -> list[str]:
     return notes
 
 
-def _pick_column(
-    adata: object,
+def pick_column(
+    obs: pd.DataFrame,
     chosen: str | None,
     guesses: tuple[str, ...],
     role: str,
     name: str,
     notes: list[str],
 ) -> str | None:
-    columns = [str(c) for c in adata.obs.columns]
+    """The cells' column of a role (labels, batches): the one chosen, checked, or the first
+    of the common names found (any case), noted.
+
+    Parameters
+    ----------
+    obs
+        The cells' table.
+    chosen
+        The column the user named, or ``None`` to guess.
+    guesses
+        Common names of such a column, lower case, in order of preference.
+    role
+        ``"label"`` or ``"batch"``, for the note and the message.
+    name
+        The file's display name, for the message.
+    notes
+        Reading notes; the guess is added to them.
+
+    Raises
+    ------
+    FormatError
+        The chosen column is not in the table.
+    """
+    columns = [str(c) for c in obs.columns]
     if chosen is not None:
         if chosen not in columns:
             raise FormatError(

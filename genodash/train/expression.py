@@ -5,6 +5,10 @@ What each model reads: the autoencoder and the Gaussian VAE read the processed v
 (``adata.layers["counts"]``, or ``X`` when it holds counts); the two-modality model reads
 the processed values and the second modality after a centred log-ratio (CLR) transform
 per cell, the usual normalization of antibody counts.
+
+A matrix too large for memory stays on disk (:mod:`genodash.train.backed_expression`): its
+inputs are :class:`~genodash.train.stored_cells.StoredCells`, read block by block, and the
+autoencoder and the VAE train on its cells in block-shuffled order.
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ from genodash.train.loop import (
     fit,
 )
 from genodash.train.runs import Run
+from genodash.train.stored_cells import (
+    FROM_DISK_MODELS,
+    CellRows,
+    ShuffledBlocks,
+    StoredCells,
+    on_disk,
+    subset_cells,
+)
 
 if TYPE_CHECKING:
     import anndata
@@ -59,9 +71,11 @@ class PreparedMatrix:
     Attributes
     ----------
     values
-        Dense ``float32`` cells × genes: the processed values the model reads.
+        Dense ``float32`` cells × genes: the processed values the model reads; for a
+        matrix on disk, :class:`StoredCells` read block by block.
     counts
-        Raw counts of the same genes (``float32``), or ``None`` when none are available.
+        Raw counts of the same genes (``float32``, or :class:`StoredCells`), or ``None``
+        when none are available.
     batches
         Batch index of each cell (into ``batch_names``), or ``None``.
     second, second_names
@@ -71,8 +85,8 @@ class PreparedMatrix:
 
     cell_ids: list[str]
     genes: list[str]
-    values: np.ndarray
-    counts: np.ndarray | None
+    values: np.ndarray | StoredCells
+    counts: np.ndarray | StoredCells | None
     batches: np.ndarray | None
     batch_names: list[str]
     labels: list[str] | None
@@ -159,7 +173,7 @@ def prepare_matrix(
     if not np.isfinite(values).all():
         raise InputError("the matrix holds NaN or infinite values", file=source_name)
     labels = adata.obs[label_column].astype(str).tolist() if label_column else None
-    batches, batch_names = _category_codes(adata.obs[batch_column]) if batch_column else (None, [])
+    batches, batch_names = category_codes(adata.obs[batch_column]) if batch_column else (None, [])
     split, stratified = split_cells(labels, adata.n_obs, val_fraction, test_fraction, seed)
     notes = [] if stratified or labels is None else ["labels too small to stratify: random split"]
     second_values, second_names, transform = second_modality(second, adata, source_name, notes)
@@ -183,7 +197,14 @@ def prepare_matrix(
     )
 
 
-def _category_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+def category_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each value's code (int64) and the values in code order (as text, sorted).
+
+    Parameters
+    ----------
+    column
+        One value per cell, e.g. its batch.
+    """
     categories = pd.Categorical(column.astype(str))
     return categories.codes.astype(np.int64), [str(c) for c in categories.categories]
 
@@ -310,7 +331,10 @@ def train_expression_model(
     """Train ``model_name`` on ``prepared``'s training cells; embed every cell afterwards.
 
     Settings that come from the data (``n_batches``, ``n_inputs_second``) are filled in
-    unless given; ``n_batches=0`` trains a VAE without the batch covariate.
+    unless given; ``n_batches=0`` trains a VAE without the batch covariate. Cells on disk
+    (from :func:`~genodash.train.backed_expression.prepare_backed_matrix`) train the
+    autoencoder or the VAE in block-shuffled order and are tested and embedded block by
+    block.
 
     Parameters
     ----------
@@ -331,12 +355,18 @@ def train_expression_model(
     ------
     ConfigError
         Unknown model or settings, a count likelihood without counts, a batch covariate
-        without batches, the two-modality model without a second modality, or a training
-        step that needs more memory than one job may use.
+        without batches, the two-modality model without a second modality, a model other
+        than the autoencoder and the VAE on cells on disk, or a training step that needs
+        more memory than one job may use.
     """
     options = checked_options(options)
     if options.get("distributed") is not None:
         raise ConfigError("expression models train in one process; run them without torchrun")
+    if isinstance(prepared.values, StoredCells) and model_name not in FROM_DISK_MODELS:
+        raise ConfigError(
+            f"{model_name} trains on a matrix held in memory; {prepared.source_name} is read "
+            f"from disk, where {' and '.join(FROM_DISK_MODELS)} train"
+        )
     model_config = options.get("model_config")
     train_config = options.get("train_config") or default_train_config(model_name)
     device = options.get("device", "cpu")
@@ -345,13 +375,13 @@ def train_expression_model(
     )
     model = build_expression_model(prepared, model_name, model_config, seed=train_config.seed)
     inputs = model_inputs(prepared, model)
-    model.adapt_to_cells(*_subset(inputs, prepared.split.train))
+    train_cells, val_cells = _fit_data(model, inputs, prepared.split, train_config.seed)
     model.seed_sampling(train_config.seed + 2, device)
     step = expression_step(model, train_config, len(prepared.split.train))
     result = fit(
         model,
-        _subset(inputs, prepared.split.train),
-        _subset(inputs, prepared.split.val),
+        train_cells,
+        val_cells,
         step,
         config=train_config,
         device=device,
@@ -484,8 +514,24 @@ def model_inputs(prepared: PreparedMatrix, model: nn.Module) -> tuple[np.ndarray
     return tuple(arrays[name] for name in model.inputs)
 
 
-def _subset(arrays: tuple[np.ndarray, ...], index: np.ndarray) -> tuple[torch.Tensor, ...]:
+def _subset(arrays: tuple[Any, ...], index: np.ndarray) -> tuple[Any, ...]:
+    """The rows ``index`` of every input: tensors, or cells that stay on disk."""
+    if on_disk(arrays):
+        return subset_cells(arrays, index)
     return tuple(torch.from_numpy(np.ascontiguousarray(a[index])) for a in arrays)
+
+
+def _fit_data(
+    model: nn.Module, inputs: tuple[Any, ...], split: Split, seed: int
+) -> tuple[Any, Any]:
+    """What :func:`fit` trains and validates on: the cells' tensors (after the model takes
+    its settings from the training cells), or for cells on disk, the training cells in
+    block-shuffled order (seeded by ``seed``) and the validation cells read in order."""
+    train, val = _subset(inputs, split.train), _subset(inputs, split.val)
+    if on_disk(inputs):
+        return ShuffledBlocks(train, seed=seed + 3), CellRows(val)
+    model.adapt_to_cells(*train)
+    return train, val
 
 
 def expression_step(model: nn.Module, config: TrainConfig, n_train: int) -> Step:

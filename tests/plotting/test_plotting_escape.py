@@ -24,6 +24,7 @@ from genodash import curse
 from genodash.data import MatrixSet, SequenceSet
 from genodash.expression.qc import matrix_qc
 from genodash.plotting import Html, escape, markup, style
+from genodash.plotting import atlas as atlas_plots
 from genodash.plotting import genes as gene_plots
 from genodash.plotting import reads as read_plots
 from genodash.summaries import sequence_profile
@@ -261,6 +262,17 @@ def _figures() -> dict[str, Callable[[], go.Figure]]:
         "reads.read_composition_figure": lambda: read_plots.read_composition_figure(
             _read_summary()
         ),
+        "atlas.atlas_embedding_figure": lambda: atlas_plots.atlas_embedding_figure(
+            COORDS,
+            color=LABELS,
+            color_name=BOLD,
+            cell_ids=CELLS,
+            hover={IMAGE: LABELS},
+            title=f"UMAP of {LINK}",
+            webgl_limit=3,
+            sample_size=4,
+            canvas=(40, 30),
+        ),
     }
 
 
@@ -314,6 +326,7 @@ def test_user_text_is_escaped_in_every_figure(name):
         "expression.embedding_figure",
         "expression.embedding_grid",
         "expression.hvg_figure",
+        "atlas.atlas_embedding_figure",
         "curse.overfitting_figure",
         "curse.regimes_figure",
         "reads.read_classes_figure",

@@ -1,0 +1,1 @@
+"""The out-of-core single-cell pipeline for atlas-size matrices and its result files."""
