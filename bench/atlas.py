@@ -34,6 +34,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -153,8 +154,18 @@ def _on_cluster(path: Path, out: Path, workers: int, folder: Path) -> dict:
             env={**os.environ, "OMP_NUM_THREADS": "1"},
         )
         time.sleep(5)
+        peak, done = {"gb": 0.0}, threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak["gb"] = max(peak["gb"], _tree_rss_gb(worker.pid))
+                time.sleep(0.5)
+
+        threading.Thread(target=sample, daemon=True).start()
         result = _genodash(path, out, "--scheduler", address)
-        result["worker_peak_rss_gb"] = _tree_rss_gb(worker.pid)
+        done.set()
+        result["worker_peak_rss_gb"] = peak["gb"]
+        print(f"dask workers' peak resident memory: {peak['gb']} GB", flush=True)
         return result
     finally:
         for process in (worker, scheduler):
@@ -356,6 +367,7 @@ def main() -> None:
     parser.add_argument("--cluster", action="store_true", help="also run on a dask scheduler")
     parser.add_argument("--cluster-workers", type=int, default=2)
     parser.add_argument("--scanpy-memory", type=float, default=14.0, help="GB (default 14)")
+    parser.add_argument("--skip-threads", action="store_true", help="no local run")
     parser.add_argument("--skip-scanpy", action="store_true")
     parser.add_argument("--skip-dask-scanpy", action="store_true")
     parser.add_argument("--quality-cells", type=int, default=20_000)
@@ -374,8 +386,9 @@ def main() -> None:
     budget = ("--memory-budget", args.memory_budget) if args.memory_budget else ()
     runs: dict[str, dict] = {}
     out = args.folder / f"result-{args.cells}x{args.genes}.h5ad"
-    runs["genodash atlas"] = _genodash(path, out, *budget)
-    print(json.dumps(runs["genodash atlas"].get("summary", {})), flush=True)
+    if not args.skip_threads:
+        runs["genodash atlas"] = _genodash(path, out, *budget)
+        print(json.dumps(runs["genodash atlas"].get("summary", {})), flush=True)
     if args.cluster:
         cluster_out = args.folder / f"result-cluster-{args.cells}x{args.genes}.h5ad"
         runs["genodash on dask scheduler"] = _on_cluster(

@@ -21,7 +21,8 @@ from genodash.atlas.tables import (
     steps_table,
 )
 from genodash.errors import GenodashError, InputError
-from genodash.io.data_folder import is_in_data_folder
+from genodash.io.data_folder import matrix_in_folder
+from genodash.limits import data_dir
 from genodash.plotting.atlas import atlas_embedding_figure, raster_png
 from genodash.plotting.expression import selection_indices
 from genodash.plotting.files import figure_bytes
@@ -52,6 +53,11 @@ def atlas_chosen() -> bool:
     between it and the loaded data set (the result first)."""
     result = current_atlas()
     if result is None:
+        if data_dir() is not None:
+            st.caption(
+                "Atlas results (the `atlas` command's output, up to millions of cells) open "
+                "from **Data → Server data folder** and are drawn here."
+            )
         return False
     choice = st.segmented_control("Show", SHOW, key=setting("atlas-show", SHOW[0], SHOW))
     return choice != SHOW[1]
@@ -92,8 +98,9 @@ def _headline(result: AtlasResult) -> None:
     clusters = result.obs["leiden"].nunique()
     st.markdown(
         f"**{escape_markdown(result.name)}**: {result.n_cells:,} cells × {len(result.var):,} "
-        f"genes kept, {clusters} Leiden clusters, from the matrix "
-        f"{escape_markdown(result.source.name)}."
+        f"genes kept (of {_in_source(result, 'n_cells_in_source')} × "
+        f"{_in_source(result, 'n_genes_in_source')} in the matrix "
+        f"{escape_markdown(result.source.name)}), {clusters} Leiden clusters."
     )
     st.caption(
         "Made by the out-of-core pipeline (`python -m genodash atlas`): quality control, "
@@ -102,6 +109,11 @@ def _headline(result: AtlasResult) -> None:
         "image of every cell; a random sample drawn on top as faint points carries hover "
         "and selection."
     )
+
+
+def _in_source(result: AtlasResult, key: str) -> str:
+    value = result.info.get(key)
+    return f"{int(value):,}" if value is not None else "?"
 
 
 def _colour(result: AtlasResult, choice: str, groups: dict[str, str]) -> tuple[Any, str]:
@@ -142,16 +154,18 @@ def _gene_choice(result: AtlasResult) -> str | None:
 
 def _read_gene(result: AtlasResult, gene: str) -> Any:
     """One gene's values, read from the source matrix with a progress bar."""
-    if not is_in_data_folder(result.source):
+    source = matrix_in_folder(result.source, result.path)
+    if source is None:
         raise InputError(
-            "colouring by a gene reads the source matrix, and this result's source lies "
-            "outside the server data folder",
+            f"colouring by a gene reads its counts from {result.source.name}, the matrix this "
+            "result was made from, and the server data folder holds no such file beside the "
+            "result",
             file=result.name,
-            hint="Put the matrix in the data folder and run the atlas command there",
+            hint=f"Put {result.source.name} (or a link to it) in the same folder as the result",
         )
     doing = f"Reading {escape_markdown(gene)} in every cell of the source matrix"
     with progress_bar(doing) as report:
-        return gene_expression(result, gene, report)
+        return gene_expression(result, gene, report, source=source)
 
 
 def _figure(result: AtlasResult, embedding: str, colour: Any, colour_name: str) -> Any:

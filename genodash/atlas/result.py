@@ -247,7 +247,11 @@ def open_atlas_result(path: Path, *, limits: Limits | None = None) -> AtlasResul
 
 
 def gene_expression(
-    result: AtlasResult, gene: str, progress: Callable[[int, int], None] | None = None
+    result: AtlasResult,
+    gene: str,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    source: Path | None = None,
 ) -> np.ndarray:
     """One gene's normalized, log-transformed value in each cell of the result, as the
     pipeline normalized it: ``log1p(count × normalization_factor)``, or without that
@@ -262,6 +266,9 @@ def gene_expression(
         A kept gene (a name of ``result.var``).
     progress
         Called with (cells read, cells in the source) after each block.
+    source
+        The source matrix, when it is not at the path the result records (e.g. a copy);
+        it is checked against the result all the same.
 
     Returns
     -------
@@ -281,7 +288,7 @@ def gene_expression(
             file=result.name,
             hint="Choose one of the listed genes",
         )
-    source = result.source
+    source = Path(source) if source is not None else result.source
     if not source.is_file():
         raise InputError(
             f"colouring by a gene needs the source matrix at {source}, and it is not there",

@@ -379,6 +379,26 @@ def is_in_data_folder(path: Path, folder: Path | None = None) -> bool:
     return _inside(Path(path), root)
 
 
+def matrix_in_folder(recorded: Path, beside: Path, folder: Path | None = None) -> Path | None:
+    """The matrix a result was made from, as the data folder holds it: at the recorded path
+    when that lies inside the folder, else a file of the same name beside the result (a
+    copy or link placed there); ``None`` when neither.
+
+    Parameters
+    ----------
+    recorded
+        The matrix's path as the result records it (where the pipeline read it).
+    beside
+        The result file, inside the folder.
+    folder
+        The data folder; ``None``: ``GENODASH_DATA_DIR``.
+    """
+    for candidate in (Path(recorded), Path(beside).parent / Path(recorded).name):
+        if candidate.is_file() and is_in_data_folder(candidate, folder):
+            return candidate
+    return None
+
+
 def _root(folder: Path | None) -> Path:
     """The data folder, resolved, after checking that it is set and is a folder."""
     folder = folder if folder is not None else data_dir()

@@ -120,7 +120,22 @@ def test_a_source_outside_the_folder_is_not_read(folder, tmp_path):
     at.selectbox(key="atlas-colour").set_value("A gene").run()
     at.text_input(key="atlas-gene").set_value("gene_0042").run()
     assert not at.exception
-    assert any("source lies outside the server data folder" in e.value for e in at.error)
+    assert any("holds no such file beside the result" in e.value for e in at.error)
+    assert not any(str(tmp_path) in e.value for e in at.error)  # no server path shown
+
+
+def test_a_copy_of_the_source_beside_the_result_is_read(folder, tmp_path):
+    outside = tmp_path / "elsewhere.h5ad"
+    outside.write_bytes((folder / "counts.h5ad").read_bytes())
+    _write_result(folder / "moved.atlas.h5ad", outside)
+    (folder / "elsewhere.h5ad").write_bytes(outside.read_bytes())
+    at = _open_in_folder_tab("moved.atlas.h5ad")
+    at.switch_page("pages/9_Embeddings.py").run()
+    at.selectbox(key="atlas-colour").set_value("A gene").run()
+    at.text_input(key="atlas-gene").set_value("gene_0042").run()
+    assert not at.exception
+    assert not at.error
+    assert _chart(at)["layout"]["coloraxis"]["colorbar"]["title"]["text"] == "gene_0042"
 
 
 def test_a_matrix_over_the_budget_shows_its_summary_and_the_command(folder, monkeypatch):

@@ -9,7 +9,7 @@ import anndata
 import numpy as np
 import scipy.sparse
 
-from genodash.io.data_folder import is_in_data_folder, out_of_core_matrix
+from genodash.io.data_folder import is_in_data_folder, matrix_in_folder, out_of_core_matrix
 
 
 def _matrix(path, n_cells=50, n_genes=30):
@@ -65,3 +65,20 @@ def test_inside_the_data_folder_follows_links(tmp_path):
     assert not is_in_data_folder(root / "link.h5ad", root)
     assert not is_in_data_folder(root / ".." / "secret.h5ad", root)
     assert not is_in_data_folder(root / "m.h5ad", tmp_path / "missing")
+
+
+def test_the_source_of_a_result_is_found_inside_the_folder_only(tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    outside = tmp_path / "brain.h5ad"
+    outside.write_bytes(b"counts")
+    result = root / "brain.atlas.h5ad"
+    assert matrix_in_folder(outside, result, root) is None  # outside, and no copy beside
+    (root / "brain.h5ad").write_bytes(b"counts")
+    assert matrix_in_folder(outside, result, root) == root / "brain.h5ad"
+    inside = root / "sub" / "brain.h5ad"
+    inside.parent.mkdir()
+    inside.write_bytes(b"counts")
+    assert matrix_in_folder(inside, result, root) == inside
+    (root / "link.h5ad").symlink_to(outside)
+    assert matrix_in_folder(tmp_path / "link.h5ad", result, root) is None
