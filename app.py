@@ -22,14 +22,12 @@ with ui.page("genodash", ":material/genetics:", ABOUT):
     )
 
     st.subheader("Course map")
-    pages = ui.PAGES[1:]
-    for row in range(0, len(pages), 3):
-        columns = st.columns(3)
-        for column, info in zip(columns, pages[row : row + 3], strict=False):
-            with column.container(border=True, height="stretch"):
-                st.markdown(f"#### {info.icon} {info.label}")
-                st.markdown(info.teaches)
-                st.page_link(info.path, label=f"Open {info.label}", icon=":material/arrow_forward:")
+    cards = st.container(horizontal=True, wrap=True)  # as many in a row as the screen holds
+    for info in ui.PAGES[1:]:
+        with cards.container(border=True, width=240, height="stretch"):
+            st.markdown(f"#### {info.icon} {info.label}")
+            st.markdown(info.teaches)
+            st.page_link(info.path, label=info.label, icon=":material/arrow_forward:")
 
     st.subheader("Right now")
     dataset = ui.current_dataset()

@@ -4,8 +4,12 @@ The app starts a job and polls :meth:`Job.snapshot`; the job never touches the U
 :func:`genodash.device.default_max_jobs` jobs run at once per process; later ones wait in a
 first-in, first-out queue and can be cancelled while they wait. The queue is fair: one
 workspace has at most :attr:`~genodash.limits.Limits.max_jobs_per_workspace` jobs at once and
-runs one at a time, a waiting job whose browser tab has closed is dropped, and every job stops
+runs one at a time, a waiting job whose workspace has no tab open is dropped, and every job stops
 at the time limit, saying so.
+
+A job belongs to a workspace, not to the tab that started it: after a browser refresh the new
+tab finds the workspace's job again (:meth:`JobQueue.job_for`), and :class:`OpenTabs` keeps a
+job going while any tab of its workspace is open.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 from genodash.device import default_max_jobs
@@ -24,7 +29,10 @@ from genodash.limits import Limits
 from genodash.train.callbacks import Callbacks, Progress
 
 Status = Literal["queued", "running", "done", "stopped", "failed"]
+_ACTIVE: tuple[Status, ...] = ("queued", "running")
 _ids = itertools.count(1)
+#: Workspaces whose last job the queue keeps to show again after a refresh (oldest go first).
+KEPT_WORKSPACES = 200
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class JobSnapshot:
 
     @property
     def active(self) -> bool:
-        return self.status in ("queued", "running")
+        return self.status in _ACTIVE
 
 
 @dataclass
@@ -144,7 +152,10 @@ class Job:
             return False
         if not self._stop.is_set() and self._status == "running":  # the queue says its own
             with self._lock:
-                self._messages.append("stopped: the browser tab that started it was closed")
+                self._messages.append(
+                    "stopped: the browser tab that started it was closed, and no other tab of "
+                    "its workspace is open"
+                )
         self.stop("tab_closed")
         return True
 
@@ -190,6 +201,8 @@ class Job:
             status = "failed"
             self._error = f"unexpected error: {type(error).__name__}: {error}"
             traceback.print_exc()
+        # the work holds the training data; the ended job is kept only to show its outcome
+        self.work = _spent
         with self._lock:
             self._status = status
             self._finished = time.perf_counter()
@@ -212,6 +225,7 @@ class JobQueue:
         self._lock = threading.Lock()
         self._waiting: list[Job] = []
         self._running: list[Job] = []
+        self._latest: dict[str, Job] = {}
 
     def submit(self, job: Job) -> Job:
         """Queue ``job``.
@@ -230,6 +244,7 @@ class JobQueue:
                 )
             job._queue = self
             self._waiting.append(job)
+            self._keep_latest(job)
         job.thread = threading.Thread(
             target=self._wait_then_run, args=(job,), name=f"genodash-job-{job.id}", daemon=True
         )
@@ -240,6 +255,41 @@ class JobQueue:
         """1 for the next job to start, 0 once running or finished."""
         with self._lock:
             return self._waiting.index(job) + 1 if job in self._waiting else 0
+
+    def active_for(self, owner: str) -> list[Job]:
+        """The jobs of workspace ``owner`` that have not ended: the running one first, then
+        the waiting ones in queue order.
+
+        Parameters
+        ----------
+        owner
+            The workspace (:attr:`Job.owner`).
+        """
+        with self._lock:
+            return [job for job in (*self._running, *self._waiting) if job.owner == owner]
+
+    def job_for(self, owner: str) -> Job | None:
+        """The job a new browser tab of workspace ``owner`` shows (after a refresh): its
+        running job, else its next waiting one, else the last one it submitted, which has
+        ended (kept for the last :data:`KEPT_WORKSPACES` workspaces); None if it has none.
+
+        Parameters
+        ----------
+        owner
+            The workspace (:attr:`Job.owner`).
+        """
+        active = self.active_for(owner)
+        if active:
+            return active[0]
+        with self._lock:
+            return self._latest.get(owner)
+
+    def owners(self) -> list[str]:
+        """The workspaces with a job running, waiting or kept as their last."""
+        with self._lock:
+            return list(
+                {*self._latest, *(j.owner for j in (*self._running, *self._waiting))} - {None}
+            )
 
     def counts(self) -> tuple[int, int]:
         """Jobs running and jobs waiting."""
@@ -283,6 +333,78 @@ class JobQueue:
 
     def _owner_running(self, job: Job) -> bool:
         return any(_same_owner(running, job) for running in self._running)
+
+    def _keep_latest(self, job: Job) -> None:
+        """Remember ``job`` as its workspace's last (called under the lock)."""
+        if job.owner is None:
+            return
+        self._latest.pop(job.owner, None)
+        self._latest[job.owner] = job
+        ended = [owner for owner, kept in self._latest.items() if kept._status not in _ACTIVE]
+        for owner in ended[: max(0, len(self._latest) - KEPT_WORKSPACES)]:
+            del self._latest[owner]
+
+
+class OpenTabs:
+    """The browser tabs open on each workspace, each with its check "still connected?".
+
+    A job of a workspace goes on while any tab of the workspace is open: the one that started
+    it, or one that took it over after a refresh (see :meth:`alive_check`). A tab found
+    closed is forgotten; an open tab adds itself again on each page run.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tabs: dict[str, dict[str, Callable[[], bool]]] = {}
+
+    def add(self, owner: str, tab: str, connected: Callable[[], bool]) -> None:
+        """Count ``tab`` (an id, e.g. the browser session's) as open on workspace ``owner``.
+
+        Parameters
+        ----------
+        owner
+            The workspace.
+        tab
+            The tab's id; adding it again replaces its check.
+        connected
+            Whether the tab is still connected.
+        """
+        with self._lock:
+            self._tabs.setdefault(owner, {})[tab] = connected
+
+    def any_open(self, owner: str) -> bool:
+        """Whether a tab of workspace ``owner`` is still connected.
+
+        Parameters
+        ----------
+        owner
+            The workspace.
+        """
+        with self._lock:
+            tabs = dict(self._tabs.get(owner, {}))
+        closed = {tab: check for tab, check in tabs.items() if not check()}
+        with self._lock:
+            mine = self._tabs.get(owner, {})
+            for tab, check in closed.items():
+                if mine.get(tab) is check:
+                    del mine[tab]
+            if not mine:
+                self._tabs.pop(owner, None)
+        return len(closed) < len(tabs)
+
+    def alive_check(self, owner: str) -> Callable[[], bool]:
+        """A check for :attr:`Job.alive`: is any tab of workspace ``owner`` open?
+
+        Parameters
+        ----------
+        owner
+            The workspace.
+        """
+        return partial(self.any_open, owner)
+
+
+def _spent(context: JobContext) -> None:
+    raise RuntimeError("this job has already run")  # a bug: a job runs once
 
 
 def _same_owner(first: Job, second: Job) -> bool:

@@ -68,6 +68,10 @@ class Limits:
         CPU cores.
     closed_tab_grace_seconds
         How long a job whose browser tab has closed keeps running (a reload reconnects).
+    max_kept_data_bytes
+        Largest upload a workspace keeps on the server so that a browser refresh (or the
+        workspace's link) brings it back; a larger one is read but not kept. One data set
+        is kept per workspace, the latest.
     """
 
     max_file_bytes: int = 512 * MIB
@@ -85,6 +89,7 @@ class Limits:
     max_jobs_per_workspace: int = 2
     max_jobs: int = 0
     closed_tab_grace_seconds: int = 20
+    max_kept_data_bytes: int = 256 * MIB
 
     @property
     def max_lines(self) -> int:
@@ -122,6 +127,13 @@ def data_dir() -> Path | None:
     """
     value = os.environ.get(DATA_DIR, "").strip()
     return Path(value) if value else None
+
+
+def teacher_key() -> str | None:
+    """The teacher key of this deployment: ``GENODASH_TEACHER_KEY``, else ``None`` (the
+    Teacher page, which lists every workspace's runs and lesson checks, stays closed)."""
+    value = os.environ.get("GENODASH_TEACHER_KEY", "").strip()
+    return value or None
 
 
 def cache_dir(default: Path) -> Path:

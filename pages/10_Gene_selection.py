@@ -13,6 +13,7 @@ from genodash.expression.gene_selection import RANKING_TITLES, GeneSelection
 from genodash.plotting.files import figure_bytes
 from genodash.plotting.genes import accuracy_curve_figure, overlap_figure, ranking_bars_figure
 from genodash.train.gene_selection import SelectionConfig, select_genes
+from ui.figures import show_figure
 
 ABOUT = """
 Which genes matter? The usual answer in single-cell analysis is **highly variable genes**
@@ -117,7 +118,7 @@ def headline(result: GeneSelection) -> None:
 def curve_section(result: GeneSelection) -> None:
     st.subheader("Accuracy against the number of genes kept")
     figure = accuracy_curve_figure(result.curve, all_genes=result.all_genes_accuracy)
-    st.plotly_chart(figure, key="genes-curve")
+    show_figure(figure, key="genes-curve")
     table = result.curve.pivot(index="k", columns="ranking", values="accuracy")
     table = table[result.rankings].rename(columns=RANKING_TITLES).rename_axis("genes kept")
     st.dataframe(table.style.format("{:.3f}"), width="stretch")
@@ -127,7 +128,7 @@ def curve_section(result: GeneSelection) -> None:
         f"right moves it by {1 / n_test:.3f}: equal values at different numbers of genes come "
         "from different genes and different predictions that happen to get as many cells right."
     )
-    # figure_bytes makes PNG and SVG of embedding figures only; this figure goes as HTML
+    # besides the slide export: the interactive figure, which opens offline
     ui.download(
         st,
         "Figure (HTML)",
@@ -140,8 +141,8 @@ def curve_section(result: GeneSelection) -> None:
 
 def genes_section(result: GeneSelection) -> None:
     st.subheader("The top genes of each ranking")
-    top = st.slider("Genes shown", 5, 40, key=ui.setting("genes-top", 15))
-    st.plotly_chart(ranking_bars_figure(result.scores, top=top), key="genes-bars")
+    top = st.slider("Genes shown", 5, 40, key=ui.setting("genes-top", 15, low=5, high=40))
+    show_figure(ranking_bars_figure(result.scores, top=top), key="genes-bars")
     markers = result.marker_ranks()
     if len(markers):
         st.markdown(
@@ -156,9 +157,7 @@ def genes_section(result: GeneSelection) -> None:
             height=ROW_HEIGHT * (len(markers) + 1) + 3,
         )
     st.subheader("Overlap of the top lists")
-    st.plotly_chart(
-        overlap_figure(result.overlap(), n_genes=len(result.genes)), key="genes-overlap"
-    )
+    show_figure(overlap_figure(result.overlap(), n_genes=len(result.genes)), key="genes-overlap")
     st.caption(
         "The dotted line is the overlap two random lists of the same length would have: "
         "rankings that agree sit well above it."

@@ -22,8 +22,10 @@ from genodash.plotting.reads import (
     read_gc_figure,
     read_length_figure,
 )
+from genodash.workspace import KeptData
 from ui import data_folder
 from ui.data_folder import whole_file_summary
+from ui.figures import show_figure
 from ui.reading import reading_options, show_read_outcome
 
 ABOUT = """
@@ -65,7 +67,8 @@ def examples_tab() -> None:
         params = {}
         for i, control in enumerate(example.controls):
             with columns[i % 3]:
-                params[control.name] = ui.control_widget(control, key=f"ex-{key}-{control.name}")
+                name = f"ex-{key}-{control.name}"
+                params[control.name] = ui.control_widget(control, key=name, in_address=False)
         submitted = st.form_submit_button(
             "Load this example", type="primary", icon=":material/download:"
         )
@@ -75,7 +78,7 @@ def examples_tab() -> None:
         except GenodashError as error:
             ui.show_error(error, context="The example could not be made")
             return
-        ui.set_dataset(dataset, origin="example")
+        ui.set_dataset(dataset, origin="example", example=(key, params))
         st.toast(f"Loaded {ui.escape_markdown(dataset.name)}", icon=":material/check_circle:")
         st.rerun()
     elif ui.current_dataset().format == "example":
@@ -114,7 +117,8 @@ def read_files(files: list[Any], options: ReadOptions, labels_file: Any) -> tupl
             return ("orientation", str(error))
         except GenodashError as error:
             return ("error", str(error))
-    ui.set_dataset(dataset, origin="upload")
+    name = ", ".join(raw.display_name for raw in raws)
+    ui.set_dataset(dataset, origin="upload", kept=KeptData("upload", tuple(raws), name, options))
     return ("ok", dataset.name)
 
 
@@ -236,14 +240,15 @@ def loader_notes(notes: tuple[str, ...]) -> None:
 
 
 def chart(figure: Any, key: str) -> None:
-    st.plotly_chart(figure, key=f"chart-{key}", config={"displaylogo": False})
+    show_figure(figure, key=f"chart-{key}")
 
 
 def downloads(files: list[tuple[str, Any, str]], summary: dict[str, Any]) -> None:
     """A download button per file (files made on click) and one for the summary as JSON."""
     files = [*files, ("summary (JSON)", json.dumps(summary, indent=2), "summary.json")]
-    for column, (label, data, name) in zip(st.columns(len(files)), files, strict=True):
-        column.download_button(
+    row = st.container(horizontal=True)  # wraps on a narrow screen instead of cutting labels
+    for label, data, name in files:
+        row.download_button(
             f"Download {label}",
             data,
             file_name=name,

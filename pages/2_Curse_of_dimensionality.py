@@ -59,6 +59,7 @@ def sparsity_demo() -> curse.Result:
     params = {"n": n, "radius": radius, "placement": placement, "seed": seed}
     sample = run("sparsity_sample", **params)
     result = run("sparsity", dims=tuple(range(1, top + 1)), **params)
+    ui.lessons.record_sparsity(result)
     with plot:
         chart(plotting.sparsity_sample_figure(sample), "sparsity-sample")
         chart(plotting.sparsity_figure(result), "sparsity")
@@ -79,6 +80,7 @@ def distances_demo() -> curse.Result:
         seed = seed_input("distances")
     dims = tuple(d for d in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if d <= top)
     result = run("distance_concentration", dims=dims, n=n, seed=seed)
+    ui.lessons.record_result("distance-ratio", result.nearest_farthest[-1])
     show(plot, plotting.distance_figure(result), "distances", curse.distance_headline(result))
     return result
 
@@ -220,6 +222,7 @@ def overfitting_demo() -> curse.Result:
             lambda: curse.expression_overfitting(dataset, n_train=n, model=model, seed=seed),
         )
     figure = plotting.overfitting_figure(result)
+    ui.lessons.record_overfitting(result)
     show(plot, figure, "overfitting", curse.overfitting_headline(result))
     return result
 
@@ -257,15 +260,12 @@ ON_PAGE = [name for name, demo in curse.DEMOS.items() if demo.part_of is None]
 
 
 with ui.page("Curse of dimensionality", ":material/scatter_plot:", ABOUT):
-    if "demo" not in st.session_state:  # first run: a link such as ?demo=ols names the demo
-        linked = st.query_params.get("demo")
-        st.session_state["demo"] = linked if linked in ON_PAGE else "sparsity"
     choice = st.segmented_control(
         "Demo",
         ON_PAGE,
         required=True,
         format_func=lambda key: f"{ON_PAGE.index(key) + 1} · {curse.DEMOS[key].title}",
-        key="demo",
+        key=ui.setting("demo", "sparsity", ON_PAGE),
         label_visibility="collapsed",
         width="stretch",
     )

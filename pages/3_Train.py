@@ -49,7 +49,13 @@ def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, floa
         "Length (bp)",
         1,
         longest,
-        key=ui.setting(f"train-length-{dataset.name}-{dataset.n_obs}", min(longest, 1000)),
+        key=ui.setting(
+            f"train-length-{dataset.name}-{dataset.n_obs}",
+            min(longest, 1000),
+            low=1,
+            high=longest,
+            name="train-length",
+        ),
         help=f"At most the longest sequence, {longest:,} bp: more would only add empty positions",
     )
     align = columns[1].selectbox(
@@ -64,11 +70,19 @@ def data_and_split(dataset: SequenceSet) -> tuple[EncodingConfig, dict[str, floa
         help="Doubles the training set with each sequence's other "
         "strand — useful when the signal can sit on either strand",
     )
-    test = columns[0].slider("Test share", 0.1, 0.4, step=0.05, key=ui.setting("train-test", 0.25))
-    val = columns[1].slider(
-        "Validation share", 0.05, 0.3, step=0.05, key=ui.setting("train-val", 0.15)
+    test = columns[0].slider(
+        "Test share", 0.1, 0.4, step=0.05, key=ui.setting("train-test", 0.25, low=0.1, high=0.4)
     )
-    seed = columns[2].number_input("Split seed", 0, 10_000, key=ui.setting("train-split-seed", 0))
+    val = columns[1].slider(
+        "Validation share",
+        0.05,
+        0.3,
+        step=0.05,
+        key=ui.setting("train-val", 0.15, low=0.05, high=0.3),
+    )
+    seed = columns[2].number_input(
+        "Split seed", 0, 10_000, key=ui.setting("train-split-seed", 0, low=0, high=10_000)
+    )
     st.caption(
         f"Every sequence becomes {int(length)} positions: {ALIGNMENTS[align]}. Empty "
         "positions are all-zero columns that the models ignore (masked); N is all-zero too."
@@ -137,7 +151,7 @@ def several_gpus(
 ) -> None:
     with st.expander("Train the same settings on several GPUs"):
         gpus = st.columns(3)[0].number_input(
-            "GPUs on the machine", 2, 64, key=ui.setting("train-gpus", 2)
+            "GPUs on the machine", 2, 64, key=ui.setting("train-gpus", 2, low=2, high=64)
         )
         path = "FILE" if dataset.format == "example" else dataset.name
         command = torchrun_command(
@@ -185,6 +199,7 @@ def results() -> None:
 with ui.page("Train a model", ":material/model_training:", ABOUT):
     dataset = ui.current_dataset()
     if ui.require_sequences(dataset, "; this page trains sequence models", link=True):
+        ui.jobs.running_note("training")
         st.subheader("1 · Data and split")
         encoding, split = data_and_split(dataset)
         store = all_reads(dataset)
@@ -209,12 +224,15 @@ with ui.page("Train a model", ":material/model_training:", ABOUT):
             )
             st.subheader("2 · Model")
             name, settings = model_choice(prepared)
-            st.subheader("3 · Training")
-            config, device = ui.training_settings("train", TrainConfig())
-            if settings is not None:
-                on_sample = "n_reads_in_file" in dataset.meta and store is None
-                several_gpus(dataset, name, settings, config, encoding, split, on_sample=on_sample)
-            ui.train_one_model(
-                dataset, prepared, name, settings, config, device, key="start-training"
-            )
+            st.subheader("3 · Training", anchor="training")
+            with ui.jobs.beside_live_job():
+                config, device = ui.training_settings("train", TrainConfig())
+                if settings is not None:
+                    on_sample = "n_reads_in_file" in dataset.meta and store is None
+                    several_gpus(
+                        dataset, name, settings, config, encoding, split, on_sample=on_sample
+                    )
+                ui.train_one_model(
+                    dataset, prepared, name, settings, config, device, key="start-training"
+                )
         results()

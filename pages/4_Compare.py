@@ -16,6 +16,7 @@ from genodash.train.runs import (
     ranking_warning,
 )
 from genodash.train.sequence import EncodingConfig, prepare_sequences
+from ui.figures import show_figure
 
 ABOUT = """
 Which architecture suits your data? One click trains each model on **exactly the same
@@ -40,31 +41,38 @@ line to beat: where a deep model does no better, it has learned no more than com
 SEQUENCE_MODELS = models_of("sequence")
 
 
-def settings() -> tuple[list[str], TrainConfig, str, int]:
-    chosen = st.multiselect(
+def model_choice() -> list[str]:
+    return st.multiselect(
         "Models",
         SEQUENCE_MODELS,
         format_func=lambda n: MODELS[n].title,
-        key=ui.setting("compare-models", SEQUENCE_MODELS),
+        key=ui.setting("compare-models", SEQUENCE_MODELS, SEQUENCE_MODELS),
     )
-    columns = st.columns(4)
+
+
+def settings() -> tuple[TrainConfig, str, int]:
+    columns = st.columns(2)  # two by two: they sit beside the live curves
     epochs = columns[0].number_input(
-        "Epochs (at most)", 1, 500, key=ui.setting("compare-epochs", 30)
+        "Epochs (at most)", 1, 500, key=ui.setting("compare-epochs", 30, low=1, high=500)
     )
     patience = columns[1].number_input(
-        "Early-stopping patience", 0, 100, key=ui.setting("compare-patience", 5)
+        "Early-stopping patience", 0, 100, key=ui.setting("compare-patience", 5, low=0, high=100)
     )
-    seed = columns[2].number_input(
-        "Seed (split and training)", 0, 10_000, key=ui.setting("compare-seed", 0)
+    seed = columns[0].number_input(
+        "Seed (split and training)",
+        0,
+        10_000,
+        key=ui.setting("compare-seed", 0, low=0, high=10_000),
     )
-    with columns[3]:
+    with columns[1]:
         device = ui.device_choice(key="compare-device")
     config = TrainConfig(epochs=int(epochs), patience=int(patience), seed=int(seed))
-    return chosen, config, device, int(seed)
+    return config, device, int(seed)
 
 
 def show_comparison(saved: list) -> None:
     runs = [item.run for item in saved]
+    ui.lessons.record_leaderboard(runs)
     table = leaderboard_table(runs)
     warning = ranking_warning(runs)
     if warning:
@@ -82,17 +90,17 @@ def show_comparison(saved: list) -> None:
     )
     tabs = st.tabs(["Scores", "Learning curves", "ROC", "Precision–recall"])
     with tabs[0]:
-        st.plotly_chart(plots.leaderboard_figure(table.to_dict("records")), key="cmp-scores")
+        show_figure(plots.leaderboard_figure(table.to_dict("records")), key="cmp-scores")
     with tabs[1]:
-        st.plotly_chart(plots.training_curves_figure(model_histories(runs)), key="cmp-curves")
+        show_figure(plots.training_curves_figure(model_histories(runs)), key="cmp-curves")
     if len(runs[0].classes) == 2:
         with tabs[2]:
-            st.plotly_chart(
+            show_figure(
                 plots.roc_figure(model_curves(runs, "roc"), title="ROC curves by model"),
                 key="cmp-roc",
             )
         with tabs[3]:
-            st.plotly_chart(
+            show_figure(
                 plots.pr_figure(model_curves(runs, "pr"), title="Precision–recall by model"),
                 key="cmp-pr",
             )
@@ -107,25 +115,28 @@ def show_comparison(saved: list) -> None:
 with ui.page("Compare architectures", ":material/leaderboard:", ABOUT):
     dataset = ui.current_dataset()
     if ui.require_sequences(dataset, "; comparisons here are for sequence models"):
-        chosen, config, device, seed = settings()
-        prepared = ui.prepared_for_training(
-            "compare-prepared",
-            dataset,
-            lambda: prepare_sequences(dataset, encoding=EncodingConfig(), seed=seed),
-            key=seed,
-        )
-        if prepared is not None:
-            sizes = prepared.split.sizes()
-            st.caption(
-                f"Same split for every model: {sizes['train']:,} training, "
-                f"{sizes['val']:,} validation, {sizes['test']:,} test sequences "
-                f"(stratified, seed {seed}); length {prepared.length} bp."
+        chosen = model_choice()  # full width: every chosen model's name stays readable
+        with ui.jobs.beside_live_job():
+            config, device, seed = settings()
+            prepared = ui.prepared_for_training(
+                "compare-prepared",
+                dataset,
+                lambda: prepare_sequences(dataset, encoding=EncodingConfig(), seed=seed),
+                key=seed,
             )
-            if ui.train_button("Train and compare", key="start-compare", ready=bool(chosen)):
-                title = f"Comparing {', '.join(MODELS[n].short for n in chosen)} on {dataset.name}"
-                models = [(name, {}) for name in chosen]
-                ui.start_training(title, prepared, models, config, device, kind="sequence")
-                st.rerun()
+            if prepared is not None:
+                sizes = prepared.split.sizes()
+                st.caption(
+                    f"Same split for every model: {sizes['train']:,} training, "
+                    f"{sizes['val']:,} validation, {sizes['test']:,} test sequences "
+                    f"(stratified, seed {seed}); length {prepared.length} bp."
+                )
+                if ui.train_button("Train and compare", key="start-compare", ready=bool(chosen)):
+                    names = ", ".join(MODELS[n].short for n in chosen)
+                    models = [(name, {}) for name in chosen]
+                    title = f"Comparing {names} on {dataset.name}"
+                    ui.start_training(title, prepared, models, config, device, kind="sequence")
+                    st.rerun()
         saved_runs = ui.job_results("sequence") or []
         if len(saved_runs) > 1:
             st.subheader("Leaderboard")

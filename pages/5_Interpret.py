@@ -15,6 +15,7 @@ from genodash.plotting.files import figure_bytes
 from genodash.plotting.logos import logo_figure
 from genodash.train.runs import list_runs, listing_description, load_run
 from ui.ancient import read_ends
+from ui.figures import show_figure
 from ui.motifs import filter_gallery
 
 ABOUT = """
@@ -93,7 +94,7 @@ def one_sequence(run: object, dataset: SequenceSet, index: Sequence[int]) -> Non
         + ", ".join(f"{ui.escape_markdown(c)} {p:.1%}" for c, p in view.probabilities.items())
     )
     motif = {"motif_start": view.motif_start, "motif_width": view.motif_width}
-    st.plotly_chart(
+    show_figure(
         plots.importance_figure(
             view.saliency(),
             view.sequence,
@@ -112,7 +113,7 @@ def one_sequence(run: object, dataset: SequenceSet, index: Sequence[int]) -> Non
                 height=2.0,
             )
             st.image(figure_bytes(figure, "png"), width="stretch")
-    st.plotly_chart(
+    show_figure(
         plots.ism_figure(
             view.ism_matrix(), view.sequence, first_position=view.first_position, **motif
         ),
@@ -135,7 +136,8 @@ def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) ->
         "Method",
         ["saliency", "ism"],
         horizontal=True,
-        key=ui.setting("interpret-method", "saliency"),
+        help=ui.lessons.term_help("Saliency", ui.lessons.term_help("In silico mutagenesis")),
+        key=ui.setting("interpret-method", "saliency", ["saliency", "ism"]),
         format_func={
             "saliency": f"saliency (first {interpret.MAX_PROFILE_SEQUENCES:,} sequences)",
             "ism": f"ISM (first {interpret.MAX_ISM_SEQUENCES} sequences)",
@@ -147,7 +149,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) ->
         lambda: interpret.profile_view(run, dataset, index, method=method, target=target),
         key=(method, target, tuple(index[:5]), len(index), id(dataset)),
     )
-    st.plotly_chart(
+    show_figure(
         plots.importance_profile_figure(
             view.profiles,
             title="Where the model looks: mean |importance| along the sequence, by true class",
@@ -158,6 +160,7 @@ def across_sequences(run: object, dataset: SequenceSet, index: Sequence[int]) ->
     if view.n_sequences < len(index):
         st.caption(f"Profiles of the first {view.n_sequences:,} of {len(index):,} sequences.")
     if view.recovery is not None:
+        ui.lessons.record_result("motif-recovery", view.recovery.share)
         st.metric(
             "Top-scoring window on the planted motif",
             f"{view.recovery.share:.1%}",
@@ -184,7 +187,7 @@ def attention(run: object, dataset: SequenceSet, index: Sequence[int]) -> None:
         format_func=lambda i: f"head {i + 1}",
         key="interpret-head",
     )
-    st.plotly_chart(
+    show_figure(
         plots.attention_figure(
             maps[layer][head], view.spans, title=f"Attention, layer {layer + 1}, head {head + 1}"
         ),

@@ -30,6 +30,10 @@ back to your runs later, or share it to let someone else see them.
 Pick a run to see its results again, download it as a .zip, delete it, or **predict** the
 classes of new sequences: upload a file and download the predictions as a table.
 """
+SHARED_VIEW = (
+    "This is a shared view: its runs can be looked at and downloaded, not renamed, deleted "
+    "or used for predictions. Open your own workspace to train and predict."
+)
 
 
 def predict_section(run: object, key: str) -> None:
@@ -134,17 +138,21 @@ with ui.page("Runs", ":material/inventory_2:", ABOUT):
             run = None
         if run is not None:
             st.subheader(ui.escape_markdown(listing.title))
-            with st.container(horizontal=True):
-                if st.button("Rename", icon=":material/edit:", key=f"rename-open-{name}"):
-                    rename_dialog(listing, name)
-                delete_section(listing.path, name)
+            if ui.state.read_only():
+                st.caption(SHARED_VIEW)
+            else:
+                with st.container(horizontal=True):
+                    if st.button("Rename", icon=":material/edit:", key=f"rename-open-{name}"):
+                        rename_dialog(listing, name)
+                    delete_section(listing.path, name)
         if run is not None and run.kind == "sequence":
             st.caption(ui.escape_markdown(run_description(run)))
             ui.show_sequence_run(run, listing.path, key=f"run-{name}")
-            st.divider()
-            if not isinstance(ui.current_dataset(), SequenceSet):
-                st.caption("Tip: predictions work on uploaded sequence files below.")
-            predict_section(run, name)
+            if not ui.state.read_only():
+                st.divider()
+                if not isinstance(ui.current_dataset(), SequenceSet):
+                    st.caption("Tip: predictions work on uploaded sequence files below.")
+                predict_section(run, name)
         elif run is not None:
             st.caption(ui.escape_markdown(run_description(run)))
             labels = cell_labels(ui.current_dataset())

@@ -23,6 +23,7 @@ from genodash.expression.preprocess import (
 from genodash.expression.qc import cell_totals, qc_metrics
 from genodash.io.writers import h5ad_bytes
 from genodash.plotting.expression import hvg_figure, qc_figure
+from ui.figures import show_figure
 
 ABOUT = """
 Raw single-cell counts need cleaning before any model sees them — the standard **scanpy**
@@ -74,7 +75,9 @@ def data_status(dataset: MatrixSet) -> None:
         from genodash.examples import EXAMPLES
 
         defaults = tuple(sorted(EXAMPLES[RAW_COUNT_EXAMPLE].defaults().items()))
-        ui.set_dataset(ui.cached_example(RAW_COUNT_EXAMPLE, defaults), origin="example")
+        example = (RAW_COUNT_EXAMPLE, dict(defaults))
+        dataset = ui.cached_example(RAW_COUNT_EXAMPLE, defaults)
+        ui.set_dataset(dataset, origin="example", example=example)
         st.rerun()
 
 
@@ -86,7 +89,7 @@ def quality_control(dataset: MatrixSet, config: PreprocessConfig | None) -> None
         )
         return
     qc = ui.session_cached("prep-qc", dataset, lambda: qc_metrics(dataset))
-    st.plotly_chart(qc_figure(shown_qc(qc), thresholds=thresholds(config)), key="prep-qc-figure")
+    show_figure(qc_figure(shown_qc(qc), thresholds=thresholds(config)), key="prep-qc-figure")
     st.caption("Dashed lines: the filters chosen below.")
 
 
@@ -139,7 +142,11 @@ def normalization_target(dataset: MatrixSet) -> float | None:
         return TARGETS[choice]
     return float(
         right.number_input(
-            "Total per cell", 1.0, 1e7, key=ui.setting("prep-target-value", 1e4), format="%.0f"
+            "Total per cell",
+            1.0,
+            1e7,
+            key=ui.setting("prep-target-value", 1e4, low=1.0, high=1e7),
+            format="%.0f",
         )
     )
 
@@ -189,7 +196,7 @@ def result_section(dataset: MatrixSet, processed: object, chosen: bool) -> None:
     if processed.gene_stats is not None:
         charts.append(("prep-hvg-figure", hvg_figure(processed.gene_stats)))
     for key, figure in charts:  # full width: three QC panels do not fit in half a page
-        st.plotly_chart(figure, key=key)
+        show_figure(figure, key=key)
     if processed.notes:
         st.markdown(ui.notes_markdown(processed.notes))
     st.download_button(

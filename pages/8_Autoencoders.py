@@ -70,6 +70,8 @@ def paired_modalities(dataset: MatrixSet, processed: object) -> tuple[object, ob
             "(part of this example), for the integration model."
         )
         return processed.adata, built_in
+    if ui.state.read_only():  # a shared view uploads nothing
+        return processed.adata, None
     upload = st.file_uploader(
         "Optional, for the integration model: a second matrix of the same cells (e.g. "
         "protein counts), CSV/TSV or .h5ad",
@@ -147,9 +149,15 @@ def results(processed: object, label_column: str | None) -> None:
 
 def split_settings() -> dict:
     columns = st.columns(3)
-    test = columns[0].slider("Test share", 0.05, 0.4, step=0.05, key=ui.setting("ae-test", 0.1))
-    val = columns[1].slider("Validation share", 0.05, 0.3, step=0.05, key=ui.setting("ae-val", 0.1))
-    seed = columns[2].number_input("Split seed", 0, 10_000, key=ui.setting("ae-split-seed", 0))
+    test = columns[0].slider(
+        "Test share", 0.05, 0.4, step=0.05, key=ui.setting("ae-test", 0.1, low=0.05, high=0.4)
+    )
+    val = columns[1].slider(
+        "Validation share", 0.05, 0.3, step=0.05, key=ui.setting("ae-val", 0.1, low=0.05, high=0.3)
+    )
+    seed = columns[2].number_input(
+        "Split seed", 0, 10_000, key=ui.setting("ae-split-seed", 0, low=0, high=10_000)
+    )
     return {"val_fraction": val, "test_fraction": test, "seed": int(seed)}
 
 
@@ -157,6 +165,7 @@ with ui.page("Autoencoders", ":material/hub:", ABOUT):
     dataset = ui.current_dataset()
     processed = ui.processed_or_error(dataset) if ui.require_matrix(dataset) else None
     if processed is not None:
+        ui.jobs.running_note("training")
         st.subheader("1 · Data")
         ui.processed_caption(dataset)
         label_column, batch_column = column_choices(processed, dataset)
@@ -185,7 +194,10 @@ with ui.page("Autoencoders", ":material/hub:", ABOUT):
             )
             st.subheader("2 · Model")
             name, settings = model_choice(prepared, second is not None)
-            st.subheader("3 · Training")
-            config, device = ui.training_settings(f"ae-{name}", default_train_config(name))
-            ui.train_one_model(dataset, prepared, name, settings, config, device, key="ae-start")
+            st.subheader("3 · Training", anchor="training")
+            with ui.jobs.beside_live_job():
+                config, device = ui.training_settings(f"ae-{name}", default_train_config(name))
+                ui.train_one_model(
+                    dataset, prepared, name, settings, config, device, key="ae-start"
+                )
         results(processed, label_column)

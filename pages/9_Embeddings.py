@@ -18,6 +18,7 @@ from genodash.plotting.expression import embedding_figure, selection_indices
 from genodash.train.runs import list_runs, load_run
 from ui.atlas import atlas_chosen, atlas_view
 from ui.embeddings import compare_view, embedding_of, mapping_view, metadata_columns
+from ui.figures import show_figure
 
 ABOUT = """
 An **embedding** draws every cell (or, for a trained sequence model, every sequence) as a
@@ -86,9 +87,18 @@ def color_values(bench: EmbeddingWorkbench, input_key: str, label: str | None) -
 
 
 def clusters_for(bench: EmbeddingWorkbench, input_key: str, label: str | None) -> list[str]:
-    key, tip = ui.setting("emb-resolution", 1.0), "Higher: more, smaller clusters"
+    key, tip = (
+        ui.setting("emb-resolution", 1.0, low=0.1, high=3.0),
+        "Higher: more, smaller clusters",
+    )
     resolution = st.slider(
-        "Leiden resolution", 0.1, 3.0, step=0.1, format="%.1f", key=key, help=tip
+        "Leiden resolution",
+        0.1,
+        3.0,
+        step=0.1,
+        format="%.1f",
+        key=key,
+        help=ui.lessons.term_help("Leiden", tip),
     )
     with st.spinner("Finding Leiden clusters…"):
         clusters = bench.clusters(input_key, resolution)
@@ -105,7 +115,7 @@ def explore_view(bench: EmbeddingWorkbench) -> None:
         "Computed on",
         list(options),
         format_func=lambda key: options[key].label,
-        key=ui.setting("emb-input", "pca"),
+        key=ui.setting("emb-input", "pca", list(options)),
     )
     with right:
         method = ui.method_choice("Method", "emb-method", "pca")
@@ -120,7 +130,7 @@ def explore_view(bench: EmbeddingWorkbench) -> None:
         hover={name: bench.obs_text(name).tolist() for name in (label, batch) if name},
         title=inputs.embedding_title(options[input_key], config.method),
     )
-    event = st.plotly_chart(
+    event = show_figure(
         figure,
         on_select="rerun",
         selection_mode=("lasso", "box"),
@@ -158,10 +168,10 @@ def downloads(
 ) -> None:
     """Coordinates, the figure and an AnnData file (with the clusters when shown)."""
     stem = inputs.download_stem(embedding.method, input_key)
-    columns = st.columns(5)
+    row = st.container(horizontal=True)  # wraps on a narrow screen instead of cutting labels
     csv = bench.coordinates_table(embedding, clusters=clusters).to_csv(index=False)
-    ui.download(columns[0], "Coordinates (CSV)", csv, f"{stem}.csv", "emb-dl-csv")
-    ui.figure_downloads(columns[1:4], figure, stem, key="emb-dl")
+    ui.download(row, "Coordinates (CSV)", csv, f"{stem}.csv", "emb-dl-csv")
+    ui.figure_downloads([row] * 3, figure, stem, key="emb-dl")
     h5ad = lambda: h5ad_bytes(  # noqa: E731  (made on click, not kept in the session)
         bench.export_anndata(input_key, embedding, batch=batch, clusters=clusters)
     )
@@ -169,9 +179,7 @@ def downloads(
         "The processed matrix with this embedding (and the Leiden clusters and latent "
         "space, when shown), to open with scanpy or anndata"
     )
-    ui.download(
-        columns[4], "AnnData (.h5ad)", h5ad, "embedding.h5ad", "emb-dl-h5ad", help=help_text
-    )
+    ui.download(row, "AnnData (.h5ad)", h5ad, "embedding.h5ad", "emb-dl-h5ad", help=help_text)
 
 
 def sequence_view(dataset: SequenceSet) -> None:
@@ -204,7 +212,7 @@ def sequence_view(dataset: SequenceSet) -> None:
         title=f"{embedding.title} of the penultimate-layer features of {listing.title}",
         unit="sequences",
     )
-    st.plotly_chart(figure, key="seqemb-plot")
+    show_figure(figure, key="seqemb-plot")
     st.caption(embedding_caption(embedding))
     ui.show_scores(scores, unit="sequences")
     csv = inputs.sequence_features_table(dataset, embedding).to_csv(index=False)

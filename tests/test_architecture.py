@@ -70,7 +70,7 @@ def test_omp_wait_policy_is_passive_before_torch():
 
 # A module may import from its own layer and the layers above it in this list, never below.
 LAYERS = (
-    ("errors", "limits", "settings", "processes"),
+    ("errors", "limits", "settings", "processes", "viewstate"),
     ("data", "encoding", "splits", "device", "motifs"),
     ("io", "examples", "summaries", "curse", "models", "expression"),
     (
@@ -80,8 +80,9 @@ LAYERS = (
         "expression.embedding_inputs",
         "expression.workbench",
         "atlas",
+        "workspace",
     ),
-    ("jobs", "plotting", "cli", "__main__"),
+    ("jobs", "plotting", "cli", "__main__", "lessons"),
 )
 HEAVY = ("torch", "scipy", "sklearn")
 # where each concept lives: a definition (or an environment read) anywhere else fails

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from genodash.errors import ConfigError
-from genodash.jobs import Job, JobQueue
+from genodash.jobs import Job, JobQueue, OpenTabs
 from genodash.train.loop import TrainConfig
 from genodash.train.workflows import model_training
 
@@ -155,3 +155,111 @@ def test_a_job_that_fails_in_its_worker_says_why(small_prepared, tmp_path, monke
     snapshot = JobQueue(1).submit(Job("x", work)).wait(60)
     assert snapshot.status == "failed"
     assert snapshot.error == "training ran out of the memory a job may use"
+
+
+# --- a refresh finds the workspace's job again ------------------------------------------------
+
+
+def test_a_new_tab_finds_its_workspaces_running_job_then_the_waiting_one():
+    release = threading.Event()
+    queue = JobQueue(1, per_workspace=2)
+    other = queue.submit(Job("b", lambda c: release.wait(10), owner="b"))
+    wait_for(lambda: other.snapshot().status == "running")
+    first = queue.submit(Job("a1", lambda c: release.wait(10), owner="a"))
+    second = queue.submit(Job("a2", lambda c: "ok", owner="a"))
+    assert queue.active_for("a") == [first, second]  # both wait: b holds the only slot
+    assert queue.job_for("a") is first
+    assert queue.active_for("nobody") == [] and queue.job_for("nobody") is None
+    release.set()
+    wait_for(lambda: second.snapshot().status == "done")
+    assert queue.active_for("a") == []
+    assert queue.job_for("a") is second  # ended: still found, to show its outcome
+
+
+def test_a_running_job_comes_first_for_its_workspace():
+    release = threading.Event()
+    queue = JobQueue(2, per_workspace=2)
+    running = queue.submit(Job("a1", lambda c: release.wait(10), owner="a"))
+    wait_for(lambda: running.snapshot().status == "running")
+    waiting = queue.submit(Job("a2", lambda c: "ok", owner="a"))  # a runs one at a time
+    assert queue.job_for("a") is running
+    assert queue.active_for("a") == [running, waiting]
+    release.set()
+    assert waiting.wait(10).status == "done"
+
+
+def test_an_ended_job_lets_go_of_its_work_and_keeps_its_result():
+    data = bytearray(10)
+    job = JobQueue(1).submit(Job("x", lambda c: len(data), owner="a"))
+    assert job.wait(10).status == "done" and job.result == 10
+    with pytest.raises(RuntimeError, match="already run"):
+        job.work(None)  # the closure (and the data it held) is gone
+
+
+def test_the_queue_keeps_the_last_job_of_a_bounded_number_of_workspaces(monkeypatch):
+    from genodash import jobs
+
+    monkeypatch.setattr(jobs, "KEPT_WORKSPACES", 2)
+    queue = JobQueue(1)
+    for owner in ("a", "b", "c"):
+        queue.submit(Job(owner, lambda c: None, owner=owner)).wait(10)
+    queue.submit(Job("d", lambda c: None, owner="d")).wait(10)
+    assert [queue.job_for(owner) is not None for owner in "abcd"] == [False, False, True, True]
+
+
+def test_open_tabs_say_whether_a_workspace_has_a_tab_open():
+    tabs = OpenTabs()
+    connected = {"t1": True, "t2": True}
+    tabs.add("a", "t1", lambda: connected["t1"])
+    tabs.add("a", "t2", lambda: connected["t2"])
+    check = tabs.alive_check("a")
+    assert check() and not tabs.any_open("b")
+    connected["t1"] = False
+    assert check()  # t2 is still open
+    connected["t2"] = False
+    assert not check()
+    connected["t2"] = True
+    assert not check()  # a closed tab is forgotten until it adds itself again
+    tabs.add("a", "t2", lambda: connected["t2"])
+    assert check()
+
+
+def test_a_job_goes_on_while_another_tab_of_its_workspace_is_open():
+    """A refresh: the tab that started the job closes, a new tab of the workspace opens."""
+    tabs = OpenTabs()
+    connected = {"old": True, "new": False}
+    tabs.add("a", "old", lambda: connected["old"])
+    job = Job("long", lambda c: _until_stopped(c), owner="a", grace_seconds=0.2)
+    job.alive = tabs.alive_check("a")
+    JobQueue(1).submit(job)
+    wait_for(lambda: job.snapshot().status == "running")
+    connected.update(old=False, new=True)
+    tabs.add("a", "new", lambda: connected["new"])
+    time.sleep(1.5)  # several checks, well past the grace period
+    assert job.snapshot().status == "running"
+    connected["new"] = False  # every tab of the workspace closed: stops as before
+    snapshot = job.wait(10)
+    assert snapshot.status == "stopped" and job.result == "tab_closed"
+    assert "no other tab of its workspace is open" in snapshot.messages[-1]
+
+
+def test_a_waiting_job_stays_queued_while_its_workspace_has_a_tab_open():
+    release = threading.Event()
+    tabs = OpenTabs()
+    connected = {"new": True}
+    tabs.add("a", "new", lambda: connected["new"])
+    queue = JobQueue(1)
+    queue.submit(Job("busy", lambda c: release.wait(10), owner="b"))
+    waiting = Job("a", lambda c: "ran", owner="a", grace_seconds=0.2)
+    waiting.alive = tabs.alive_check("a")
+    queue.submit(waiting)
+    time.sleep(1.0)
+    assert waiting.snapshot().status == "queued"
+    release.set()
+    assert waiting.wait(10).status == "done" and waiting.result == "ran"
+
+
+def _until_stopped(context) -> str | bool:
+    while not (reason := context.should_stop()):
+        time.sleep(0.02)
+    return reason

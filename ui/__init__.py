@@ -4,6 +4,7 @@ Nothing here computes results: it holds widgets and session state and calls into
 ``genodash``. The names pages use are re-exported from the modules that own them.
 """
 
+from ui import lessons
 from ui.expression import (
     processed_caption,
     processed_matrix,
@@ -76,6 +77,7 @@ __all__ = [
     "headline_metrics",
     "job_results",
     "layers_expander",
+    "lessons",
     "method_choice",
     "notes_markdown",
     "optional_column",

@@ -12,6 +12,8 @@ import streamlit as st
 from genodash import interpret
 from genodash.data import SequenceSet
 from genodash.plotting import interpret as plots
+from ui.figures import show_figure
+from ui.lessons import record_read_ends
 from ui.messages import escape_markdown
 from ui.state import session_cached
 
@@ -47,6 +49,7 @@ def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target
         )
     st.markdown(COURSE.format(span=view.baseline.span, called=called))
     left, middle, right = st.columns(3)
+    record_read_ends(view)
     left.metric(
         "This model, one read at a time",
         f"{view.model_accuracy:.1%}",
@@ -68,7 +71,7 @@ def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target
         f"each read, over the mean per base in the middle, on {view.saliency.n_reads:,} reads",
     )
     composition = view.composition
-    st.plotly_chart(
+    show_figure(
         plots.end_composition_figure(composition.t_from_5prime, composition.a_from_3prime),
         key="interpret-ends-composition",
     )
@@ -77,7 +80,7 @@ def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target
         "It fades within about ten bases; beyond, both classes have the same composition."
     )
     profile = view.saliency
-    st.plotly_chart(
+    show_figure(
         plots.end_saliency_figure(
             {"this model": profile.from_5prime},
             {"this model": profile.from_3prime},
@@ -87,7 +90,7 @@ def read_ends(run: object, dataset: SequenceSet, index: Sequence[int], *, target
         key="interpret-ends-saliency",
     )
     samples = view.samples
-    st.plotly_chart(
+    show_figure(
         plots.sample_calls_figure(samples.shares, called=called, sample_size=samples.sample_size),
         key="interpret-ends-samples",
     )

@@ -26,6 +26,7 @@ from genodash.limits import data_dir
 from genodash.plotting.atlas import atlas_embedding_figure, raster_png
 from genodash.plotting.expression import selection_indices
 from genodash.plotting.files import figure_bytes
+from ui.figures import show_figure
 from ui.messages import escape_markdown, show_error
 from ui.state import current_atlas, session_memo, setting
 from ui.widgets import download, figure_downloads, progress_bar
@@ -82,7 +83,7 @@ def atlas_view() -> None:
     )
     colour, colour_name = _colour(result, choice, groups)
     figure = _figure(result, embedding, colour, colour_name)
-    event = st.plotly_chart(
+    event = show_figure(
         figure,
         on_select="rerun",
         selection_mode=("box", "lasso"),

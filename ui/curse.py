@@ -14,10 +14,11 @@ from typing import Any
 import streamlit as st
 
 from genodash import curse
+from ui.figures import show_figure
+from ui.frame import SETTINGS_PANEL, stacking
 from ui.results import headline_metrics
+from ui.state import setting
 from ui.widgets import download as download_button
-
-KEEP = {"persist_state": "page"}  # a demo's settings survive switching to another demo
 
 
 @st.cache_data(show_spinner="Simulating…", max_entries=256)
@@ -28,20 +29,25 @@ def run(function: str, **params: Any) -> Any:
 
 @contextmanager
 def controls() -> Iterator[Any]:
-    """Controls on the left, made inside the block, which gets the column for the plot."""
-    left, right = st.columns([1, 3], gap="large")
-    with left.container(border=True):
+    """Controls on the left, made inside the block, which gets the column for the plot.
+
+    On a narrow page the controls go above the plot. The controls' box is a settings panel
+    (see :data:`ui.frame.SETTINGS_PANEL`): presenter view hiding every setting hides it.
+    """
+    # beside the plot, the controls were too narrow to read at 1,024 pixels with the sidebar
+    left, right = stacking("curse-demo", narrower_than=700).columns([1, 3], gap="large")
+    with left.container(border=True, key=f"{SETTINGS_PANEL}-curse"):
         yield right
 
 
-def slider(label: str, key: str, *bounds_default_step: Any) -> Any:
-    """A slider that keeps its value while another demo is shown."""
-    return st.slider(label, *bounds_default_step, key=key, **KEEP)
+def slider(label: str, key: str, low: Any, high: Any, default: Any, step: Any = None) -> Any:
+    """A slider that keeps its value while another demo is shown, and lives in the address."""
+    return st.slider(label, low, high, step=step, key=setting(key, default, low=low, high=high))
 
 
 def steps(label: str, key: str, options: list[Any], default: Any, **kwargs: Any) -> Any:
     """A slider over given values that keeps its value while another demo is shown."""
-    return st.select_slider(label, options, default, key=key, **KEEP, **kwargs)
+    return st.select_slider(label, options, key=setting(key, default, options), **kwargs)
 
 
 def several(label: str, key: str, options: list[Any], default: list[Any]) -> tuple[Any, ...]:
@@ -50,25 +56,27 @@ def several(label: str, key: str, options: list[Any], default: list[Any]) -> tup
     A multiselect stacked its chips in the narrow controls column and hid their values.
     The choice is kept while another demo is shown.
     """
-    chosen = st.pills(label, options, selection_mode="multi", default=default, key=key, **KEEP)
+    chosen = st.pills(label, options, selection_mode="multi", key=setting(key, default, options))
     return tuple(option for option in options if option in chosen)
 
 
 def choose(label: str, key: str, options: dict[str, str]) -> str:
     """Radio buttons showing each option's label, keeping the choice while another demo is shown."""
-    return st.radio(label, list(options), format_func=options.get, key=key, **KEEP)
+    choices = list(options)
+    return st.radio(label, choices, format_func=options.get, key=setting(key, choices[0], choices))
 
 
 def seed_input(demo: str) -> int:
     """The random seed of one demo, kept while another demo is shown."""
     hint = "Change it to draw another sample"
-    seed = st.number_input("Random seed", 0, 1_000_000, 0, key=f"{demo}-seed", help=hint, **KEEP)
+    key = setting(f"{demo}-seed", 0, low=0, high=1_000_000)
+    seed = st.number_input("Random seed", 0, 1_000_000, key=key, help=hint)
     return int(seed)
 
 
 def chart(figure: Any, key: str) -> None:
-    """A plotly figure without the plotly logo."""
-    st.plotly_chart(figure, key=f"chart-{key}", config={"displaylogo": False})
+    """A plotly figure without the plotly logo, with its slide export."""
+    show_figure(figure, key=f"chart-{key}", stem=f"curse-{key}")
 
 
 def show(plot: Any, figure: Any, key: str, headlines: list[curse.Headline]) -> None:

@@ -34,6 +34,7 @@ from genodash.io.data_folder import (
 )
 from genodash.io.read_store import LARGE_READ_FILE_BYTES, is_large_read_file, load_read_store
 from genodash.limits import data_dir, human_bytes, memory_budget_bytes
+from genodash.workspace import KeptData
 from ui.atlas import open_atlas
 from ui.messages import escape_markdown, show_error
 from ui.reading import reading_options, show_read_outcome
@@ -160,7 +161,7 @@ def _open(name: str, options: ReadOptions, labels_file: Any) -> tuple[str, str]:
             return ("orientation", str(error))
         except GenodashError as error:
             return ("error", str(error))
-    set_dataset(dataset, origin="data folder")
+    set_dataset(dataset, origin="data folder", kept=KeptData("data folder", (), name, options))
     return ("ok", dataset.name)
 
 

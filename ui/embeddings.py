@@ -16,6 +16,8 @@ from genodash.models import MODELS
 from genodash.plotting.expression import embedding_figure, embedding_grid
 from genodash.train import held_out
 from genodash.train.runs import load_run
+from ui.figures import show_figure
+from ui.frame import stacking
 from ui.messages import show_error
 from ui.results import show_table
 from ui.state import session_memo, setting
@@ -86,7 +88,7 @@ def compare_view(bench: EmbeddingWorkbench) -> None:
     panels = bench.panels(chosen, label=label, batch=batch)
     colors = None if label is None else bench.obs_text(label).tolist()
     figure = embedding_grid(panels, color=colors, color_name=label or "", cell_ids=bench.cell_ids())
-    st.plotly_chart(figure, key="cmp-grid")
+    show_figure(figure, key="cmp-grid", stem="course-figure")
     rows = [(title, scores) for title, _, scores in panels]
     show_table(scores_display(rows))
     csv = scores_table(rows).to_csv(index=False)
@@ -142,7 +144,8 @@ def panel_choice(
     """One panel's input and method (``None``: the panel is empty)."""
     keys = ["(empty)", *options]
     default = "pca" if index < 2 else "(empty)"
-    left, right = where.columns([3, 1])
+    box = stacking(f"cmp-panel-{index}", narrower_than=420, where=where)  # method under input
+    left, right = box.columns([3, 1])
     input_key = left.selectbox(
         f"Panel {index + 1}: computed on",
         keys,
@@ -191,7 +194,7 @@ def mapping_view(bench: EmbeddingWorkbench) -> None:
         palette={held_out.TRAINING: "#bdbdbd", held_out.HELD_OUT: "#d62728"},
         title="scvis latent: training cells and held-out cells placed by the encoder",
     )
-    st.plotly_chart(figure, key="map-plot")
+    show_figure(figure, key="map-plot", stem="scvis-latent")
     if label is None:
         st.caption("Choose a label column to score the pictures.")
         return
@@ -231,7 +234,7 @@ def side_by_side(bench: EmbeddingWorkbench, latent: Any, roles: Any, label: str)
     figure = embedding_grid(
         grid, color=labels.tolist(), color_name=label, cell_ids=bench.cell_ids()
     )
-    st.plotly_chart(figure, key="map-grid")
+    show_figure(figure, key="map-grid", stem="scvis-tsne-umap")
     st.dataframe(table, hide_index=True, width="stretch")
     held = table["held-out kNN accuracy"].iloc[0]
     st.caption(

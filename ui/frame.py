@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,24 @@ import streamlit as st
 
 import genodash
 from genodash.data import MatrixSet, SequenceSet
-from ui import state
+from ui import address, jobs, linked_data, share, state
 from ui.expression import umap_warmup
 from ui.messages import escape_markdown
 
 FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
+PRESENTER_SWITCH = "presenter-switch"
+_PRESENTER_KEPT = "_presenter_kept"  # (page address, hide=) while presenter view is on
+SETTINGS_PANEL = "settings-panel"  # key prefix of a container that holds settings only
+# presenter view: no sidebar (nor its open button), text about a quarter larger
+PRESENTER_CSS = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] {display: none;}
+[data-testid="stMain"] {font-size: 1.25rem;}
+[data-testid="stMain"] h1 {font-size: 3rem;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {font-size: 1.2rem;}
+[data-testid="stMetricValue"] {font-size: 2.6rem;}
+"""
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,13 @@ class PageInfo:
 
 PAGES = (
     PageInfo("app.py", "Home", ":material/home:", "What genodash is and the map of the course."),
+    PageInfo(
+        "pages/0_Lessons.py",
+        "Lessons",
+        ":material/school:",
+        "Guided lessons through the course: predict, open the page set up for you, check your "
+        "numbers; the glossary; a report to hand in.",
+    ),
     PageInfo(
         "pages/1_Data.py",
         "Data",
@@ -117,21 +138,116 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
         initial_sidebar_state="expanded",
     )
     start_up()
+    address.begin_run()
+    _carry_presenter()
     state.keep_widget_values()
-    state.ensure_dataset()
     state.workspace_dir()
+    jobs.current_job()  # this tab keeps its workspace's job going, and takes it up after a refresh
+    linked_data.ensure_dataset()
     badge = _sidebar()
-    st.title(f"{icon} {title}")
+    _header(title, icon)
+    links, address_notes = st.empty(), st.empty()
     with st.expander("What this page teaches and how to read it", icon=":material/lightbulb:"):
         st.markdown(about)
     yield
     # Slow work must come before the last element: a click during it then interrupts this
     # run at that element instead of letting a stale run finish after the new one (which
     # would drop the new run's live fragments).
+    address.finish_run(address_notes)
+    share.links_popover(links)
+    _presenter_style()
     _warm_imports()
     if isinstance(state.current_dataset(), MatrixSet):
         umap_warmup()
     _device_badge(badge)
+
+
+def _header(title: str, icon: str) -> None:
+    """The page title, with the presenter-view switch at its right."""
+    header = st.container(horizontal=True, vertical_alignment="center", wrap=False)
+    header.title(f"{icon} {title}")
+    st.session_state[PRESENTER_SWITCH] = state.presenter()  # the address decides
+    header.toggle(
+        "Presenter view",
+        key=PRESENTER_SWITCH,
+        on_change=_switch_presenter,
+        help="For a projector: no sidebar, larger text and figures, settings hidden (all, "
+        "or those a link lists in hide=). The address keeps it: share it as it is.",
+    )
+
+
+def _switch_presenter() -> None:
+    """Put ``presenter=1`` in the address, or take it out."""
+    if st.session_state[PRESENTER_SWITCH]:
+        st.query_params["presenter"] = "1"
+    elif "presenter" in st.query_params:
+        del st.query_params["presenter"]
+
+
+def _carry_presenter() -> None:
+    """Keep presenter view (and its ``hide=``) on when a link opens another page: Streamlit
+    drops the address's parameters on a page switch. Taken out of the address on the same
+    page (the switch, or by hand), it stays off."""
+    here, kept = st.context.url, st.session_state.get(_PRESENTER_KEPT)
+    if state.presenter():
+        st.session_state[_PRESENTER_KEPT] = (here, st.query_params.get("hide"))
+    elif kept is not None and kept[0] != here:
+        st.query_params["presenter"] = "1"
+        if kept[1] is not None:
+            st.query_params["hide"] = kept[1]
+        st.session_state[_PRESENTER_KEPT] = (here, kept[1])
+    else:
+        st.session_state.pop(_PRESENTER_KEPT, None)
+
+
+def _presenter_style() -> None:
+    """In presenter view: hide the sidebar and the settings ``hide=`` lists (all of them by
+    default), larger text. Hidden widgets still run and keep their values."""
+    if not state.presenter():
+        return
+    hidden = state.hidden_settings()
+    keys = _drawn_settings() if hidden is None else hidden
+    selectors = [f".st-key-{_css_key(key)}" for key in sorted(keys)]
+    if hidden is None:  # a panel of settings only (e.g. a demo's controls) goes with its column
+        selectors.append(
+            f'[data-testid="stColumn"]:has(> div > div > [class*="st-key-{SETTINGS_PANEL}"])'
+        )
+    st.html(f"<style>{PRESENTER_CSS}{', '.join(selectors) or '.none'} {{display: none;}}</style>")
+
+
+def stacking(key: str, *, narrower_than: int, where: Any = None) -> Any:
+    """A container whose rows of columns stack, each column the page's width, wherever the
+    container is narrower than ``narrower_than`` pixels (Streamlit stacks columns only on a
+    phone; a projector at 1,024 pixels with the sidebar open left columns too narrow).
+
+    Parameters
+    ----------
+    key
+        The container's key (its CSS class ``st-key-<key>`` carries the rule).
+    narrower_than
+        Width of the container, in CSS pixels, below which its columns stack.
+    where
+        ``st`` (default) or a column or container to put it in.
+    """
+    where = st if where is None else where
+    name = f".st-key-{_css_key(key)}"
+    row = f'{name} > div > [data-testid="stHorizontalBlock"]'
+    where.html(
+        f"<style>{name} {{container-type: inline-size;}} "
+        f"@container (max-width: {narrower_than}px) {{ {row} {{flex-wrap: wrap; row-gap: 0;}} "
+        f'{row} > [data-testid="stColumn"] {{min-width: 100%;}} }}</style>'
+    )
+    return where.container(key=key)
+
+
+def _drawn_settings() -> set[str]:
+    """The keys of every setting this session has drawn (see :func:`ui.state.setting`)."""
+    return set(st.session_state.get("_kept_widgets", {}))
+
+
+def _css_key(key: str) -> str:
+    """A widget key as Streamlit writes it in its ``st-key-…`` class name."""
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 def _sidebar() -> Any:

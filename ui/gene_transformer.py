@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from genodash.errors import GenodashError
+from ui.figures import show_figure
 from ui.messages import show_error
 from ui.state import session_memo
 
@@ -78,7 +79,7 @@ def gene_attention_view(run: Any, adata: Any, label_column: str | None, *, key: 
         return
     from genodash.plotting.expression import gene_attention_figure
 
-    st.plotly_chart(
+    show_figure(
         gene_attention_figure(shown.weights, shown.genes, label=shown.label, n_cells=shown.n_cells),
         key=f"{key}-attention-figure",
     )

@@ -1,19 +1,30 @@
-"""Background training jobs in the page: prepare the data, start one, watch it live, say how
-it ended or why it did not start, and check its memory need first."""
+"""Background training jobs in the page: prepare the data, start one, watch it live beside
+the Train button, say how it ended or why it did not start, and check its memory need first.
+
+A job belongs to the browser's workspace (``?ws=…``), not to one tab: after a refresh the new
+tab takes the workspace's job up again (:func:`current_job`), and the job goes on while any
+tab of the workspace is open. A read-only share link neither trains nor stops.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import streamlit as st
 
 from genodash.data import SequenceSet
 from genodash.errors import GenodashError
-from genodash.jobs import Job, JobQueue, JobSnapshot
+from genodash.jobs import Job, JobQueue, JobSnapshot, OpenTabs
+from ui import state
+from ui.figures import show_figure
 from ui.messages import escape_markdown, show_error
 from ui.state import Dataset, session_cached, workspace_dir
 from ui.widgets import focus_run
+
+READ_ONLY_NOTE = "This is a shared view: open your own workspace to train."
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,8 +33,26 @@ def job_queue() -> JobQueue:
     return JobQueue()
 
 
+@st.cache_resource(show_spinner=False)
+def open_tabs() -> OpenTabs:
+    """The server's record of which browser tabs are open on each workspace."""
+    return OpenTabs()
+
+
 def current_job() -> Job | None:
-    return st.session_state.get("job")
+    """This session's job; in a new session (e.g. after a browser refresh) its workspace's
+    running or waiting job, else the last one it ran, taken up again."""
+    job = st.session_state.get("job")
+    owner = st.session_state.get("workspace")
+    if owner is None:
+        return job
+    if not state.read_only():  # a shared view looks on, it keeps no job going
+        _add_this_tab(owner)
+    if job is None:
+        job = job_queue().job_for(owner)
+        if job is not None:
+            st.session_state["job"] = job
+    return job
 
 
 def job_is_active() -> bool:
@@ -33,9 +62,10 @@ def job_is_active() -> bool:
 
 def start_job(job: Job) -> None:
     """Queue ``job`` as this session's job (one at a time, at most a few per workspace); it
-    stops if the tab is closed. A refusal is kept and shown by :func:`job_refusal`."""
-    job.alive = _session_alive()
+    stops once every tab of the workspace is closed. A refusal is kept and shown by
+    :func:`job_refusal`."""
     job.owner = st.session_state.get("workspace")
+    job.alive = _add_this_tab(job.owner) if job.owner else _session_check()
     try:
         job_queue().submit(job)
     except GenodashError as error:
@@ -58,16 +88,21 @@ def prepared_for_training(
 
 
 def train_button(label: str, *, key: str, ready: bool) -> bool:
-    """The button that starts training: off while this session's job runs, or until ``ready``."""
+    """The button that starts training: off while this session's job runs, until ``ready``,
+    and in a read-only shared view (saying why)."""
     busy = job_is_active()
-    return st.button(
+    shared = state.read_only()
+    clicked = st.button(
         label,
         type="primary",
         icon=":material/play_arrow:",
-        disabled=busy or not ready,
+        disabled=busy or shared or not ready,
         key=key,
         help="One training at a time per session" if busy else None,
     )
+    if shared:
+        st.caption(READ_ONLY_NOTE)
+    return clicked and not shared
 
 
 def start_training(
@@ -124,7 +159,19 @@ def job_refusal() -> None:
         show_error(refused, context="Training did not start")
 
 
-def _session_alive() -> Any:
+def _add_this_tab(owner: str) -> Any:
+    """Count this browser tab as open on workspace ``owner`` (see :func:`open_tabs`); the
+    check "is a tab of the workspace open?", or None without a server to ask."""
+    connected = _session_check()
+    if connected is None:
+        return None
+    tabs = open_tabs()
+    tabs.add(owner, connected.keywords["session_id"], connected)
+    return tabs.alive_check(owner)
+
+
+def _session_check() -> functools.partial[bool] | None:
+    """The check "is this browser session still connected?", or None without a server."""
     from streamlit.runtime import get_instance
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -135,8 +182,7 @@ def _session_alive() -> Any:
         return None
     if context is None or not runtime.is_active_session(context.session_id):
         return None
-    session_id = context.session_id
-    return lambda: runtime.is_active_session(session_id)
+    return functools.partial(runtime.is_active_session, session_id=context.session_id)
 
 
 @st.fragment(run_every=1.0)
@@ -149,7 +195,16 @@ def job_panel() -> None:
     if not snapshot.active:
         st.rerun(scope="app")
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(snapshot.title)}**")
+        with st.container(horizontal=True, vertical_alignment="center", wrap=False):
+            st.markdown(f"**{escape_markdown(snapshot.title)}**", width="stretch")
+            if not state.read_only():
+                st.button(
+                    "Stop" if snapshot.status == "running" else "Cancel",
+                    icon=":material/stop:",
+                    on_click=job.stop,
+                    key=f"stop-{job.id}",
+                    type="secondary",
+                )
         if snapshot.status == "queued":
             running, waiting = job_queue().counts()
             st.info(
@@ -159,17 +214,22 @@ def job_panel() -> None:
             )
         else:
             _progress(snapshot)
-        st.button(
-            "Stop" if snapshot.status == "running" else "Cancel",
-            icon=":material/stop:",
-            on_click=job.stop,
-            key=f"stop-{job.id}",
-            type="secondary",
-        )
         if snapshot.history:
-            from genodash.plotting.training import training_curves_figure
+            _live_curves(snapshot, key=f"live-{job.id}")
+        for message in snapshot.messages[-3:]:
+            st.caption(escape_markdown(message))
 
-            st.plotly_chart(training_curves_figure(snapshot.history), key=f"live-{job.id}")
+
+def _live_curves(snapshot: JobSnapshot, *, key: str) -> None:
+    """The learning curves so far, short enough to sit in view beside the Train button."""
+    from genodash.plotting.training import training_curves_figure
+
+    figure = training_curves_figure(snapshot.history)
+    figure.update_layout(title=None, height=310, margin={"t": 30, "l": 45, "r": 10})
+    if "xaxis2" in figure.layout:  # narrow: room between the panels for the second y axis
+        figure.update_layout(xaxis={"domain": [0, 0.4]}, xaxis2={"domain": [0.6, 1]})
+    show_figure(figure, key=key, slides=False)  # redrawn every second
+    st.caption("Learning curves: dotted lines for the training set, solid for validation.")
 
 
 def _progress(snapshot: JobSnapshot) -> None:
@@ -185,8 +245,6 @@ def _progress(snapshot: JobSnapshot) -> None:
         f"{progress['epochs']} · batch {progress['batch']}/{progress['batches']} · "
         f"{snapshot.seconds:.0f} s{eta_text}",
     )
-    for message in snapshot.messages[-3:]:
-        st.caption(escape_markdown(message))
 
 
 def job_outcome(job: Job) -> None:
@@ -213,13 +271,51 @@ def finished_job(kind: str) -> Job | None:
     return job
 
 
-def job_results(kind: str, heading: str | None = None) -> list[Any] | None:
+@contextlib.contextmanager
+def beside_live_job() -> Iterator[None]:
+    """Lay out the settings and the Train button (the body) on the left and this session's
+    job live on the right (see :func:`live_job`), so that its curves and Stop are in view
+    from the button."""
+    settings, live = st.columns([5, 6], gap="medium")
+    with settings:
+        yield
+    with live:
+        live_job()
+
+
+def running_note(anchor: str) -> None:
+    """While this session's job runs, a line at the top of the page that links down to its
+    live curves (the heading ``anchor`` of the Train button's section): after a refresh or
+    a visit to another page the page opens at its top."""
+    job = current_job()
+    if job is None or not job.snapshot().active:
+        return
+    st.info(
+        f"**{escape_markdown(job.title)}** is running: [see its live curves and Stop]"
+        f"(#{anchor}) beside the Train button.",
+        icon=":material/model_training:",
+    )
+
+
+def live_job() -> None:
     """Why the last Train click did not start a job, if so; this session's job live while it
-    runs; once its job of ``kind`` has ended, ``heading`` (a subheader, if given) and how it
-    ended, and its saved runs of ``kind`` returned (None while there are none to show)."""
+    runs (progress, curves, Stop); else where its curves will appear."""
     job_refusal()
     if job_is_active():
         job_panel()
+    else:
+        with st.container(border=True):
+            st.caption(
+                ":material/monitoring: While a model trains, its learning curves grow here "
+                "epoch by epoch" + ("." if state.read_only() else ", with a Stop button.")
+            )
+
+
+def job_results(kind: str, heading: str | None = None) -> list[Any] | None:
+    """Once this session's job of ``kind`` has ended, ``heading`` (a subheader, if given)
+    and how it ended, and its saved runs of ``kind`` returned (None while there are none
+    to show). While it runs it is shown live by :func:`beside_live_job`."""
+    if job_is_active():
         return None
     saved = finished_runs(kind)
     job = finished_job(kind)

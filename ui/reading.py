@@ -29,7 +29,7 @@ def reading_options(prefix: str = "") -> tuple[ReadOptions, Any]:
                 "The file holds",
                 list(KINDS),
                 horizontal=True,
-                key=setting(f"{prefix}read-kind", "auto"),
+                key=setting(f"{prefix}read-kind", "auto", list(KINDS)),
                 format_func=KINDS.get,
             ),
             sequence_column=middle.text_input(

@@ -10,6 +10,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.figures import show_figure
+from ui.lessons import record_results, record_scores, term_help, with_term
 from ui.messages import escape_markdown, sentence
 from ui.widgets import focus_run
 
@@ -71,14 +73,15 @@ def _sequence_scores(run: Any) -> None:
     columns[1].metric(
         f"AUROC{averaged}",
         f"{test['auroc']:.3f}",
-        help="Area under the ROC curve on the test set: 1 is perfect, 0.5 is chance",
+        help=term_help("AUROC"),
     )
     columns[2].metric(
         f"AUPRC{averaged}",
         f"{test['auprc']:.3f}",
-        help="Area under the precision–recall curve on the test set",
+        help=term_help("AUPRC"),
     )
     _training_metrics(columns[3:], metrics, "training samples")
+    record_results(test_accuracy=test["accuracy"], test_auroc=test["auroc"])
     st.caption(
         f"{escape_markdown(sentence(run.message))}. Test set: {test['n']:,} sequences"
         + (
@@ -109,18 +112,18 @@ def _sequence_tabs(run: Any, *, key: str) -> None:
         ["Learning curves", "Confusion matrix", "ROC", "Precision–recall", "Per class", "Settings"]
     )
     with tabs[0]:
-        st.plotly_chart(
+        show_figure(
             plots.training_curves_figure({short_name(run): run.history}), key=f"{key}-curves"
         )
     with tabs[1]:
-        st.plotly_chart(
+        show_figure(
             plots.confusion_matrix_figure(test["confusion"], test["classes"]),
             key=f"{key}-confusion",
         )
     with tabs[2]:
-        st.plotly_chart(plots.roc_figure(test["roc"]), key=f"{key}-roc")
+        show_figure(plots.roc_figure(test["roc"]), key=f"{key}-roc")
     with tabs[3]:
-        st.plotly_chart(plots.pr_figure(test["pr"]), key=f"{key}-pr")
+        show_figure(plots.pr_figure(test["pr"]), key=f"{key}-pr")
     with tabs[4]:
         st.dataframe(
             per_class_table(run).style.format(
@@ -156,10 +159,8 @@ def runs_dataframe(table: Any) -> None:
             "Test accuracy": number(
                 format="%.1f%%", help="Share of test sequences classified right"
             ),
-            "Test AUROC": number(
-                format="%.3f", help="Area under the ROC curve: 1 is perfect, 0.5 is chance"
-            ),
-            "Test AUPRC": number(format="%.3f", help="Area under the precision–recall curve"),
+            "Test AUROC": number(format="%.3f", help=term_help("AUROC")),
+            "Test AUPRC": number(format="%.3f", help=term_help("AUPRC")),
             "Test loss": number(
                 format="%.4g", help="Reconstruction loss on the test cells: lower is better"
             ),
@@ -206,7 +207,7 @@ def show_expression_run(run: Any, path: Path | None, *, key: str, labels: Any = 
     _expression_scores(run)
     tabs = st.tabs(["Learning curves", "Latent space", "Settings"])
     with tabs[0]:
-        st.plotly_chart(
+        show_figure(
             plots.training_curves_figure({short_name(run): run.history}), key=f"{key}-curves"
         )
     with tabs[1]:
@@ -222,6 +223,7 @@ def _expression_scores(run: Any) -> None:
     metrics = run.metrics
     columns = st.columns(5)
     columns[0].metric("Test loss", f"{metrics['test_loss']:.4g}", help="Lower is better")
+    record_results(test_loss=metrics["test_loss"])
     columns[1].metric("Latent dimensions", metrics["latent_dim"])
     columns[2].metric(
         "Cells", f"{metrics['n_cells']:,}", help=f"× {metrics['n_genes']:,} genes per cell"
@@ -250,7 +252,7 @@ def latent_preview(run: Any, *, key: str, labels: Any = None) -> None:
             cell_ids=cells.tolist(),
             title=f"Latent space{f' ({title})' if title else ''}, first two principal components",
         )
-        column.plotly_chart(figure, key=f"{key}-{name}")
+        show_figure(figure, key=f"{key}-{name}", where=column)
     st.caption("Compare it with PCA, t-SNE and UMAP, with scores, on *Embeddings*.")
     st.page_link("pages/9_Embeddings.py", label="Open Embeddings", icon=":material/bubble_chart:")
 
@@ -262,9 +264,11 @@ def show_table(display: Any) -> None:
     """A library DisplayTable: its labels, help lines and number formats, its note once."""
     config = {
         key: (
-            st.column_config.TextColumn(column.label, help=column.help)
+            st.column_config.TextColumn(column.label, help=with_term(column.label, column.help))
             if column.format is None
-            else st.column_config.NumberColumn(column.label, help=column.help, format=column.format)
+            else st.column_config.NumberColumn(
+                column.label, help=with_term(column.label, column.help), format=column.format
+            )
         )
         for key, column in display.columns.items()
     }
@@ -279,7 +283,8 @@ def show_scores(scores: dict[str, Any], unit: str = "cells") -> None:
 
     metrics = score_metrics(scores, unit)
     for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
-        column.metric(metric.label, metric.value, help=metric.help)
+        column.metric(metric.label, metric.value, help=term_help(metric.label, metric.help))
+    record_scores(scores)
     st.caption(scores_caption(scores, unit))
 
 

@@ -11,16 +11,20 @@ from typing import Any
 
 import streamlit as st
 
+from genodash.viewstate import ViewField
+from ui import address
+from ui.messages import escape_markdown
 from ui.state import setting
 
 NO_COLUMN = "(none)"
 
 
-def control_widget(control: Field[Any], *, key: str) -> Any:
+def control_widget(control: Field[Any], *, key: str, in_address: bool = True) -> Any:
     """A widget for a settings field (see :func:`genodash.settings.param`): number, slider,
     checkbox, choice or text, as its default and metadata say.
 
-    Its value is kept across page visits (see :func:`ui.state.setting`).
+    Its value is kept across page visits and, unless not ``in_address``, lives in the
+    page's address (see :func:`ui.state.setting`).
     """
     meta, default, options = control.metadata, control.default, control.metadata.get("options")
     label, tip = meta.get("label", control.name), meta.get("help") or None
@@ -28,10 +32,14 @@ def control_widget(control: Field[Any], *, key: str) -> Any:
         from genodash.settings import option_title
 
         return st.selectbox(
-            label, options, format_func=option_title, help=tip, key=setting(key, default, options)
+            label,
+            options,
+            format_func=option_title,
+            help=tip,
+            key=setting(key, default, options, in_address=in_address),
         )
     if isinstance(default, bool):
-        return st.checkbox(label, help=tip, key=setting(key, default))
+        return st.checkbox(label, help=tip, key=setting(key, default, in_address=in_address))
     if isinstance(default, int):
         number, widget, step = int, st.number_input, int(meta.get("step") or 1)
     elif isinstance(default, float) and meta["max"] - meta["min"] > 1000:
@@ -39,9 +47,16 @@ def control_widget(control: Field[Any], *, key: str) -> Any:
     elif isinstance(default, float):
         number, widget, step = float, st.slider, float(meta.get("step") or 0.01)
     else:
-        return st.text_input(label, help=tip, key=setting(key, str(default)))
+        return st.text_input(label, help=tip, key=setting(key, str(default), in_address=in_address))
     low, high = number(meta["min"]), number(meta["max"])
-    value = widget(label, low, high, step=step, help=tip, key=setting(key, default))
+    value = widget(
+        label,
+        low,
+        high,
+        step=step,
+        help=tip,
+        key=setting(key, default, low=low, high=high, in_address=in_address),
+    )
     return number(value)
 
 
@@ -98,26 +113,30 @@ def training_settings(prefix: str, base: Any) -> tuple[Any, str]:
 
     columns = st.columns(3)
     epochs = columns[0].number_input(
-        "Epochs (at most)", 1, 500, key=setting(f"{prefix}-epochs", base.epochs)
+        "Epochs (at most)", 1, 500, key=setting(f"{prefix}-epochs", base.epochs, low=1, high=500)
     )
     batch = columns[1].number_input(
-        "Batch size", 8, 4096, key=setting(f"{prefix}-batch", base.batch_size)
+        "Batch size", 8, 4096, key=setting(f"{prefix}-batch", base.batch_size, low=8, high=4096)
     )
     rate = columns[2].number_input(
-        "Learning rate", 1e-5, 1.0, format="%.4f", key=setting(f"{prefix}-lr", base.learning_rate)
+        "Learning rate",
+        1e-5,
+        1.0,
+        format="%.4f",
+        key=setting(f"{prefix}-lr", base.learning_rate, low=1e-5, high=1.0),
     )
     patience = columns[0].number_input(
         "Early-stopping patience (epochs)",
         0,
         100,
-        key=setting(f"{prefix}-patience", base.patience),
+        key=setting(f"{prefix}-patience", base.patience, low=0, high=100),
         help="0 turns early stopping off",
     )
     seed = columns[1].number_input(
         "Training seed",
         0,
         10_000,
-        key=setting(f"{prefix}-seed", base.seed),
+        key=setting(f"{prefix}-seed", base.seed, low=0, high=10_000),
         help="Same seed, data and settings: same model (on the CPU)",
     )
     with columns[2]:
@@ -164,7 +183,14 @@ def run_selector(label: str, runs: Sequence[Any], *, key: str, describe: Any = N
 
     titles = {run.name: describe(run) if describe else run.title for run in runs}
     names = list(titles)
-    chosen = st.session_state.get(key)
+    linked = address.linked_text(key)
+    if linked is not None and linked not in names:
+        address.add_note(
+            f"The run **{escape_markdown(linked)}** the link names is not in this workspace "
+            "(a run belongs to the workspace that trained it; its owner's read-only link "
+            "shows it): the newest run is shown."
+        )
+    chosen = linked if linked in names else st.session_state.get(key)
     digest = hashlib.sha256("\n".join(titles.values()).encode()).hexdigest()[:10]
     name = st.selectbox(
         label,
@@ -174,6 +200,7 @@ def run_selector(label: str, runs: Sequence[Any], *, key: str, describe: Any = N
         key=f"{key}-{digest}",
     )
     st.session_state[key] = name
+    address.write_value(ViewField(key, names[0]), name)
     return next(run for run in runs if run.name == name)
 
 
@@ -195,7 +222,9 @@ def embedding_settings(prefix: str, method: str, unit: str = "cells") -> Any:
     dims = columns[0].segmented_control(
         "Dimensions", [2, 3], key=setting(f"{prefix}-dims", 2, [2, 3])
     )
-    seed = columns[1].number_input("Seed", 0, 10_000, key=setting(f"{prefix}-seed", 0))
+    seed = columns[1].number_input(
+        "Seed", 0, 10_000, key=setting(f"{prefix}-seed", 0, low=0, high=10_000)
+    )
     config = EmbeddingConfig(method=method, n_components=int(dims or 2), seed=int(seed))
     if method == "tsne":
         return _tsne_settings(config, columns, prefix, unit)
@@ -214,7 +243,7 @@ def _tsne_settings(config: Any, columns: Sequence[Any], prefix: str, unit: str) 
         100.0,
         step=1.0,
         format="%.0f",
-        key=setting(f"{prefix}-perplexity", 30.0),
+        key=setting(f"{prefix}-perplexity", 30.0, low=5.0, high=100.0),
         help=f"Roughly how many neighbours each {unit.removesuffix('s')} tries to keep close",
     )
     return replace(config, perplexity=perplexity)
@@ -227,9 +256,15 @@ def _umap_settings(config: Any, columns: Sequence[Any], prefix: str) -> Any:
     from genodash.expression.embed import UMAP_LAYOUTS
     from genodash.settings import option_title
 
-    neighbours = columns[2].slider("Neighbours", 2, 200, key=setting(f"{prefix}-neighbours", 15))
+    neighbours = columns[2].slider(
+        "Neighbours", 2, 200, key=setting(f"{prefix}-neighbours", 15, low=2, high=200)
+    )
     min_dist = columns[3].slider(
-        "Minimum distance", 0.0, 1.0, step=0.05, key=setting(f"{prefix}-min-dist", 0.5)
+        "Minimum distance",
+        0.0,
+        1.0,
+        step=0.05,
+        key=setting(f"{prefix}-min-dist", 0.5, low=0.0, high=1.0),
     )
     layout_help = next(f for f in fields(config) if f.name == "umap_layout").metadata["help"]
     layout = columns[4].selectbox(

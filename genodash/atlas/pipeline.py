@@ -11,7 +11,9 @@
 4. **PCA**: the covariance of the log values of the variable genes, added up over blocks,
    its top eigenvectors, then every kept cell projected on them.
 5. **Neighbours, UMAP and Leiden** on the principal components, which fit in memory (50
-   float32 values per cell: 260 MB at 1.3 million cells).
+   float32 values per cell: 260 MB at 1.3 million cells). Out of core, each runs in a
+   worker process of its own (:mod:`genodash.atlas.graph_worker`), so that its few GB are
+   handed back when it ends and never add to what this process holds.
 6. **The result**: an ``.h5ad`` with the QC table, the components, the layout and the
    clusters; the counts stay in the source file, which the result names.
 
@@ -25,6 +27,7 @@ code, in memory. The per-block arithmetic is the in-memory preprocessing's (see
 from __future__ import annotations
 
 import resource
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,15 +41,10 @@ import pandas as pd
 from genodash.atlas import blocks
 from genodash.atlas.blocks import CellFilters, Selection
 from genodash.atlas.engine import Engine, Progress
+from genodash.atlas.graph_worker import GraphSteps
 from genodash.data import VALUE_NAMES
 from genodash.errors import ConfigError
-from genodash.expression.cluster import leiden_from_edges
-from genodash.expression.embed import (
-    covariance_components,
-    default_umap_epochs,
-    neighbor_graph,
-    umap_from_neighbors,
-)
+from genodash.expression.embed import covariance_components, default_umap_epochs
 from genodash.expression.preprocess import (
     PreprocessConfig,
     median_total,
@@ -231,8 +229,12 @@ def run_atlas(
     Returns
     -------
     dict
-        The summary: cells and genes in and kept, seconds per step, peak memory, where the
-        result is, and whether the matrix was read out of core.
+        The summary: cells and genes in and kept, seconds per step, where the result is,
+        whether the matrix was read out of core, and ``peak_memory_bytes``: the most
+        resident memory this command's processes held at once, that is this process's
+        peak, or, while a graph step ran in its worker, this process's resident memory
+        plus the worker's peak, whichever is larger (dask workers of a ``scheduler`` are
+        not counted).
 
     Raises
     ------
@@ -260,14 +262,18 @@ def run_atlas(
         "open",
         f"{matrix.n_cells:,} cells × {matrix.n_genes:,} genes, {len(state.blocks)} blocks, {where}",
     )
-    with Engine(scheduler) as engine:
-        _quality_control(engine, state, gene_names, config, steps)
-        _normalize(engine, state, config, steps)
-        _variable_genes(engine, state, gene_names, config, steps)
-        pcs = _principal_components(engine, state, config, steps)
-        where_run = engine.describe()
-    umap, clusters = _graph_steps(pcs, config, steps)
-    written = _write(Path(out), state, obs, (pcs, umap, clusters), info, steps)
+    with _graph_folder(Path(out), out_of_core) as folder:
+        graph = GraphSteps(folder)
+        with Engine(scheduler) as engine:
+            _quality_control(engine, state, gene_names, config, steps)
+            _normalize(engine, state, config, steps)
+            _variable_genes(engine, state, gene_names, config, steps)
+            graph.put("pcs", _principal_components(engine, state, config, steps))
+            where_run = engine.describe()
+        _graph_steps(graph, int(state.cells.sum()), config, steps)
+        clusters = graph.get("clusters").astype(str)
+        found = (graph.get("pcs"), graph.get("umap"), clusters)
+    written = _write(Path(out), state, obs, found, info, steps)
     return {
         "cells": matrix.n_cells,
         "genes": matrix.n_genes,
@@ -277,7 +283,7 @@ def run_atlas(
         "clusters": len(set(clusters.tolist())),
         "seconds": {record["step"]: record["seconds"] for record in steps.records},
         "seconds_total": round(sum(record["seconds"] for record in steps.records), 2),
-        "peak_memory_bytes": _peak_memory_bytes(),
+        "peak_memory_bytes": max(_peak_memory_bytes(), graph.peak_bytes),
         "out_of_core": out_of_core,
         "memory_budget_bytes": budget,
         "blocks": len(state.blocks),
@@ -399,26 +405,33 @@ def _principal_components(
     return np.concatenate(parts)
 
 
-def _graph_steps(
-    pcs: np.ndarray, config: AtlasConfig, steps: _Steps
-) -> tuple[np.ndarray, np.ndarray]:
-    n_cells = pcs.shape[0]
+@contextmanager
+def _graph_folder(out: Path, isolated: bool) -> Iterator[Path | None]:
+    """A private folder beside the result for the arrays the graph steps' workers pass on,
+    removed at the end; ``None`` when the steps run in this process. On the result's disk
+    rather than in the system's temporary folder, which may be held in memory; made before
+    the passes, so that an output folder that cannot be written to is found at once."""
+    if not isolated:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.graph-", dir=out.parent) as folder:
+        yield Path(folder)
+
+
+def _graph_steps(graph: GraphSteps, n_cells: int, config: AtlasConfig, steps: _Steps) -> None:
     k = min(config.n_neighbors, n_cells - 1)
     with steps.single("neighbours"):
-        indices, distances = neighbor_graph(pcs, k + 1, config.seed, lean=True)
+        graph.run("neighbors", n_neighbors=k + 1, seed=config.seed)
     steps.done("neighbors", f"{k} nearest neighbours of each of {n_cells:,} cells")
     epochs = config.umap_epochs or default_umap_epochs(n_cells)
     with steps.single("UMAP"):
-        umap = umap_from_neighbors(
-            pcs, indices[:, :k], distances[:, :k], n_epochs=epochs, seed=config.seed
-        )
+        graph.run("umap", k=k, epochs=epochs, seed=config.seed)
     steps.done("umap", f"2-D layout, {epochs} epochs, started from PCA")
-    edges = np.column_stack([np.repeat(np.arange(n_cells), k), indices[:, 1 : k + 1].ravel()])
     with steps.single("Leiden"):
-        clusters = leiden_from_edges(n_cells, edges, config.resolution, config.seed)
-    found = len(set(clusters.tolist()))
+        where = None if graph.folder is None else str(graph.folder)  # igraph's edge list
+        graph.run("leiden", k=k, resolution=config.resolution, seed=config.seed, folder=where)
+    found = len(np.unique(graph.get("clusters")))  # numbered 0, 1, … from the largest
     steps.done("leiden", f"{found} clusters at resolution {config.resolution:g}")
-    return umap, clusters
 
 
 # --- the result ---------------------------------------------------------------------------

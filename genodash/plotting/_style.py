@@ -142,6 +142,44 @@ def style(
     return escape_figure(fig)
 
 
+_TALLEST_ENLARGED = 900  # px: taller than a projector's screen is no help
+
+
+def enlarged(fig: go.Figure, *, factor: float) -> go.Figure:
+    """A copy of ``fig`` for a projector: its text and margins ``factor`` times larger and
+    the figure as much taller, up to 900 pixels (the width follows the page); ``fig`` itself
+    is left as it is.
+
+    Parameters
+    ----------
+    fig
+        Any plotly figure (e.g. a cached one: it is not changed).
+    factor
+        How much larger, e.g. 1.35; 1 gives an unchanged copy.
+    """
+    big = go.Figure(fig)
+    layout = big.layout
+    base = layout.font.size or FONT["size"]
+    margin = {side: round((getattr(layout.margin, side) or 0) * factor) for side in "tblr"}
+    height = layout.height or 450  # plotly's default
+    big.update_layout(
+        font={"size": round(base * factor)},
+        height=max(height, min(round(height * factor), _TALLEST_ENLARGED)),
+        margin={k: v for k, v in margin.items() if v},  # room for the larger titles and ticks
+    )
+    big.update_layout(
+        title_font_size=round((layout.title.font.size or base * 1.2) * factor),
+        legend_font_size=round((layout.legend.font.size or base) * factor),
+    )
+    # said outright: a dashboard's own theme (Streamlit's) sets these sizes, not the font's
+    for axis in (*big.select_xaxes(), *big.select_yaxes()):
+        axis.tickfont.size = round((axis.tickfont.size or base - 1) * factor)
+        axis.title.font.size = round((axis.title.font.size or base) * factor)
+    for note in layout.annotations:
+        note.font.size = round((note.font.size or base) * factor)
+    return big
+
+
 def escape_figure(fig: go.Figure) -> go.Figure:
     """Escape, in place, every text of ``fig`` that plotly draws as HTML and that is not
     :class:`Html`; returns ``fig``. :func:`style` calls it: builders need not."""

@@ -169,12 +169,14 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
         cols=3,
         column_widths=[0.3, 0.3, 0.4],
         horizontal_spacing=0.08,
+        # three short lines each: two ran into each other in the narrow panels at 1,024 px
         subplot_titles=[
-            Html(f"x alone<br>{sample.within_x:.0%} within ±{radius:g}σ"),
-            Html(f"y alone<br>{sample.within_y:.0%} within ±{radius:g}σ"),
-            Html(f"x and y together<br>{sample.within_both:.1%} inside the circle"),
+            Html(f"x alone<br>{sample.within_x:.0%} within<br>±{radius:g}σ"),
+            Html(f"y alone<br>{sample.within_y:.0%} within<br>±{radius:g}σ"),
+            Html(f"x and y together<br>{sample.within_both:.1%} inside<br>the circle"),
         ],
     )
+    fig.update_annotations(font_size=13)
     bins = {"start": -4.5, "end": 4.5, "size": 0.25}
     for col, values in ((1, x), (2, y)):
         near = np.abs(values - centre) <= radius
@@ -221,7 +223,7 @@ def sparsity_sample_figure(sample: SparsitySample) -> go.Figure:
     fig.update_yaxes(range=[-4, 4], title_text="y", scaleanchor="x3", row=1, col=3)
     fig.update_yaxes(title_text="points", row=1, col=1)
     title = f"{len(x):,} points from a 2-D normal distribution"
-    return _styled(fig, title=title, height=450, top=95)
+    return _styled(fig, title=title, height=480, top=125)
 
 
 def sparsity_figure(result: SparsityResult) -> go.Figure:
@@ -685,12 +687,12 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
     alpha = f"{result.alpha:g}"
     # two-level axis labels: n below, k above
     designs = [[f"n = {d.n}" for d in result.designs], [f"k = {d.k}" for d in result.designs]]
+    # one panel under the other: side by side, the two-level labels of the lower panels
+    # ran into each other and their titles touched at 1,024 pixels
     fig = make_subplots(
-        rows=2,
-        cols=2,
-        specs=[[{"colspan": 2}, None], [{}, {}]],
-        vertical_spacing=0.2,
-        horizontal_spacing=0.08,
+        rows=3,
+        cols=1,
+        vertical_spacing=0.13,
         subplot_titles=[
             f"False positives per regression (P < {alpha})",
             Html("Regressions with ≥ 1<br>false positive"),
@@ -713,11 +715,11 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
             row=1,
             col=1,
         )
-        for col, values in (
-            (1, [d.family_wise[method] for d in result.designs]),
-            (2, [d.power[method] for d in result.designs]),
+        for row, values in (
+            (2, [d.family_wise[method] for d in result.designs]),
+            (3, [d.power[method] for d in result.designs]),
         ):
-            fig.add_trace(go.Bar(x=designs, y=values, showlegend=False, **look), row=2, col=col)
+            fig.add_trace(go.Bar(x=designs, y=values, showlegend=False, **look), row=row, col=1)
     # two expectations, told apart in the legend by their colours
     for row, values, name, color in (
         (
@@ -746,11 +748,11 @@ def false_positive_figure(result: MultipleTestingResult) -> go.Figure:
         )
     fig.update_layout(boxmode="group", barmode="group")
     fig.update_xaxes(tickangle=0)
-    fig.update_xaxes(tickfont={"size": 11}, row=2)  # half-width panels: k = 10 and k = 50 apart
     fig.update_yaxes(title_text="false positives", row=1, col=1)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=2)
+    for row in (2, 3):
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=row)
     title = f"α = {alpha}: {result.reps} regressions per design, true slope {result.effect:g}"
-    return _styled(fig, legend_y=-0.1, top=90, title=title, height=800)
+    return _styled(fig, legend_y=-0.07, top=90, title=title, height=1100)
 
 
 # --- 7. overfitting ----------------------------------------------------------------------------

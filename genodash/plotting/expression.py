@@ -10,6 +10,7 @@ same colour in every panel and every figure.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -317,7 +318,46 @@ def embedding_grid(
             unit=unit,
         )
     _finish_embedding(fig, coloring, panels, rows=rows, single=single, title=title)
+    if not single:
+        _square_panels(fig, [coords for _, coords, _ in panels], cols=cols)
     return fig
+
+
+def _square_panels(fig: go.Figure, coords: Sequence[np.ndarray], *, cols: int) -> None:
+    """Draw each 2-D panel in a square box, its points filling it (as scanpy does).
+
+    On a narrow page the panels of a 2 × 2 grid were stretched into tall strips; a square
+    box keeps each picture's shape and leaves the spare height empty.
+    """
+    for i, points in enumerate(coords):
+        if points.shape[1] != 2:
+            continue
+        row, col = i // cols + 1, i % cols + 1
+        x_range, y_range = _padded_range(points[:, 0]), _padded_range(points[:, 1])
+        ratio = (x_range[1] - x_range[0]) / (y_range[1] - y_range[0])
+        x_axis = fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")
+        fig.update_xaxes(range=x_range, constrain="domain", row=row, col=col)
+        fig.update_yaxes(
+            range=y_range,
+            scaleanchor=x_axis,
+            scaleratio=ratio,
+            constrain="domain",
+            row=row,
+            col=col,
+        )
+
+
+def _padded_range(values: np.ndarray) -> list[float]:
+    """The values' range with 4% room on each side (a range of 1 where they are all equal)."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    pad = (high - low) * 0.04 or 0.5
+    return [low - pad, high + pad]
+
+
+# one legend: beside a single picture; under a grid, whose panels need the page's width
+_LEGEND_RIGHT = {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02}
+_LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0}
 
 
 def _grid_shape(n_panels: int) -> tuple[int, int]:
@@ -329,10 +369,12 @@ def _panel_spec(coords: np.ndarray) -> dict[str, str]:
 
 
 def _panel_title(title: str, scores: Mapping[str, float]) -> str:
-    line = format_scores(scores)
-    if not line:
-        return markup("<b>{}</b>", title)
-    return markup("<b>{}</b><br><span style='font-size:12px'>{}</span>", title, line)
+    """The panel's title in bold, its scores under it two to a line (three on one line ran
+    into the next panel's at 1,024 pixels)."""
+    parts = format_scores(scores).split(" · ") if format_scores(scores) else []
+    lines = [" · ".join(parts[i : i + 2]) for i in range(0, len(parts), 2)]
+    template = "<b>{}</b>" + "".join("<br><span style='font-size:12px'>{}</span>" for _ in lines)
+    return markup(template, title, *lines)
 
 
 def format_scores(scores: Mapping[str, float]) -> str:
@@ -410,6 +452,15 @@ def _points(
     return go.Scattergl(**xyz, marker={**marker, "opacity": 0.85}, **common)
 
 
+def _wrapped(title: str, width: int = 60) -> str:
+    """A long plain title on lines of at most ``width`` characters (plotly does not wrap: a
+    run's name ran past the figure at 1,024 pixels); genodash's own markup is left alone."""
+    if isinstance(title, Html) or len(title) <= width:
+        return title
+    lines = textwrap.wrap(title, width)
+    return markup("<br>".join("{}" for _ in lines), *lines)
+
+
 def _finish_embedding(
     fig: go.Figure,
     coloring: _Coloring,
@@ -421,6 +472,7 @@ def _finish_embedding(
 ) -> None:
     if title is None:
         title = f"Embeddings coloured by {coloring.name}" if coloring.name else "Embeddings"
+    title = _wrapped(title)
     if single and panels[0][2]:
         line = format_scores(panels[0][2])
         if line:
@@ -445,16 +497,9 @@ def _finish_embedding(
         layout={
             # the figure title at the very top, the panel titles (two lines) below it
             "title": {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
-            "legend": {
-                "title": {"text": coloring.name},
-                "itemsizing": "constant",
-                "orientation": "v",
-                "yanchor": "top",
-                "y": 1,
-                "xanchor": "left",
-                "x": 1.02,
-            },
-            "margin": {"l": 40, "r": 20, "t": 90 if single else 120, "b": 40},
+            "legend": {"title": {"text": coloring.name}, "itemsizing": "constant"}
+            | (_LEGEND_RIGHT if single else _LEGEND_BELOW),
+            "margin": {"l": 40, "r": 20, "t": 90 if single else 130, "b": 40},
             # as drawn (escaped), like every text of the figure
             "meta": {
                 "kind": EMBEDDING_META,

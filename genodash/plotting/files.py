@@ -1,12 +1,15 @@
 """Figures as files: HTML (plotly.js embedded, so it opens offline), PNG and SVG.
 
-PNG and SVG of an embedding come from matplotlib redrawing its points (plotly's own image
-export needs kaleido and a browser); other plotly figures are available as HTML only.
-Sequence logos (matplotlib) are PNG or SVG.
+PNG and SVG of an embedding come from matplotlib redrawing its points (fast, and no browser
+needed for thousands of cells); every other plotly figure is drawn by plotly's own image
+export, kaleido, which needs the ``kaleido`` package and Chrome or Chromium on the machine.
+Sequence logos (matplotlib) are PNG or SVG. A ``size`` (and ``scale``) gives a slide-sized
+image: :data:`SLIDE_SIZE` at :data:`SLIDE_SCALE` is 1920 × 1080 pixels (16:9).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -18,36 +21,120 @@ import plotly.graph_objects as go
 from genodash.errors import ConfigError
 
 FIGURE_FORMATS = ("html", "png", "svg")
+SLIDE_SIZE = (1280, 720)  # the layout's width and height on a 16:9 slide, in CSS pixels
+SLIDE_SCALE = 1.5  # × SLIDE_SIZE: a PNG of 1920 × 1080 pixels, text as large as on screen
+_DPI = 150
 
 
-def figure_bytes(fig: Any, fmt: str) -> bytes:
+def figure_bytes(
+    fig: Any, fmt: str, *, size: tuple[int, int] | None = None, scale: float = 1.0
+) -> bytes:
     """A figure as a file.
 
     Parameters
     ----------
     fig
-        A plotly figure (PNG and SVG need one made by ``embedding_figure`` or
-        ``embedding_grid``), or a matplotlib figure (a sequence logo: PNG or SVG; it is
-        closed afterwards).
+        A plotly figure, or a matplotlib figure (a sequence logo: PNG or SVG; it is closed
+        afterwards).
     fmt
         ``"html"`` (interactive, works offline), ``"png"`` or ``"svg"`` (static).
+    size
+        Width and height of a plotly figure's PNG or SVG, in CSS pixels (e.g.
+        :data:`SLIDE_SIZE`); ``None`` keeps the figure's own size. Ignored for HTML and
+        matplotlib figures.
+    scale
+        Pixels of the PNG per CSS pixel of ``size`` (e.g. :data:`SLIDE_SCALE`): more pixels,
+        same layout and relative text size.
 
     Raises
     ------
     ConfigError
-        Unknown format, PNG/SVG of a plotly figure that is not an embedding, or HTML of a
-        matplotlib figure.
+        Unknown format, a size or scale that is not positive, HTML of a matplotlib figure,
+        or PNG/SVG of a plotly figure on a machine without kaleido or Chrome.
     """
     if fmt not in FIGURE_FORMATS:
         raise ConfigError(f"unknown figure format {fmt!r}; choose one of {FIGURE_FORMATS}")
+    if (size is not None and min(size) <= 0) or scale <= 0:
+        raise ConfigError(f"figure size {size} and scale {scale} must be positive")
     if not isinstance(fig, go.Figure):
         return _matplotlib_bytes(fig, fmt)
     if fmt == "html":
         return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
-    return _static_embedding_figure(fig, fmt)
+    if _is_embedding(fig):
+        return _static_embedding_figure(fig, fmt, size=size, scale=scale)
+    return _kaleido_image(fig, fmt, size=size, scale=scale)
 
 
-def _static_embedding_figure(fig: go.Figure, fmt: str) -> bytes:
+def slide_bytes(fig: go.Figure, fmt: str) -> bytes:
+    """A plotly figure as a 16:9 slide: a PNG of 1920 × 1080 pixels, or an SVG.
+
+    A figure up to 720 pixels tall is laid out at :data:`SLIDE_SIZE` (text 1.5 times as
+    large as on screen); a taller one (panels one under another) keeps its height and gets
+    the width that makes 16:9, so its panels are not squeezed together.
+
+    Parameters
+    ----------
+    fig
+        The plotly figure.
+    fmt
+        ``"png"`` or ``"svg"``.
+    """
+    height = -(-max(SLIDE_SIZE[1], int(fig.layout.height or 0)) // 9) * 9  # 16:9 exactly
+    width = height * 16 // 9
+    scale = SLIDE_SIZE[0] * SLIDE_SCALE / width + 1e-9  # Chrome rounds pixels down
+    return figure_bytes(fig, fmt, size=(width, height), scale=scale)
+
+
+def static_export_ready(fig: Any) -> bool:
+    """Whether this machine can make PNG and SVG of ``fig``: always for embeddings and
+    matplotlib figures, for other plotly figures where kaleido is installed (it still needs
+    Chrome or Chromium when drawing).
+
+    Parameters
+    ----------
+    fig
+        A plotly or matplotlib figure.
+    """
+    import importlib.util
+
+    if not isinstance(fig, go.Figure) or _is_embedding(fig):
+        return True
+    return importlib.util.find_spec("kaleido") is not None and _browser_found()
+
+
+@functools.cache
+def _browser_found() -> bool:
+    """Whether kaleido finds Chrome or Chromium to draw with (on the path, or its own)."""
+    try:
+        from choreographer.browsers.chromium import Chromium
+    except ImportError:
+        return False
+    return Chromium.find_browser(skip_local=False) is not None
+
+
+def _is_embedding(fig: go.Figure) -> bool:
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    return meta.get("kind") == "genodash-embedding"
+
+
+def _kaleido_image(
+    fig: go.Figure, fmt: str, *, size: tuple[int, int] | None, scale: float
+) -> bytes:
+    """PNG or SVG bytes drawn by plotly's image export (kaleido, driving Chrome)."""
+    width, height = size or (None, None)
+    try:
+        return fig.to_image(format=fmt, width=width, height=height, scale=scale)
+    except RuntimeError as error:  # plotly's type for "no kaleido" and "no Chrome"
+        raise ConfigError(
+            "PNG and SVG of this figure need the kaleido package (pip install kaleido) and "
+            "Chrome or Chromium on the server; download the HTML instead. "
+            f"Plotly said: {str(error).strip().splitlines()[0]}"
+        ) from error
+
+
+def _static_embedding_figure(
+    fig: go.Figure, fmt: str, *, size: tuple[int, int] | None, scale: float
+) -> bytes:
     """Redraw an embedding figure's points with matplotlib and return PNG or SVG bytes.
 
     Keeps the panels, their titles (with scores), the point colours, one legend for
@@ -55,13 +142,13 @@ def _static_embedding_figure(fig: go.Figure, fmt: str) -> bytes:
     """
     from matplotlib.figure import Figure
 
-    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
-    if meta.get("kind") != "genodash-embedding":
-        raise ConfigError("PNG and SVG are available for embedding figures; download HTML instead")
+    meta = fig.layout.meta
     titles = list(meta.get("panels", [])) or [""]
     panels = _traces_by_panel(fig)
     rows, cols = (2, 2) if len(panels) == 4 else (1, len(panels))
-    canvas = Figure(figsize=(4.6 * cols + 1.6, 4.4 * rows), layout="constrained")
+    dpi = _DPI if size is None else 100 * scale  # a size in CSS pixels: 100 per inch
+    inches = (4.6 * cols + 1.6, 4.4 * rows) if size is None else (size[0] / 100, size[1] / 100)
+    canvas = Figure(figsize=inches, dpi=dpi, layout="constrained")
     coloraxis = fig.layout.coloraxis
     mappable = None
     for i, traces in enumerate(panels):
@@ -84,7 +171,7 @@ def _static_embedding_figure(fig: go.Figure, fmt: str) -> bytes:
         handles = [_legend_handle(t) for t in fig.data if t.showlegend and t.name is not None]
         canvas.legend(handles=handles, title=color_name, loc="outside right upper", markerscale=1.5)
     buffer = io.BytesIO()
-    canvas.savefig(buffer, format=fmt, dpi=150)
+    canvas.savefig(buffer, format=fmt, dpi=dpi)
     return buffer.getvalue()
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from genodash.plotting._style import BASE_COLORS, class_color, style
+from genodash.plotting._style import BASE_COLORS, Html, class_color, style
 
 _ALPHABET = "ACGT"
 
@@ -141,13 +141,15 @@ def ism_figure(
     )
     _shade_motif(fig, motif_start, motif_width, outline=True)
     planted = motif_start is not None and motif_start >= 0 and motif_width
+    # the note on its own line: on one line the title ran past the figure at 1,024 pixels
+    note = "<br>(dotted box: the planted motif)" if planted else ""
     return style(
         fig,
-        title="In-silico mutagenesis: effect of each base at each position"
-        + (" (dotted box: the planted motif)" if planted else ""),
+        title=Html("In-silico mutagenesis: effect of each base at each position" + note),
         x="position (base)",
         y="base",
-        height=300,
+        height=320 if planted else 300,
+        layout={"margin": {"t": 80}} if planted else None,
     )
 
 

@@ -52,7 +52,8 @@ def test_home_links_to_the_data_page(server, page):
     print(f"home visible after {time.monotonic() - started:.2f} s")
     wait_idle(page)
     shot(page, "home")
-    page.get_by_role("link", name="Open Data").click()
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_role("link", name="Data", exact=True).click()
     wait_for_text(page, "Summary: Planted motif")
     assert urllib.parse.urlparse(page.url).path == "/Data"
 

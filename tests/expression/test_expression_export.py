@@ -133,8 +133,8 @@ def test_static_figures_show_user_text_as_written(pcs) -> None:
     assert "&amp;amp;" not in svg and "&amp;lt;" not in svg  # not plotly's escaping too
 
 
-def test_static_export_needs_an_embedding_figure() -> None:
-    with pytest.raises(ConfigError, match="embedding figures"):
-        figure_bytes(go.Figure(go.Bar(x=[1], y=[2])), "png")
+def test_static_export_refuses_bad_formats_and_sizes() -> None:
+    with pytest.raises(ConfigError, match="must be positive"):
+        figure_bytes(go.Figure(go.Bar(x=[1], y=[2])), "png", size=(0, 900))
     with pytest.raises(ConfigError, match="unknown figure format"):
         figure_bytes(go.Figure(), "pdf")

@@ -1,0 +1,84 @@
+"""The lesson report: one self-contained HTML page, every user text escaped."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from genodash.lessons import Published, parse_lesson
+from genodash.lessons.report import lesson_report_html
+
+PAGES = ["app.py", "pages/2_Curse_of_dimensionality.py", "pages/3_Train.py"]
+LESSON = """\
+title: Curse <script>alert(1)</script>
+summary: A & B.
+order: 1
+steps:
+  - question: Share in 10-D?
+    page: pages/2_Curse_of_dimensionality.py
+    settings: {demo: sparsity, sparsity-top: 10}
+    look_for: The "grey" line.
+    check: {number: sparsity-share-10d, expected: [0.0, 0.01], inside: Empty., outside: Look again.}
+  - question: AUROC?
+    page: pages/3_Train.py
+    settings: {data: planted-motif}
+    look_for: Curves.
+    check: {number: test-auroc, expected: [0.95, 1.0], inside: Good., outside: Longer.}
+  - question: Only look.
+    page: app.py
+    look_for: The map.
+"""
+
+
+class Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.links: list[str] = []
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        values = dict(attrs)
+        if tag == "a":
+            self.links.append(values["href"])
+        if "src" in values or (tag == "link" and "href" in values):
+            self.sources.append(values.get("src") or values["href"])
+
+
+def report(numbers, **kwargs) -> tuple[str, Collect]:
+    lesson = parse_lesson(LESSON, name="l.yaml", pages=PAGES)
+    page = lesson_report_html(lesson, numbers, **kwargs)
+    parsed = Collect()
+    parsed.feed(page)
+    return page, parsed
+
+
+def test_the_report_holds_each_steps_link_number_and_verdict():
+    numbers = Published({"test-auroc": 0.99}, {"l.1": {"sparsity-share-10d": 0.0}})
+    page, parsed = report(
+        numbers.with_number("test-auroc", 0.5, "l.2"),
+        base_url="http://class:8501/",
+        student="ws 01ab…",
+        created="2026-01-01 10:00 UTC",
+    )
+    assert "?demo=sparsity&amp;sparsity-top=10" in page  # escaped in the attribute
+    assert parsed.links == [
+        "http://class:8501/Curse_of_dimensionality?demo=sparsity&sparsity-top=10",
+        "http://class:8501/Train?data=planted-motif",
+        "http://class:8501/",
+    ]
+    assert "Checks in the expected range: 1 of 2" in page
+    assert "✔ in the expected range" in page and "✘ outside the expected range" in page
+    assert "0 (expected 0 to 0.01): Empty." in page
+    assert "0.5 (expected 0.95 to 1): Longer." in page
+    assert "ws 01ab… · 2026-01-01 10:00 UTC" in page
+
+
+def test_the_report_escapes_text_and_fetches_nothing():
+    page, parsed = report(Published({"test-auroc": 0.99}))  # not made on a step: not done
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "A &amp; B." in page and "The &quot;grey&quot; line." in page
+    assert "script" not in parsed.tags
+    assert parsed.sources == []  # self-contained: nothing loaded from elsewhere
+    assert page.count("– not done yet") == 2
+    assert page.startswith("<!DOCTYPE html>")
