@@ -173,7 +173,7 @@ def unknown_note(name: str) -> str:
     name
         The parameter's name.
     """
-    return f"The link's `{name}` is not a setting of this page: ignored."
+    return f"The link's `{name}` is not a setting of this page as it is set up now: ignored."
 
 
 def is_default(value: Any, field: ViewField) -> bool:

@@ -201,7 +201,8 @@ def glossary_section() -> None:
     """Every glossary term with its sentence, each with an anchor (``#term``)."""
     st.header("Glossary", anchor="glossary")
     st.caption(
-        "The words the pages use, one sentence each. Hover a score's ⓘ anywhere for the same text."
+        "The words the pages use, one sentence each. Hover the ? beside a score anywhere "
+        "for the same text."
     )
     terms = list(lesson_ui.glossary().items())
     columns, half = st.columns(2), (len(terms) + 1) // 2  # alphabetical down each column

@@ -89,6 +89,13 @@ def examples_tab() -> None:
 
 
 def upload_tab() -> None:
+    if ui.read_only():
+        st.info(
+            "This is a shared, read-only view of someone's workspace: uploading is off here. "
+            "Open genodash without the link to work with your own files.",
+            icon=":material/visibility:",
+        )
+        return
     st.markdown(
         f"Up to **{ui.upload_limit_mb():,} MB** per file. Sequences: `.fa` `.fasta` `.fq` "
         "`.fastq` `.csv` `.tsv` `.txt` (also `.gz`). Matrices: `.csv` `.tsv` `.h5ad` `.h5` "

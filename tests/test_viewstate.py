@@ -105,7 +105,9 @@ def test_unknown_parameters_are_ignored_with_a_note_but_the_address_own_are_not(
     params = {"epochz": "3", "ws": "0123456789ab", "presenter": "1", "data.n": "9", "rc": "1"}
     values, notes = decode_view(params, FIELDS)
     assert values == {"rc": True}
-    assert notes == ["The link's `epochz` is not a setting of this page: ignored."]
+    assert notes == [
+        "The link's `epochz` is not a setting of this page as it is set up now: ignored."
+    ]
 
 
 def test_a_list_keeps_its_known_choices_and_names_the_others() -> None:

@@ -158,4 +158,5 @@ def view_url(**extra: str) -> str:
     params = {name: st.query_params.get(name) for name in st.query_params}
     params.update(extra)
     query = urlencode({name: value for name, value in params.items() if value})
-    return f"{st.context.url}?{query}" if query else st.context.url
+    here = st.context.url or ""
+    return f"{here}?{query}" if query else here

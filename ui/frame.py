@@ -35,7 +35,7 @@ PRESENTER_CSS = """
 [data-testid="stMain"] h1 {font-size: 3rem;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
 [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {font-size: 1.2rem;}
-[data-testid="stMetricValue"] {font-size: 2.6rem;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p {font-size: 2.6rem;}
 """
 
 

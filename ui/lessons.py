@@ -43,7 +43,7 @@ def record_result(name: str, value: float) -> None:
         return
     tag = current_step_tag()
     before = published()
-    now = before.with_number(name, value, tag)
+    now = before.with_number(name, value, tag, _own_view() if tag else None)
     if now == before:
         return
     st.session_state[_NUMBERS] = now
@@ -55,7 +55,18 @@ def record_result(name: str, value: float) -> None:
     with contextlib.suppress(OSError):  # a read-only disk: the numbers stay in the session
         # merged with the file: another tab of the same workspace may have published others
         on_disk = lessons.read_results(folder)
-        lessons.write_results(folder, on_disk.merged(Published().with_number(name, value, tag)))
+        mine = Published().with_number(name, value, tag, now.views.get(tag))
+        lessons.write_results(folder, on_disk.merged(mine))
+
+
+def _own_view() -> str:
+    """This page's address relative to the app, without the workspace's tokens: the view
+    the student had when a number was made (for the lesson report)."""
+    from urllib.parse import urlencode, urlsplit
+
+    path = urlsplit(st.context.url or "").path.lstrip("/")
+    params = {name: st.query_params[name] for name in st.query_params if name not in ("ws", "view")}
+    return f"{path}?{urlencode(params)}"
 
 
 def current_step_tag() -> str | None:
@@ -132,7 +143,7 @@ def glossary() -> dict[str, str]:
 def term_help(term: str, before: str = "") -> str:
     """The glossary's sentence on ``term``, for a widget's ``help=`` (after ``before``, the
     widget's own help, where given); KeyError if the glossary lacks the term."""
-    sentence = _glossary()[term]
+    sentence = f"{_glossary()[term]} [Glossary](Lessons#{lessons.term_anchor(term)})"
     return f"{before}\n\n{sentence}" if before else sentence
 
 

@@ -89,7 +89,7 @@ def _missing_data_note(linked: str) -> str:
             "does not hold: open the link of the workspace that loaded it, or load the file "
             "on the Data page. The data already loaded here is shown instead."
         )
-    return f"The link's data `{escape_markdown(linked)}` is not a built-in example: ignored."
+    return f"The link's data **{escape_markdown(linked)}** is not a built-in example: ignored."
 
 
 def _restore_kept(linked: str | None = None) -> bool:

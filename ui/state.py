@@ -191,8 +191,8 @@ def _shared_workspace() -> str | None:
     folder = workspace_of_share(RUNS_ROOT, view, also=job_queue().owners())
     if folder is None:
         address.add_note(
-            "This share link names no workspace on this server (it may have been deleted): "
-            "a new workspace of your own is opened."
+            "This share link names no workspace on this server (it may have been deleted, or "
+            "hold nothing yet: no run, no kept data): a new workspace of your own is opened."
         )
         st.query_params.pop("view", None)
         return None

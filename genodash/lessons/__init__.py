@@ -27,7 +27,7 @@ publishes while its address holds that tag is kept as that step's number
 
 Files are read with ``yaml.safe_load`` only (steps are counted from 1); a malformed file raises
 :class:`~genodash.errors.InputError` naming the file and the field, e.g.
-``lesson-2.yaml: steps[3].check.expected: two numbers low ≤ high, got [0.9, 0.1]``.
+``lesson-2.yaml: step 3.check.expected: two numbers low ≤ high, got [0.9, 0.1]``.
 """
 
 from __future__ import annotations
@@ -249,7 +249,7 @@ def parse_lesson(text: str, *, name: str, pages: Collection[str]) -> Lesson:
     if not top["steps"]:
         raise InputError("a lesson needs at least one step", file=name, where="steps")
     steps = tuple(
-        _step(item, name=name, where=f"steps[{index}]", pages=pages)
+        _step(item, name=name, where=f"step {index}", pages=pages)
         for index, item in enumerate(top["steps"], start=1)
     )
     key = name.rsplit(".", 1)[0]
@@ -431,28 +431,38 @@ class Published:
     steps
         Step tag (see :func:`step_tag`) → number name → value. A check reads these only, so
         a number from another step (other data, other settings) never counts for it.
+    views
+        Step tag → the address of the page (path and query) when its number was last
+        published: the student's own settings, which may differ from the step's.
     """
 
     latest: dict[str, float] = field(default_factory=dict)
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
+    views: dict[str, str] = field(default_factory=dict)
 
     def for_step(self, lesson: Lesson, index: int) -> dict[str, float]:
         """The numbers published on step ``index`` (from 1) of ``lesson``."""
         return dict(self.steps.get(step_tag(lesson.key, index), {}))
 
-    def with_number(self, name: str, value: float, tag: str | None) -> Published:
-        """A copy with ``name`` set to ``value`` (also under the step ``tag``, if any)."""
+    def with_number(
+        self, name: str, value: float, tag: str | None, view: str | None = None
+    ) -> Published:
+        """A copy with ``name`` set to ``value`` (also under the step ``tag``, if any, with
+        the page's address ``view`` when given)."""
         steps = {key: dict(numbers) for key, numbers in self.steps.items()}
+        views = dict(self.views)
         if tag is not None:
             steps.setdefault(tag, {})[name] = value
-        return Published({**self.latest, name: value}, steps)
+            if view is not None:
+                views[tag] = view
+        return Published({**self.latest, name: value}, steps, views)
 
     def merged(self, newer: Published) -> Published:
         """These numbers updated with ``newer``'s (number by number, step by step)."""
         steps = {key: dict(numbers) for key, numbers in self.steps.items()}
         for key, numbers in newer.steps.items():
             steps.setdefault(key, {}).update(numbers)
-        return Published({**self.latest, **newer.latest}, steps)
+        return Published({**self.latest, **newer.latest}, steps, {**self.views, **newer.views})
 
 
 def step_tag(lesson_key: str, index: int) -> str:
@@ -513,13 +523,20 @@ def read_results(folder: Path) -> Published:
         return Published()
     if not isinstance(data, dict):
         return Published()
-    steps = data.get("steps")
+    steps, views = data.get("steps"), data.get("views")
     return Published(
         _numbers(data.get("latest")),
         {
             str(tag): _numbers(numbers)
             for tag, numbers in (steps.items() if isinstance(steps, dict) else ())
             if parse_step_tag(str(tag))
+        },
+        {
+            str(tag): view
+            for tag, view in (views.items() if isinstance(views, dict) else ())
+            if parse_step_tag(str(tag))
+            and isinstance(view, str)
+            and not view.startswith(("/", "http"))
         },
     )
 
@@ -543,7 +560,7 @@ def write_results(folder: Path, published: Published) -> None:
     unknown = sorted(names - set(NUMBERS))
     if unknown:
         raise ValueError(f"not published numbers: {unknown}")
-    data = {"latest": published.latest, "steps": published.steps}
+    data = {"latest": published.latest, "steps": published.steps, "views": published.views}
     with atomic_path(Path(folder) / RESULTS_FILE) as temp:
         temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 

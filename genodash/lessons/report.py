@@ -9,8 +9,9 @@ supplied is escaped.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import parse_qsl
 
-from genodash.lessons import Lesson, Outcome, Published, Step, step_outcomes
+from genodash.lessons import Lesson, Outcome, Published, Step, step_outcomes, step_tag
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 50rem; margin: 2rem auto; color: #222;
@@ -64,9 +65,12 @@ def lesson_report_html(
     done = sum(1 for outcome in outcomes if outcome is not None and outcome.status == "inside")
     checked = sum(1 for outcome in outcomes if outcome is not None)
     meta = " · ".join(escape(part) for part in (student, created) if part)
+    views = [published.views.get(step_tag(lesson.key, i)) for i in range(1, len(lesson.steps) + 1)]
     steps = "\n".join(
-        _step_html(index, step, outcome, base_url)
-        for index, (step, outcome) in enumerate(zip(lesson.steps, outcomes, strict=True), 1)
+        _step_html(index, step, outcome, base_url, view)
+        for index, (step, outcome, view) in enumerate(
+            zip(lesson.steps, outcomes, views, strict=True), 1
+        )
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -80,8 +84,11 @@ def lesson_report_html(
     )
 
 
-def _step_html(index: int, step: Step, outcome: Outcome | None, base_url: str) -> str:
-    """One step's box: question, link with its settings, what to look for, the check."""
+def _step_html(
+    index: int, step: Step, outcome: Outcome | None, base_url: str, view: str | None
+) -> str:
+    """One step's box: question, link with its settings, the student's own view (the page
+    as it was when the number was made), what to look for, the check."""
     href = escape(base_url + step.url, quote=True)
     settings = "".join(
         f"<tr><td><code>{escape(str(key))}</code></td><td>{escape(str(value))}</td></tr>"
@@ -91,6 +98,7 @@ def _step_html(index: int, step: Step, outcome: Outcome | None, base_url: str) -
         f'<div class="step"><h2>Step {index}. {escape(step.question)}</h2>',
         f'<p><a href="{href}">Open this step</a></p>',
         f"<table>{settings}</table>" if settings else "",
+        _own_view_html(base_url, view),
         f"<p><em>Look for:</em> {escape(step.look_for)}</p>",
     ]
     if step.check is not None and outcome is not None:
@@ -100,3 +108,21 @@ def _step_html(index: int, step: Step, outcome: Outcome | None, base_url: str) -
         )
     parts.append("</div>")
     return "\n".join(part for part in parts if part)
+
+
+def _own_view_html(base_url: str, view: str | None) -> str:
+    """The link to the page as the student had it, with the settings that differ from the
+    step's, or nothing when the step published no number."""
+    if not view:
+        return ""
+    href = escape(base_url + view, quote=True)
+    query = view.partition("?")[2]
+    rows = "".join(
+        f"<tr><td><code>{escape(key)}</code></td><td>{escape(value)}</td></tr>"
+        for key, value in parse_qsl(query)
+        if key not in ("ws", "view", "lesson", "presenter", "hide")
+    )
+    return (
+        f'<p><a href="{href}">Your view</a> (the page as you had it when its number was made)</p>'
+        + (f"<table>{rows}</table>" if rows else "")
+    )

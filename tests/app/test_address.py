@@ -109,3 +109,17 @@ def test_a_share_link_opens_the_workspace_read_only(tmp_path: Path, monkeypatch)
     unknown = opened("pages/6_Runs.py", view="ffffffffffff")
     assert "names no workspace on this server" in notes(unknown)
     assert unknown.session_state["workspace"] != "0123456789ab"
+
+
+def test_a_share_link_turns_uploads_off(tmp_path: Path, monkeypatch):
+    from genodash.workspace import share_token
+    from ui import state
+
+    monkeypatch.setattr(state, "RUNS_ROOT", tmp_path)
+    (tmp_path / "0123456789ab").mkdir()
+    at = opened("pages/1_Data.py", view=share_token(tmp_path, "0123456789ab"))
+    assert not at.exception
+    assert not at.get("file_uploader")
+    assert any("uploading is off here" in info.value for info in at.info)
+    own = opened("pages/1_Data.py")
+    assert own.get("file_uploader")

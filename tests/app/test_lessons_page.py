@@ -106,7 +106,7 @@ def test_a_bad_teacher_lesson_shows_its_message_and_the_others_work(
     at = open_page(LESSONS)
     assert not at.exception
     errors = [text.replace("\\", "") for text in texts(at.error)]
-    assert any("broken.yaml: steps[1].check.expected: two numbers low ≤ high" in e for e in errors)
+    assert any("broken.yaml: step 1.check.expected: two numbers low ≤ high" in e for e in errors)
     assert len(errors) == 1  # the shipped lessons are fine
     assert at.selectbox(key="lesson").options[-1].endswith(". Own")  # order 9: after the shipped
     assert at.selectbox(key="lesson").options[0] == "1. P ≫ N and the curse of dimensionality"

@@ -75,9 +75,10 @@ def test_labels_are_whole_and_follow_the_significance_level(server, page):
     wait_idle(page)
     wait_for_plot(page)
     slider = page.locator('[data-testid="stSlider"]', has_text="Significance level")
-    slider.locator('input[type="range"]').focus()
-    for _ in range(4):  # 0.05 → 0.01
+    for _ in range(4):  # 0.05 → 0.01, one step per rerun (a rerun may take the focus)
+        slider.get_by_role("slider").focus()
         page.keyboard.press("ArrowLeft")
+        wait_idle(page)
     wait_for_text(page, "α = 0.01: 100 regressions per design")
     wait_idle(page)
     wait_for_text(page, "slopes at α = 0.01")

@@ -3,6 +3,7 @@ the same numbers — in a new session; a refresh keeps an upload; a share link i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -102,17 +103,25 @@ def test_a_refresh_keeps_the_upload_and_the_view(server, page, tmp_path: Path):
     assert "25 sequences" in sidebar and "my_reads" in sidebar
 
 
-def test_the_share_link_opens_the_results_read_only(server, page):
-    page.goto(f"{server.url}/Runs")
+def test_the_share_link_opens_the_results_read_only(server, page, tmp_path: Path):
+    reads = tmp_path / "shared.fa"
+    reads.write_text("".join(f">r{i}\n{'ACGT' * 10}\n" for i in range(7)))
+    page.goto(f"{server.url}/Data")
+    wait_idle(page)
+    page.get_by_role("tab", name="Upload your file").click()
+    upload(page, reads)  # the workspace now holds something to show
+    wait_for_text(page, "7 sequences")
+    page.get_by_role("link", name="Runs").first.click()
+    wait_for_text(page, "No runs yet")
     wait_idle(page)
     page.get_by_text("Copy link to this view").click()
-    codes = page.locator('[data-testid="stPopover"] [data-testid="stCode"], [data-testid="stCode"]')
-    links = [text for text in codes.all_inner_texts() if "view=" in text]
-    assert links, "no read-only link in the popover"
-    shared = links[0].strip()
+    page.get_by_text("Your results, read-only").wait_for()
+    link = page.get_by_text(re.compile(r"[?&]view=[0-9a-f]{12}$")).first  # in a code block
+    shared = link.inner_text().strip()
     assert "ws=" not in shared
     page.goto(shared)
     wait_idle(page)
     assert "view=" in page.url and "ws=" not in page.url
     wait_for_text(page, "read-only link")
+    assert "7 sequences" in page.locator('[data-testid="stSidebar"]').inner_text()
     shot(page, "link-read-only")

@@ -73,15 +73,15 @@ def test_a_good_lesson_parses_with_its_link():
     [
         (
             lambda t: t.replace("[0.0, 0.05]", "[0.9, 0.1]"),
-            "lesson-2.yaml: steps[1].check.expected: two numbers low ≤ high, got [0.9, 0.1]",
+            "lesson-2.yaml: step 1.check.expected: two numbers low ≤ high, got [0.9, 0.1]",
         ),
         (
             lambda t: t.replace("[0.0, 0.05]", "[0.1]"),
-            "lesson-2.yaml: steps[1].check.expected: two numbers low ≤ high, got [0.1]",
+            "lesson-2.yaml: step 1.check.expected: two numbers low ≤ high, got [0.1]",
         ),
         (
             lambda t: t.replace("[0.0, 0.05]", "[a, 1]"),
-            'lesson-2.yaml: steps[1].check.expected: two numbers low ≤ high, got ["a", 1]',
+            'lesson-2.yaml: step 1.check.expected: two numbers low ≤ high, got ["a", 1]',
         ),
         (lambda t: t.replace("title: A lesson\n", ""), "lesson-2.yaml: title: missing"),
         (
@@ -90,32 +90,32 @@ def test_a_good_lesson_parses_with_its_link():
         ),
         (
             lambda t: t.replace("    look_for: The map.\n", ""),
-            "lesson-2.yaml: steps[2].look_for: missing",
+            "lesson-2.yaml: step 2.look_for: missing",
         ),
         (
             lambda t: t.replace("    look_for: The map.", "    look_for: The map.\n    hint: x"),
-            "lesson-2.yaml: steps[2].hint: unknown field (known: question, page, settings, "
+            "lesson-2.yaml: step 2.hint: unknown field (known: question, page, settings, "
             "look_for, check)",
         ),
         (
             lambda t: t.replace("page: app.py", "page: pages/99_Nowhere.py"),
-            'lesson-2.yaml: steps[2].page: no such page "pages/99_Nowhere.py"',
+            'lesson-2.yaml: step 2.page: no such page "pages/99_Nowhere.py"',
         ),
         (
             lambda t: t.replace("number: sparsity-share-10d", "number: p-value"),
-            'lesson-2.yaml: steps[1].check.number: no published number "p-value"',
+            'lesson-2.yaml: step 1.check.number: no published number "p-value"',
         ),
         (
             lambda t: t.replace("      inside: Empty space.\n", ""),
-            "lesson-2.yaml: steps[1].check.inside: missing",
+            "lesson-2.yaml: step 1.check.inside: missing",
         ),
         (
             lambda t: t.replace("{demo: sparsity, sparsity-top: 10, fp-n: [100, 250]}", "[1, 2]"),
-            "lesson-2.yaml: steps[1].settings: a mapping of names to values, got [1, 2]",
+            "lesson-2.yaml: step 1.settings: a mapping of names to values, got [1, 2]",
         ),
         (
             lambda t: t.replace("sparsity-top: 10", "sparsity-top: {a: 1}"),
-            "lesson-2.yaml: steps[1].settings: a setting is a name and a value",
+            "lesson-2.yaml: step 1.settings: a setting is a name and a value",
         ),
         (lambda t: t.split("steps:")[0] + "steps: []\n", "lesson-2.yaml: steps: a lesson needs"),
         (lambda t: "- just\n- a list\n", "lesson-2.yaml: expected fields title, summary"),
@@ -149,7 +149,7 @@ def test_load_lessons_keeps_the_good_ones_and_reports_the_bad(tmp_path):
     assert found[0].key == "mine"  # order 0 comes before the shipped lessons
     assert {lesson.key for lesson in found} >= {"mine", "1-curse-of-dimensionality"}
     assert [str(e) for e in errors] == [
-        "broken.yaml: steps[1].check.expected: two numbers low ≤ high, got [0.9, 0.1]"
+        "broken.yaml: step 1.check.expected: two numbers low ≤ high, got [0.9, 0.1]"
     ]
 
 

@@ -82,3 +82,22 @@ def test_the_report_escapes_text_and_fetches_nothing():
     assert parsed.sources == []  # self-contained: nothing loaded from elsewhere
     assert page.count("– not done yet") == 2
     assert page.startswith("<!DOCTYPE html>")
+
+
+def test_the_report_links_the_students_own_view_with_their_settings():
+    view = "Curse_of_dimensionality?demo=sparsity&sparsity-top=10&sparsity-radius=2&lesson=l.1"
+    numbers = Published().with_number("sparsity-share-10d", 0.3, "l.1", view)
+    page, parsed = report(numbers, base_url="http://class:8501/")
+    assert parsed.links[1] == "http://class:8501/" + view
+    assert "<td><code>sparsity-radius</code></td><td>2</td>" in page
+    assert "<code>lesson</code>" not in page  # the step tag is not a setting
+    assert page.count("Your view") == 1  # steps without a number have none
+
+
+def test_a_view_kept_on_disk_comes_back_and_an_absolute_one_is_dropped(tmp_path):
+    from genodash.lessons import read_results, write_results
+
+    numbers = Published().with_number("sparsity-share-10d", 0.0, "l.1", "Curse?demo=sparsity")
+    write_results(tmp_path, numbers.with_number("test-auroc", 0.9, "l.2", "http://evil/x"))
+    views = read_results(tmp_path).views
+    assert views == {"l.1": "Curse?demo=sparsity"}
