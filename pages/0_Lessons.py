@@ -17,6 +17,7 @@ from genodash.lessons import (
     Step,
     evaluate,
     parse_step_tag,
+    step_figure_images,
     step_outcomes,
     step_tag,
     term_anchor,
@@ -159,14 +160,19 @@ def overview(lesson: Lesson, published: Published) -> None:
 def report_button(lesson: Lesson, published: Published) -> None:
     """Download the lesson report: one self-contained HTML page."""
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    workspace = ui.workspace_dir().name
-    page = lesson_report_html(
-        lesson,
-        published,
-        base_url=st.context.url.rsplit("/", 1)[0] + "/" if st.context.url else "",
-        student=f"workspace {workspace[:4]}…",
-        created=created,
-    )
+    workspace = ui.workspace_dir()
+    base_url = st.context.url.rsplit("/", 1)[0] + "/" if st.context.url else ""
+
+    def page() -> str:  # made on click: drawing the steps' figures takes seconds
+        return lesson_report_html(
+            lesson,
+            published,
+            base_url=base_url,
+            student=f"workspace {workspace.name[:4]}…",
+            created=created,
+            figures=step_figure_images(workspace, lesson),
+        )
+
     st.download_button(
         "Download report (HTML)",
         page,

@@ -13,6 +13,7 @@ import streamlit as st
 from genodash.plotting import enlarged
 from genodash.plotting.files import slide_bytes, static_export_ready
 from ui import state
+from ui.lessons import remember_figure
 from ui.widgets import download
 
 PRESENTER_FACTOR = 1.35  # text and height of a figure in presenter view
@@ -55,6 +56,8 @@ def show_figure(
     shown = enlarged(figure, factor=PRESENTER_FACTOR) if state.presenter() else figure
     config = {**_CONFIG, **chart.pop("config", {})}
     event = where.plotly_chart(shown, key=key, config=config, **chart)
+    if slides:  # a page's own figures, not a live chart redrawn every second
+        remember_figure(figure, key)
     if slides:
         slide_downloads(where, figure, stem or key, key=key)
     return event

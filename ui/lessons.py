@@ -26,6 +26,7 @@ from genodash.viewstate import encode_value
 from ui.state import read_only, workspace_dir
 
 _NUMBERS = "_lesson_numbers"
+_FIGURES = "_lesson_figures"
 
 
 def record_result(name: str, value: float) -> None:
@@ -67,6 +68,31 @@ def _own_view() -> str:
     path = urlsplit(st.context.url or "").path.lstrip("/")
     params = {name: st.query_params[name] for name in st.query_params if name not in ("ws", "view")}
     return f"{path}?{urlencode(params)}"
+
+
+def remember_figure(figure: Any, key: str) -> None:
+    """On a page opened by a lesson step's link, keep the first figures it shows (by chart
+    ``key``, so a rerun replaces its own) in the workspace, for the lesson report.
+
+    Parameters
+    ----------
+    figure
+        The plotly figure as drawn.
+    key
+        The chart's key.
+    """
+    tag = current_step_tag()
+    if tag is None or read_only():
+        return
+    shown = st.session_state.setdefault(_FIGURES, {}).setdefault(tag, {})
+    if key not in shown and len(shown) >= lessons.FIGURES_PER_STEP:
+        return
+    text = figure.to_json()
+    if shown.get(key) == text:
+        return
+    shown[key] = text
+    with contextlib.suppress(OSError):  # a read-only disk: the report goes without figures
+        lessons.write_step_figures(workspace_dir(), tag, list(shown.values()))
 
 
 def current_step_tag() -> str | None:

@@ -50,6 +50,9 @@ from genodash.workspace import TOKEN
 SHIPPED_DIR = Path(__file__).resolve().parent
 GLOSSARY_FILE = SHIPPED_DIR.parent / "glossary.toml"
 RESULTS_FILE = "lessons.json"
+FIGURES_DIR = ".lesson-figures"  # a lesson step's figures, for the report
+FIGURES_PER_STEP = 2
+REPORT_FIGURE_SIZE = (960, 540)
 MAX_LESSON_BYTES = 256 * 1024
 
 # The numbers pages publish for checks: name → what it is and where it is shown.
@@ -616,6 +619,76 @@ def check_rows(lessons: Collection[Lesson], published: Published) -> list[dict[s
                 }
             )
     return rows
+
+
+def write_step_figures(folder: Path, tag: str, figures: list[str]) -> None:
+    """Keep the figures a lesson step's page showed (plotly JSON), for the lesson report;
+    written atomically, replacing the step's earlier ones.
+
+    Parameters
+    ----------
+    folder
+        The workspace folder.
+    tag
+        The step (see :func:`step_tag`).
+    figures
+        At most :data:`FIGURES_PER_STEP` figures as plotly JSON, in the order shown.
+    """
+    if not parse_step_tag(tag) or "/" in tag:
+        raise ValueError(f"not a step tag: {tag!r}")
+    with atomic_path(Path(folder) / FIGURES_DIR / f"{tag}.json") as temp:
+        temp.write_text(json.dumps(figures[:FIGURES_PER_STEP]), encoding="utf-8")
+
+
+def step_figure_images(folder: Path, lesson: Lesson) -> dict[str, list[bytes]]:
+    """The figures each step of ``lesson`` showed, drawn as SVG, by step tag; a step whose
+    figures are missing, damaged or cannot be drawn here (no kaleido or browser) has none.
+
+    Parameters
+    ----------
+    folder
+        The workspace folder.
+    lesson
+        The lesson.
+    """
+    import plotly.graph_objects as go
+
+    from genodash.errors import GenodashError
+    from genodash.plotting.files import figure_bytes, static_export_ready
+
+    images: dict[str, list[bytes]] = {}
+    for index in range(1, len(lesson.steps) + 1):
+        tag = step_tag(lesson.key, index)
+        try:
+            kept = json.loads((Path(folder) / FIGURES_DIR / f"{tag}.json").read_text("utf-8"))
+            figures = [
+                go.Figure(_plain_arrays(json.loads(text))) for text in kept[:FIGURES_PER_STEP]
+            ]
+            drawable = [figure for figure in figures if static_export_ready(figure)]
+            images[tag] = [
+                figure_bytes(figure, "svg", size=REPORT_FIGURE_SIZE) for figure in drawable
+            ]
+        except (OSError, ValueError, TypeError, GenodashError):
+            continue
+    return images
+
+
+def _plain_arrays(value: Any) -> Any:
+    """``value`` (a figure's JSON) with plotly's typed arrays (``{"dtype", "bdata"}``, base64)
+    as numpy arrays: plotly writes them but reads them back as plain dictionaries."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and {"dtype", "bdata"} <= set(value):
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
+    if isinstance(value, dict):
+        return {key: _plain_arrays(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_arrays(item) for item in value]
+    return value
 
 
 def workspace_folders(root: Path) -> list[Path]:

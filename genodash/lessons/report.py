@@ -8,6 +8,8 @@ supplied is escaped.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import parse_qsl
 
@@ -23,6 +25,7 @@ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 .inside { color: #1b7a3a; } .outside { color: #b35900; } .missing { color: #777; }
 code { background: #f3f3f3; padding: 0 0.2rem; }
 table { border-collapse: collapse; } td { padding: 0 0.6rem 0 0; vertical-align: top; }
+img.figure { max-width: 100%; border: 1px solid #eee; }
 """
 _VERDICT = {
     "inside": "✔ in the expected range",
@@ -38,6 +41,7 @@ def lesson_report_html(
     base_url: str = "",
     student: str = "",
     created: str = "",
+    figures: Mapping[str, Sequence[bytes]] | None = None,
 ) -> str:
     """The report of one lesson as a complete HTML page.
 
@@ -55,6 +59,9 @@ def lesson_report_html(
         A name or workspace to print under the title (optional).
     created
         When the report was made, as text (optional).
+    figures
+        SVG images by step tag (see :func:`genodash.lessons.step_figure_images`), put in
+        the page as images (``data:`` addresses: nothing is fetched, nothing runs).
 
     Returns
     -------
@@ -66,10 +73,13 @@ def lesson_report_html(
     checked = sum(1 for outcome in outcomes if outcome is not None)
     meta = " · ".join(escape(part) for part in (student, created) if part)
     views = [published.views.get(step_tag(lesson.key, i)) for i in range(1, len(lesson.steps) + 1)]
+    images = [
+        (figures or {}).get(step_tag(lesson.key, i), ()) for i in range(1, len(lesson.steps) + 1)
+    ]
     steps = "\n".join(
-        _step_html(index, step, outcome, base_url, view)
-        for index, (step, outcome, view) in enumerate(
-            zip(lesson.steps, outcomes, views, strict=True), 1
+        _step_html(index, step, outcome, base_url, view, shown)
+        for index, (step, outcome, view, shown) in enumerate(
+            zip(lesson.steps, outcomes, views, images, strict=True), 1
         )
     )
     return (
@@ -85,10 +95,15 @@ def lesson_report_html(
 
 
 def _step_html(
-    index: int, step: Step, outcome: Outcome | None, base_url: str, view: str | None
+    index: int,
+    step: Step,
+    outcome: Outcome | None,
+    base_url: str,
+    view: str | None,
+    images: Sequence[bytes],
 ) -> str:
     """One step's box: question, link with its settings, the student's own view (the page
-    as it was when the number was made), what to look for, the check."""
+    as it was when the number was made) and its figures, what to look for, the check."""
     href = escape(base_url + step.url, quote=True)
     settings = "".join(
         f"<tr><td><code>{escape(str(key))}</code></td><td>{escape(str(value))}</td></tr>"
@@ -99,6 +114,7 @@ def _step_html(
         f'<p><a href="{href}">Open this step</a></p>',
         f"<table>{settings}</table>" if settings else "",
         _own_view_html(base_url, view),
+        _images_html(images),
         f"<p><em>Look for:</em> {escape(step.look_for)}</p>",
     ]
     if step.check is not None and outcome is not None:
@@ -125,4 +141,13 @@ def _own_view_html(base_url: str, view: str | None) -> str:
     return (
         f'<p><a href="{href}">Your view</a> (the page as you had it when its number was made)</p>'
         + (f"<table>{rows}</table>" if rows else "")
+    )
+
+
+def _images_html(images: Sequence[bytes]) -> str:
+    """The step's figures as SVG images inside the page."""
+    return "".join(
+        f'<p><img class="figure" alt="Figure {number} of this step" '
+        f'src="data:image/svg+xml;base64,{base64.b64encode(svg).decode()}"></p>\n'
+        for number, svg in enumerate(images, 1)
     )

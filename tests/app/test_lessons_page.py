@@ -3,10 +3,18 @@ the Teacher page (closed without a key, wrong key, the class's workspaces read-o
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import ui.state
-from genodash.lessons import Published, read_results, shipped_lessons, write_results
+from genodash.lessons import (
+    FIGURES_DIR,
+    Published,
+    read_results,
+    shipped_lessons,
+    write_results,
+)
 from support import open_page
 
 LESSONS = "pages/0_Lessons.py"
@@ -91,6 +99,8 @@ def test_a_page_opened_by_a_step_link_publishes_for_that_step(runs_root):
     assert numbers.steps["1-curse-of-dimensionality.2"]["sparsity-share-10d"] == 0.0
     (workspace,) = [folder for folder in runs_root.iterdir() if folder.is_dir()]
     assert read_results(workspace).steps == numbers.steps
+    kept = json.loads((workspace / FIGURES_DIR / "1-curse-of-dimensionality.2.json").read_text())
+    assert 1 <= len(kept) <= 2 and "within" in kept[0]  # the sparsity plot first
 
 
 def test_a_bad_teacher_lesson_shows_its_message_and_the_others_work(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,10 @@ def test_a_lesson_runs_from_its_first_step_to_its_check(class_server, page):
         "Already in two dimensions only a few percent", exact=False
     ).is_visible()
     shot(page, "lessons-step-1-checked")
+
+    with page.expect_download(timeout=120_000) as download:
+        main.get_by_role("button", name="Download report (HTML)").click()
+    report = Path(download.value.path()).read_text()
+    assert "In the expected range" in report or "in the expected range" in report
+    assert report.count('src="data:image/svg+xml;base64,') >= 1  # the step's figure
+    assert "<script" not in report

@@ -79,7 +79,7 @@ def test_the_report_escapes_text_and_fetches_nothing():
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "A &amp; B." in page and "The &quot;grey&quot; line." in page
     assert "script" not in parsed.tags
-    assert parsed.sources == []  # self-contained: nothing loaded from elsewhere
+    assert parsed.sources == []  # self-contained: nothing loaded from elsewhere (no figures here)
     assert page.count("– not done yet") == 2
     assert page.startswith("<!DOCTYPE html>")
 
@@ -101,3 +101,33 @@ def test_a_view_kept_on_disk_comes_back_and_an_absolute_one_is_dropped(tmp_path)
     write_results(tmp_path, numbers.with_number("test-auroc", 0.9, "l.2", "http://evil/x"))
     views = read_results(tmp_path).views
     assert views == {"l.1": "Curse?demo=sparsity"}
+
+
+def test_a_steps_figures_are_kept_and_drawn_into_the_report_as_images(tmp_path):
+    import numpy as np
+
+    from genodash.lessons import step_figure_images, write_step_figures
+    from genodash.plotting.expression import embedding_figure
+
+    lesson = parse_lesson(LESSON, name="l.yaml", pages=PAGES)
+    coords = np.random.default_rng(0).normal(size=(30, 2))
+    figure = embedding_figure(
+        coords, color=None, color_name="", cell_ids=list(range(30)), title="T"
+    )
+    write_step_figures(tmp_path, "l.1", [figure.to_json()] * 3)
+    images = step_figure_images(tmp_path, lesson)
+    assert list(images) == ["l.1"] and len(images["l.1"]) == 2  # at most two per step
+    assert images["l.1"][0].lstrip().startswith((b"<?xml", b"<svg"))
+    _, parsed = report(Published(), figures=images)
+    assert len(parsed.sources) == 2
+    assert all(src.startswith("data:image/svg+xml;base64,") for src in parsed.sources)
+    assert "script" not in parsed.tags
+
+
+def test_damaged_figures_leave_the_step_without_images(tmp_path):
+    from genodash.lessons import FIGURES_DIR, step_figure_images
+
+    lesson = parse_lesson(LESSON, name="l.yaml", pages=PAGES)
+    (tmp_path / FIGURES_DIR).mkdir()
+    (tmp_path / FIGURES_DIR / "l.1.json").write_text("[not json")
+    assert step_figure_images(tmp_path, lesson) == {}
