@@ -101,6 +101,18 @@ def _fits_the_window(page) -> None:
     assert widths[0] <= widths[1] and widths[2] <= widths[3], widths  # no sideways scrolling
 
 
+def _widened_chart(page, width: float) -> dict:
+    """The first chart's box once plotly has redrawn it at least ``width`` wide (it follows
+    its column's new width a moment after the page settles), or as it is after 15 s."""
+    for _ in range(60):
+        chart = page.locator(CHART).first.bounding_box()
+        if chart["width"] > width:
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(800)  # plotly's second layout pass (automargin)
+    return chart
+
+
 def _visible(page, key: str) -> bool:
     return page.locator(f".st-key-{key}").first.is_visible()
 
@@ -139,9 +151,10 @@ def test_presenter_view_without_a_list_hides_every_setting_and_widens_the_plot(b
     try:
         wait_for_text(page, "1. Sparsity")
         for key in ("sparsity-top", "sparsity-radius", "sparsity-seed"):
+            page.locator(f".st-key-{key}").first.wait_for(state="hidden", timeout=10_000)
             assert not _visible(page, key), key
         main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
-        chart = page.locator(CHART).first.bounding_box()
+        chart = _widened_chart(page, 0.9 * main["width"] - 100)
         assert chart["width"] > 0.9 * main["width"] - 100  # the controls' column went too
         _fits_the_window(page)
         assert _clashes(_chart_boxes(page, 0)["titles"]) == []
