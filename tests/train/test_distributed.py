@@ -1,8 +1,8 @@
 """Training on several processes: DistributedDataParallel with gloo on the CPU.
 
-Two processes are spawned (``torch.multiprocessing.spawn``, a 127.0.0.1 rendezvous) and
-compared with one; the command line runs under ``python -m torch.distributed.run`` (what
-``torchrun`` is) as a subprocess.
+Two processes are spawned (``torch.multiprocessing.spawn``, joining a 127.0.0.1 store that
+the test holds) and compared with one; the command line runs under
+``python -m torch.distributed.run`` (what ``torchrun`` is) as a subprocess.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 
 from conftest import ROOT
 from genodash.errors import ConfigError
@@ -106,21 +106,16 @@ def _scenarios(rank: int) -> dict[str, dict]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _rank_main(rank: int, port: int, folder: str) -> None:
-    """One spawned process: join as torchrun would have it, train each scenario, keep the
-    results."""
+    """One spawned process: join as torchrun would have it (its agent holds the store), train
+    each scenario, keep the results."""
     os.environ.update(
         MASTER_ADDR="127.0.0.1",
         MASTER_PORT=str(port),
         RANK=str(rank),
         LOCAL_RANK=str(rank),
         WORLD_SIZE=str(WORLD),
+        TORCHELASTIC_USE_AGENT_STORE="True",
     )
     torch.set_num_threads(1)
     distributed = Distributed.from_environment().init("cpu")
@@ -140,7 +135,10 @@ def two_processes(tmp_path_factory) -> str:
     import torch.multiprocessing as mp
 
     folder = tmp_path_factory.mktemp("ddp")
-    mp.spawn(_rank_main, args=(_free_port(), str(folder)), nprocs=WORLD, join=True)
+    # the store listens before any process starts, as torchrun's agent's does: a port picked
+    # free and bound later by rank 0 can be taken meanwhile, even by rank 1's own retries
+    store = dist.TCPStore("127.0.0.1", 0, WORLD, is_master=True, wait_for_workers=False)
+    mp.spawn(_rank_main, args=(store.port, str(folder)), nprocs=WORLD, join=True)
     return str(folder)
 
 
