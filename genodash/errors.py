@@ -77,3 +77,8 @@ class RunError(InputError):
 
 class ConfigError(GenodashError, ValueError):
     """An option or parameter has an invalid value (unknown name, out of range)."""
+
+
+class WorkerFailed(GenodashError, RuntimeError):
+    """Work done in a worker process (training a model, an atlas graph step) ended without
+    its result: out of memory, a crash, or an error inside it."""

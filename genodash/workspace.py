@@ -55,8 +55,11 @@ def share_token(root: str | os.PathLike[str], workspace: str) -> str:
     workspace
         The workspace's token (its folder's name).
     """
-    digest = hmac.new(_share_key(Path(root)), workspace.encode(), hashlib.sha256)
-    return digest.hexdigest()[:12]
+    return _keyed_token(_share_key(Path(root)), workspace)
+
+
+def _keyed_token(key: bytes, workspace: str) -> str:
+    return hmac.new(key, workspace.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 def workspace_of_share(
@@ -76,9 +79,10 @@ def workspace_of_share(
     root = Path(root)
     if not TOKEN.fullmatch(token) or not root.is_dir():
         return None
+    key = _share_key(root)
     folders = [f.name for f in root.iterdir() if f.is_dir() and not f.is_symlink()]
     for name in dict.fromkeys([*folders, *also]):
-        if TOKEN.fullmatch(name) and hmac.compare_digest(share_token(root, name), token):
+        if TOKEN.fullmatch(name) and hmac.compare_digest(_keyed_token(key, name), token):
             return root / name
     return None
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from genodash.errors import ConfigError
+from genodash.errors import ConfigError, WorkerFailed
 from genodash.jobs import Job, JobQueue, OpenTabs
 from genodash.train.loop import TrainConfig
 from genodash.train.workflows import model_training
@@ -142,7 +142,7 @@ def test_a_job_that_fails_in_its_worker_says_why(small_prepared, tmp_path, monke
     from genodash.train import worker
 
     def out_of_memory(task, relay, *, memory):
-        raise worker.TrainingFailed("training ran out of the memory a job may use")
+        raise WorkerFailed("training ran out of the memory a job may use")
 
     monkeypatch.setattr(worker.POOL, "run", out_of_memory)
     work = model_training(

@@ -23,6 +23,7 @@ from genodash.errors import InputError
 from genodash.lessons import Published
 from genodash.limits import data_dir
 from genodash.viewstate import encode_value
+from ui import address
 from ui.state import read_only, workspace_dir
 
 _NUMBERS = "_lesson_numbers"
@@ -63,11 +64,10 @@ def record_result(name: str, value: float) -> None:
 def _own_view() -> str:
     """This page's address relative to the app, without the workspace's tokens: the view
     the student had when a number was made (for the lesson report)."""
-    from urllib.parse import urlencode, urlsplit
+    from urllib.parse import urlsplit
 
-    path = urlsplit(st.context.url or "").path.lstrip("/")
-    params = {name: st.query_params[name] for name in st.query_params if name not in ("ws", "view")}
-    return f"{path}?{urlencode(params)}"
+    here = urlsplit(address.view_url(ws="", view=""))
+    return f"{here.path.lstrip('/')}?{here.query}"
 
 
 def remember_figure(figure: Any, key: str) -> None:

@@ -36,15 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from genodash.errors import GenodashError
+from genodash.errors import WorkerFailed
 from genodash.expression.cluster import leiden_from_edges
 from genodash.expression.embed import neighbor_graph, umap_from_neighbors
 from genodash.processes import release_free_memory, resident_bytes, start_worker, worker_pipes
-
-
-class GraphStepFailed(GenodashError, RuntimeError):
-    """A graph step's worker reported an error, or ended without a reply (most likely out of
-    memory)."""
 
 
 def neighbors_step(pcs: np.ndarray, *, n_neighbors: int, seed: int) -> dict[str, np.ndarray]:
@@ -206,7 +201,7 @@ class GraphSteps:
 
         Raises
         ------
-        GraphStepFailed
+        WorkerFailed
             The worker reported an error or ended without a reply.
         """
         if self.folder is None:
@@ -220,14 +215,14 @@ class GraphSteps:
             worker.requests.send_bytes(json.dumps(settings).encode())
             reply = json.loads(worker.replies.recv_bytes())
         except (EOFError, OSError) as err:
-            raise GraphStepFailed(
+            raise WorkerFailed(
                 f"the {step} step's worker process ended without finishing, most likely out "
                 "of memory; free memory on this machine or run on a larger one"
             ) from err
         finally:
             worker.stop()
         if "error" in reply:
-            raise GraphStepFailed(f"the {step} step failed: {reply['error']}")
+            raise WorkerFailed(f"the {step} step failed: {reply['error']}")
         self.peak_bytes = max(self.peak_bytes, waiting + reply["peak_memory_bytes"])
 
 

@@ -28,17 +28,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
-from genodash.errors import GenodashError
+from genodash.errors import GenodashError, WorkerFailed
 from genodash.processes import start_worker, worker_pipes
 from genodash.train.callbacks import Callbacks
 from genodash.train.loop import TrainConfig
 
 RUNTIME_BYTES = 1024**3  # the worker's own interpreter, torch and buffers, beside the job
 _POLL_SECONDS = 0.2
-
-
-class TrainingFailed(GenodashError, RuntimeError):
-    """A training job ended without a run: out of memory, a crash, or an error inside it."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ class TrainingProcess:
 
         Raises
         ------
-        TrainingFailed
+        WorkerFailed
             The worker reported an error, ran out of memory or ended unexpectedly.
         """
         to_worker, from_worker = self.worker.requests, self.worker.replies
@@ -101,16 +97,16 @@ class TrainingProcess:
                 ready = from_worker.poll(_POLL_SECONDS)
                 report = from_worker.recv() if ready else None
             except (EOFError, OSError) as err:
-                raise TrainingFailed(_ended(self.memory)) from err
+                raise WorkerFailed(_ended(self.memory)) from err
             if report is None:
                 if not self.alive():
-                    raise TrainingFailed(_ended(self.memory))
+                    raise WorkerFailed(_ended(self.memory))
                 continue
             kind, value = report
             if kind == "done":
                 return Path(value)
             if kind == "failed":
-                raise TrainingFailed(value)
+                raise WorkerFailed(value)
             _relay(relay, kind, value)
 
 

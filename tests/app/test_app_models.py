@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ui
+from genodash.errors import WorkerFailed
 from support import has_subheader, open_page, small_dataset, summary_metrics, train_cnn, until
 
 
@@ -54,7 +55,7 @@ def test_a_job_that_fails_before_saving_a_run_says_so_on_the_page(monkeypatch):
     from genodash.train import worker
 
     def crash(task, relay, *, memory):
-        raise worker.TrainingFailed("the training process ended unexpectedly")
+        raise WorkerFailed("the training process ended unexpectedly")
 
     monkeypatch.setattr(worker.POOL, "run", crash)
     at = small_dataset(open_page("pages/3_Train.py"))

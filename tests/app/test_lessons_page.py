@@ -99,6 +99,10 @@ def test_a_page_opened_by_a_step_link_publishes_for_that_step(runs_root):
     assert numbers.steps["1-curse-of-dimensionality.2"]["sparsity-share-10d"] == 0.0
     (workspace,) = [folder for folder in runs_root.iterdir() if folder.is_dir()]
     assert read_results(workspace).steps == numbers.steps
+    assert at.query_params["ws"] == workspace.name  # in the page's address, not in its view
+    view = read_results(workspace).views["1-curse-of-dimensionality.2"]
+    # the settings at their defaults are not in the address, and the workspace is left out
+    assert view.endswith("?lesson=1-curse-of-dimensionality.2")
     kept = json.loads((workspace / FIGURES_DIR / "1-curse-of-dimensionality.2.json").read_text())
     assert 1 <= len(kept) <= 2 and "within" in kept[0]  # the sparsity plot first
 

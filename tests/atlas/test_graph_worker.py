@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genodash.atlas.graph_worker import (
-    GraphStepFailed,
-    GraphSteps,
-    load_array,
-    save_array,
-)
+from genodash.atlas.graph_worker import GraphSteps, load_array, save_array
+from genodash.errors import WorkerFailed
 from genodash.processes import resident_bytes
 
 STEPS = (
@@ -59,7 +55,7 @@ def test_the_peak_counts_this_process_and_the_worker(both):
 
 def test_a_failing_step_is_a_clear_error(tmp_path):
     graph = GraphSteps(tmp_path)
-    with pytest.raises(GraphStepFailed, match="the leiden step failed: .*indices"):
+    with pytest.raises(WorkerFailed, match="the leiden step failed: .*indices"):
         graph.run("leiden", k=10, resolution=1.0, seed=0)  # no neighbours found yet
 
 
