@@ -62,6 +62,16 @@ def linked_step(found: list[Lesson]) -> None:
     if lesson is not None and index <= len(lesson.steps):
         st.session_state["lesson"] = lesson.key
         st.session_state[f"lesson-step-{lesson.key}"] = index
+    elif lesson is not None:
+        ui.add_note(
+            f"The link's lesson **{ui.escape_markdown(lesson.title)}** has "
+            f"{len(lesson.steps)} steps, not {index}: its first step is shown."
+        )
+    elif text:
+        ui.add_note(
+            f"The link's lesson `{ui.escape_markdown(key)}` is not on this server (a typo, or "
+            "a teacher's lesson file that was removed): the first lesson is shown."
+        )
 
 
 def choose_lesson(found: list[Lesson]) -> Lesson:

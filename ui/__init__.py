@@ -5,6 +5,7 @@ Nothing here computes results: it holds widgets and session state and calls into
 """
 
 from ui import lessons
+from ui.address import add_note
 from ui.expression import (
     processed_caption,
     processed_matrix,
@@ -64,6 +65,7 @@ from ui.widgets import (
 
 __all__ = [
     "PAGES",
+    "add_note",
     "cached_example",
     "config_widgets",
     "control_widget",

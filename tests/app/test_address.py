@@ -123,3 +123,25 @@ def test_a_share_link_turns_uploads_off(tmp_path: Path, monkeypatch):
     assert any("uploading is off here" in info.value for info in at.info)
     own = opened("pages/1_Data.py")
     assert own.get("file_uploader")
+
+
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [
+        ("99-nope.7", "lesson `99-nope` is not on this server"),
+        ("99-nope", "lesson `99-nope` is not on this server"),
+        ("1-curse-of-dimensionality.99", "has 4 steps, not 99: its first step is shown"),
+    ],
+)
+def test_a_lesson_link_that_names_no_lesson_or_step_says_so(link, said):
+    at = opened("pages/0_Lessons.py", lesson=link)
+    assert not at.exception
+    assert said in notes(at).replace("\\", "")
+    assert at.selectbox(key="lesson").value == "1-curse-of-dimensionality"
+    assert at.query_params["lesson"] == "1-curse-of-dimensionality.1"  # the address follows
+
+
+def test_a_lesson_link_to_a_step_opens_it_without_a_note():
+    at = opened("pages/0_Lessons.py", lesson="1-curse-of-dimensionality.2")
+    assert not notes(at)
+    assert at.segmented_control(key="lesson-step-1-curse-of-dimensionality").value == 2
