@@ -26,6 +26,7 @@ Dataset = SequenceSet | MatrixSet
 RUNS_ROOT = runs_dir(Path(__file__).resolve().parent.parent / "runs")
 _WORKSPACE = re.compile(r"[0-9a-f]{12}")
 _MISSING = object()
+ADDRESS_NAMES = "_address_names"  # a setting's name in the address -> its widget key
 
 
 # --- settings that survive visits to other pages -------------------------------------------
@@ -78,6 +79,7 @@ def setting(
     kept[key] = current
     if in_address:
         address.write_value(field, current)
+        st.session_state.setdefault(ADDRESS_NAMES, {})[field.key] = key
     return key
 
 
@@ -220,10 +222,14 @@ def presenter() -> bool:
 
 
 def hidden_settings() -> set[str] | None:
-    """The settings presenter view hides: those listed in ``hide=`` (comma-separated keys),
-    or None for every setting (``hide=all``, an empty ``hide=`` or none given)."""
+    """The widget keys of the settings presenter view hides: those ``hide=`` lists
+    (comma-separated names as in the address, or widget keys), or None for every setting
+    (``hide=all``, an empty ``hide=`` or none given)."""
     listed = {key.strip() for key in st.query_params.get("hide", "").split(",") if key.strip()}
-    return None if not listed or "all" in listed else listed
+    if not listed or "all" in listed:
+        return None
+    keys = st.session_state.get(ADDRESS_NAMES, {})
+    return {keys.get(name, name) for name in listed}
 
 
 # --- per-session caches --------------------------------------------------------------------

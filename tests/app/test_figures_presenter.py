@@ -7,7 +7,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from support import open_page
+from support import open_page, small_dataset
 
 
 def _figure_script() -> None:
@@ -61,3 +61,16 @@ def test_the_header_switch_puts_presenter_in_the_address():
     assert "stSidebar" in styles and ".st-key-sparsity-top" in styles  # every setting hidden
     at.toggle(key="presenter-switch").set_value(False).run()
     assert "presenter" not in at.query_params
+
+
+def test_hide_takes_a_settings_name_in_the_address_as_well_as_its_key():
+    at = small_dataset(open_page("pages/3_Train.py"))
+    dataset = at.session_state["dataset"]
+    at.query_params.update({"presenter": "1", "hide": "train-length,train-epochs"})
+    at.run()
+    assert not at.exception
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    # the length's key names the data set; its name in the address does not
+    assert f".st-key-train-length-{dataset.name.replace(' ', '-')}-{dataset.n_obs}" in styles
+    assert ".st-key-train-epochs" in styles
+    assert ".st-key-train-model" not in styles  # not listed: shown
