@@ -37,6 +37,13 @@ PRESENTER_CSS = """
 [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {font-size: 1.2rem;}
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p {font-size: 2.6rem;}
 """
+# Streamlit's uploader writes its size limit rounded to a whole unit (512 MB as "1GB"): the
+# limit as set, in the uploader's own small text
+_UPLOAD_LIMIT = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+UPLOAD_LIMIT_CSS = (
+    f"{_UPLOAD_LIMIT} {{font-size: 0;}} "
+    f'{_UPLOAD_LIMIT}::after {{content: "{{limit}} MB per file"; font-size: 14px;}}'
+)
 
 
 @dataclass(frozen=True)
@@ -155,7 +162,7 @@ def page(title: str, icon: str, about: str) -> Iterator[None]:
     # would drop the new run's live fragments).
     address.finish_run(address_notes)
     share.links_popover(links)
-    _presenter_style()
+    _page_style()
     _warm_imports()
     if isinstance(state.current_dataset(), MatrixSet):
         umap_warmup()
@@ -200,10 +207,13 @@ def _carry_presenter() -> None:
         st.session_state.pop(_PRESENTER_KEPT, None)
 
 
-def _presenter_style() -> None:
-    """In presenter view: hide the sidebar and the settings ``hide=`` lists (all of them by
-    default), larger text. Hidden widgets still run and keep their values."""
+def _page_style() -> None:
+    """The uploaders' size limit as set; in presenter view also: no sidebar, the settings
+    ``hide=`` lists hidden (all of them by default), larger text. Hidden widgets still run
+    and keep their values."""
+    upload_limit = UPLOAD_LIMIT_CSS.replace("{limit}", f"{upload_limit_mb():,}")
     if not state.presenter():
+        st.html(f"<style>{upload_limit}</style>")
         return
     hidden = state.hidden_settings()
     keys = _drawn_settings() if hidden is None else hidden
@@ -212,7 +222,8 @@ def _presenter_style() -> None:
         selectors.append(
             f'[data-testid="stColumn"]:has(> div > div > [class*="st-key-{SETTINGS_PANEL}"])'
         )
-    st.html(f"<style>{PRESENTER_CSS}{', '.join(selectors) or '.none'} {{display: none;}}</style>")
+    hiding = f"{', '.join(selectors) or '.none'} {{display: none;}}"
+    st.html(f"<style>{upload_limit}{PRESENTER_CSS}{hiding}</style>")
 
 
 def stacking(key: str, *, narrower_than: int, where: Any = None) -> Any:

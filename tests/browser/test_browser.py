@@ -67,6 +67,10 @@ def open_upload_tab(page, server: Server) -> None:
 
 def test_upload_shows_the_summary(server, page):
     open_upload_tab(page, server)
+    limit = page.locator('[data-testid="stFileUploaderDropzoneInstructions"] span').first
+    # the limit as set (Streamlit's own text rounds 512 MB up to "1GB"), as the tab says it
+    said = limit.evaluate("span => getComputedStyle(span, '::after').content")
+    assert said == '"512 MB per file"' and page.get_by_text("512 MB").first.is_visible()
     upload(page, DATA / "labelled.fa.gz")
     wait_for_text(page, "Summary: labelled.fa.gz")
     wait_idle(page)
