@@ -27,7 +27,8 @@ FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
 PRESENTER_SWITCH = "presenter-switch"
 _PRESENTER_KEPT = "_presenter_kept"  # (page address, hide=) while presenter view is on
 SETTINGS_PANEL = "settings-panel"  # key prefix of a container that holds settings only
-# presenter view: no sidebar (nor its open button), text about a quarter larger
+# presenter view: no sidebar (nor its open button), text about a quarter larger, no frame
+# around a form (its fields may all be hidden, leaving a button in an empty box)
 PRESENTER_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] {display: none;}
@@ -36,6 +37,7 @@ PRESENTER_CSS = """
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
 [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {font-size: 1.2rem;}
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p {font-size: 2.6rem;}
+[data-testid="stForm"] {border: none; padding: 0;}
 """
 # Streamlit's uploader writes its size limit rounded to a whole unit (512 MB as "1GB"): the
 # limit as set, in the uploader's own small text

@@ -172,6 +172,8 @@ def test_presenter_view_stays_on_when_a_link_opens_another_page(browser, server)
         _settled(page)
         assert "presenter=1" in page.url and "hide=all" in page.url
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        form = page.locator('[data-testid="stForm"]').first  # its fields are hidden: no frame
+        assert form.evaluate("e => getComputedStyle(e).borderTopStyle") == "none"
 
         page.locator(".st-key-presenter-switch").get_by_text("Presenter view").click()
         page.locator('[data-testid="stSidebar"]').wait_for(state="visible")
