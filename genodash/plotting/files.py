@@ -23,6 +23,7 @@ from genodash.errors import ConfigError
 FIGURE_FORMATS = ("html", "png", "svg")
 SLIDE_SIZE = (1280, 720)  # the layout's width and height on a 16:9 slide, in CSS pixels
 SLIDE_SCALE = 1.5  # × SLIDE_SIZE: a PNG of 1920 × 1080 pixels, text as large as on screen
+SLIDE_TITLE_INSET = 40  # CSS pixels between a left-aligned title and the slide's edge
 _DPI = 150
 
 
@@ -81,6 +82,8 @@ def slide_bytes(fig: go.Figure, fmt: str) -> bytes:
     """
     height = -(-max(SLIDE_SIZE[1], int(fig.layout.height or 0)) // 9) * 9  # 16:9 exactly
     width = height * 16 // 9
+    # a title at the figure's left edge has a page's margin around it on screen, not on a slide
+    fig = go.Figure(fig).update_layout(title_pad_l=SLIDE_TITLE_INSET)
     scale = SLIDE_SIZE[0] * SLIDE_SCALE / width + 1e-9  # Chrome rounds pixels down
     return figure_bytes(fig, fmt, size=(width, height), scale=scale)
 

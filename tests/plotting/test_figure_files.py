@@ -56,6 +56,21 @@ def test_any_plotly_figure_is_a_slide_sized_png_and_an_svg():
     assert 'width="1760"' in svg and 'height="990"' in svg
 
 
+@pytest.mark.skipif(not _kaleido_works(), reason="kaleido or Chrome missing")
+def test_a_slides_title_keeps_clear_of_its_left_edge():
+    import re
+
+    from genodash.plotting._style import style
+
+    figure = style(go.Figure(go.Bar(x=["a", "b"], y=[1, 2])), title="Bars")
+    title = re.compile(r'<text class="gtitle" x="([0-9.]+)"')
+    on_screen = figure_bytes(figure, "svg", size=SLIDE_SIZE).decode()
+    assert float(title.search(on_screen).group(1)) == 0  # left-aligned, as genodash draws it
+    slide = files.slide_bytes(figure, "svg").decode()
+    assert float(title.search(slide).group(1)) == files.SLIDE_TITLE_INSET
+    assert figure.layout.title.pad.l is None  # the figure on the page is left as it was
+
+
 def test_without_kaleido_the_message_says_what_to_install(monkeypatch):
     def no_kaleido(*args, **kwargs):
         raise RuntimeError("Kaleido requires Google Chrome to be installed.\nmore")
