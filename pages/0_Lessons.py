@@ -69,7 +69,7 @@ def linked_step(found: list[Lesson]) -> None:
         )
     elif text:
         ui.add_note(
-            f"The link's lesson `{ui.escape_markdown(key)}` is not on this server (a typo, or "
+            f"The link's lesson `{key.replace('`', '')}` is not on this server (a typo, or "
             "a teacher's lesson file that was removed): the first lesson is shown."
         )
 
