@@ -39,13 +39,7 @@ PRESENTER_CSS = """
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p {font-size: 2.6rem;}
 [data-testid="stForm"] {border: none; padding: 0;}
 """
-# Streamlit's uploader writes its size limit rounded to a whole unit (512 MB as "1GB"): the
-# limit as set, in the uploader's own small text
 _UPLOAD_LIMIT = '[data-testid="stFileUploaderDropzoneInstructions"] span'
-UPLOAD_LIMIT_CSS = (
-    f"{_UPLOAD_LIMIT} {{font-size: 0;}} "
-    f'{_UPLOAD_LIMIT}::after {{content: "{{limit}} MB per file"; font-size: 14px;}}'
-)
 
 
 @dataclass(frozen=True)
@@ -213,10 +207,22 @@ def _page_style() -> None:
     """The uploaders' size limit as set; in presenter view also: no sidebar, the settings
     ``hide=`` lists hidden (all of them by default), larger text. Hidden widgets still run
     and keep their values."""
-    upload_limit = UPLOAD_LIMIT_CSS.replace("{limit}", f"{upload_limit_mb():,}")
-    if not state.presenter():
-        st.html(f"<style>{upload_limit}</style>")
-        return
+    css = _upload_limit_css(upload_limit_mb())
+    if state.presenter():
+        css += PRESENTER_CSS + _hidden_settings_css()
+    st.html(f"<style>{css}</style>")
+
+
+def _upload_limit_css(megabytes: int) -> str:
+    """Streamlit's uploader writes its size limit rounded to a whole unit (512 MB as "1GB"):
+    the limit as set, in the uploader's own small text."""
+    return (
+        f"{_UPLOAD_LIMIT} {{font-size: 0;}} "
+        f'{_UPLOAD_LIMIT}::after {{content: "{megabytes:,} MB per file"; font-size: 14px;}}'
+    )
+
+
+def _hidden_settings_css() -> str:
     hidden = state.hidden_settings()
     keys = _drawn_settings() if hidden is None else hidden
     selectors = [f".st-key-{_css_key(key)}" for key in sorted(keys)]
@@ -224,8 +230,7 @@ def _page_style() -> None:
         selectors.append(
             f'[data-testid="stColumn"]:has(> div > div > [class*="st-key-{SETTINGS_PANEL}"])'
         )
-    hiding = f"{', '.join(selectors) or '.none'} {{display: none;}}"
-    st.html(f"<style>{upload_limit}{PRESENTER_CSS}{hiding}</style>")
+    return f"{', '.join(selectors) or '.none'} {{display: none;}}"
 
 
 def stacking(key: str, *, narrower_than: int, where: Any = None) -> Any:
